@@ -1,0 +1,1 @@
+"""Numbers and pictures: the KPI engine, weekly and final reports, the Streamlit app."""

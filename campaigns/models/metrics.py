@@ -1,0 +1,62 @@
+"""Numbers pulled back from the platforms, stored as time series of lifetime values.
+
+Snapshots keep every capture so that posts can be compared at equal age.
+"""
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import Index, String
+from sqlmodel import Field, SQLModel
+
+from campaigns.timeutil import UTCDateTime, utcnow
+
+
+class MetricSnapshot(SQLModel, table=True):
+    """A lifetime value of one vocabulary metric of one publication, as of `captured_at`."""
+
+    __table_args__ = (
+        Index("ix_snapshot_pub_metric_time", "publication_id", "metric", "captured_at"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    publication_id: int = Field(foreign_key="publication.id")
+    metric: str = Field(sa_type=String(40))
+    value: float
+    captured_at: datetime = Field(sa_type=UTCDateTime)
+    source_metric: str = ""
+
+
+class ChannelDailyMetric(SQLModel, table=True):
+    """A Page's or channel's daily insight (day in the campaign zone)."""
+
+    __table_args__ = (Index("ix_channel_daily", "channel_id", "metric", "day", unique=True),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id")
+    day: date
+    metric: str = Field(sa_type=String(40))
+    value: float
+    captured_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    source_metric: str = ""
+
+
+class AudienceSnapshot(SQLModel, table=True):
+    """Share of views (0-1) by gender and age group, for a channel or one publication."""
+
+    __table_args__ = (Index("ix_audience_channel_time", "channel_id", "captured_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id")
+    publication_id: Optional[int] = Field(default=None, foreign_key="publication.id")
+    captured_at: datetime = Field(sa_type=UTCDateTime)
+    gender: str = Field(sa_type=String(20))
+    age_group: str = Field(sa_type=String(20))
+    share: float
+
+
+class MeasurementPlan(SQLModel, table=True):
+    """When a published item is next measured, on its decaying schedule."""
+
+    publication_id: int = Field(primary_key=True, foreign_key="publication.id")
+    next_due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    pulls: int = 0
+    last_pulled_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
+    last_error: str = ""

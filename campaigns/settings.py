@@ -1,0 +1,93 @@
+"""Settings of the operator contract: environment (prefix `LOA_`) or `loa.toml`.
+
+Environment wins over `loa.toml` in the working directory, which wins over the defaults.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Settings(BaseSettings):
+    """Every knob Loa reads. Defaults give the embedded setup: SQLite under `.loa/`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LOA_", toml_file="loa.toml", extra="ignore", validate_default=True
+    )
+
+    home: Path = Path(".loa")
+    database_url: str = ""
+    timezone: str = "Asia/Ho_Chi_Minh"
+    secret_key: SecretStr | None = None
+
+    facebook_graph_url: str = "https://graph.facebook.com/"
+    facebook_video_url: str = ""  # empty: same host as the Graph URL
+    facebook_api_version: str = "v23.0"
+    facebook_app_id: str = ""
+    facebook_app_secret: SecretStr | None = None
+    youtube_api_url: str = "https://youtube.googleapis.com/"
+    youtube_analytics_url: str = "https://youtubeanalytics.googleapis.com/"
+    google_token_url: str = "https://oauth2.googleapis.com/token"
+    google_client_secrets: Path | None = None
+    ca_bundle: Path | None = None
+
+    # Scheduling policy (minutes unless said otherwise).
+    grace_minutes: int = Field(default=30, ge=0)
+    on_time_minutes: int = Field(default=5, ge=0)
+    min_gap_minutes: int = Field(default=60, ge=0)
+    lease_seconds: int = Field(default=120, ge=5)
+    preflight_minutes: int = Field(default=60, ge=0)
+    handoff_min_minutes: int = Field(default=20, ge=10)
+    youtube_daily_units: int = Field(default=10_000, ge=0)
+    youtube_daily_uploads: int = Field(default=100, ge=0)
+
+    # Alerts by e-mail (optional).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "loa@localhost"
+    alert_recipients: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or an SQLite file under `home`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'loa.db').as_posix()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process; tests call `get_settings.cache_clear()` after changes."""
+    return Settings()

@@ -1,0 +1,21 @@
+"""The `loa` command line: one module per group of commands, each registering itself here."""
+
+import typer
+
+from scheduler.cli import db_cmd
+from scheduler.cli.common import run_guarded
+
+app = typer.Typer(
+    name="loa",
+    help="Loa plans, publishes and measures the Action Month's Facebook and YouTube communication.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+for module in (db_cmd,):
+    module.register(app)
+
+
+def main() -> None:
+    run_guarded(app)

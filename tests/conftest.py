@@ -1,0 +1,99 @@
+"""Shared fixtures: isolated settings, an upgraded SQLite database, and real PostgreSQL.
+
+PostgreSQL tests use the server at LOA_TEST_POSTGRES_URL (default: the local trust-auth server)
+and skip with the reason when none answers; each test session gets its own fresh database.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from campaigns.db import make_engine, upgrade
+from campaigns.settings import get_settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "LOA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+EXAMPLE_CAMPAIGN = SHARED / "examples" / "campaign-example.yaml"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def loa_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private LOA_HOME (and SQLite database) for one test; settings re-read."""
+    home = tmp_path / "loa-home"
+    monkeypatch.setenv("LOA_HOME", str(home))
+    monkeypatch.delenv("LOA_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'loa.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _postgres_answers() -> str | None:
+    """None when the server answers, else the reason to skip."""
+    try:
+        probe = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with probe.connect() as conn:
+            conn.execute(text("select 1"))
+        probe.dispose()
+    except Exception as exc:  # any failure to connect means: no server for these tests
+        return f"no PostgreSQL answers at {make_url(POSTGRES_ADMIN_URL).host}: {exc.__class__.__name__}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test session (dropped afterwards)."""
+    reason = _postgres_answers()
+    if reason:
+        pytest.skip(reason)
+    name = f"loa_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_engine(postgres_url: str) -> Iterator[Engine]:
+    """An upgraded PostgreSQL engine whose tables are emptied after each test."""
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    yield engine
+    from sqlmodel import SQLModel
+
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_engine(request: pytest.FixtureRequest) -> Engine:
+    """The same test on the embedded default and on PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_engine")  # type: ignore[no-any-return]
+    return request.getfixturevalue("pg_engine")  # type: ignore[no-any-return]
