@@ -21,7 +21,9 @@ def new_publication(
     campaign: Campaign, content: ContentItem, channel: Channel, slot_at: datetime, plan_key: str
 ) -> Publication:
     """A fresh outbox row for a slot; the caller checks `dedupe_key` for an existing one first."""
-    assert campaign.id is not None and content.id is not None and channel.id is not None
+    assert campaign.id is not None
+    assert content.id is not None
+    assert channel.id is not None
     slot = ensure_aware(slot_at).astimezone(UTC)
     return Publication(
         campaign_id=campaign.id,
