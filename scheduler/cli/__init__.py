@@ -2,7 +2,18 @@
 
 import typer
 
-from scheduler.cli import db_cmd
+from scheduler.cli import (
+    calendar_cmd,
+    campaign_cmd,
+    channel_cmd,
+    db_cmd,
+    emulator_cmd,
+    metrics_cmd,
+    ops_cmd,
+    publications_cmd,
+    run_cmd,
+    scorecard_cmd,
+)
 from scheduler.cli.common import run_guarded
 
 app = typer.Typer(
@@ -13,7 +24,18 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (db_cmd,):
+for module in (
+    db_cmd,
+    campaign_cmd,
+    calendar_cmd,
+    publications_cmd,
+    channel_cmd,
+    run_cmd,
+    metrics_cmd,
+    scorecard_cmd,
+    ops_cmd,
+    emulator_cmd,
+):
     module.register(app)
 
 
