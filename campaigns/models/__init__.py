@@ -16,6 +16,8 @@ from campaigns.models.metrics import (
     AudienceSnapshot,
     ChannelDailyMetric,
     MeasurementPlan,
+    MetricDelta,
+    MetricLatest,
     MetricSnapshot,
 )
 from campaigns.models.outbox import (
@@ -27,6 +29,7 @@ from campaigns.models.outbox import (
     Publication,
     PublicationState,
     QuotaUsage,
+    RateLimitBlock,
     Worker,
 )
 from campaigns.models.security import AuditLog, Credential, Role, User
@@ -47,6 +50,8 @@ __all__ = [
     "Credential",
     "Kpi",
     "MeasurementPlan",
+    "MetricDelta",
+    "MetricLatest",
     "MetricSnapshot",
     "Objective",
     "PlanRule",
@@ -54,6 +59,7 @@ __all__ = [
     "Publication",
     "PublicationState",
     "QuotaUsage",
+    "RateLimitBlock",
     "Role",
     "Unit",
     "UnitKind",

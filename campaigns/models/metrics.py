@@ -60,3 +60,23 @@ class MeasurementPlan(SQLModel, table=True):
     pulls: int = 0
     last_pulled_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
     last_error: str = ""
+
+
+class MetricLatest(SQLModel, table=True):
+    """Rollup: the newest lifetime value per publication and metric (scorecards read this)."""
+
+    publication_id: int = Field(primary_key=True, foreign_key="publication.id")
+    metric: str = Field(primary_key=True, max_length=40)
+    value: float
+    captured_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MetricDelta(SQLModel, table=True):
+    """Rollup: growth of a publication's metric within one day (campaign zone); summing deltas
+    up to a day gives the lifetime total as of that day, without scanning raw snapshots."""
+
+    __table_args__ = (Index("ix_metricdelta_metric_day", "metric", "day"),)
+    publication_id: int = Field(primary_key=True, foreign_key="publication.id")
+    metric: str = Field(primary_key=True, max_length=40)
+    day: date = Field(primary_key=True)
+    delta: float

@@ -143,3 +143,15 @@ class QuotaUsage(SQLModel, table=True):
     day: date = Field(primary_key=True)
     bucket: str = Field(primary_key=True, max_length=20)  # units | uploads
     used: int = 0
+
+
+class RateLimitBlock(SQLModel, table=True):
+    """Calls held back until `until`: per app, per Page or channel, or a quota bucket.
+
+    `scope` reads like `facebook:app`, `facebook:page:<id>`, `youtube:quota:<account>:uploads`.
+    """
+
+    scope: str = Field(primary_key=True, max_length=200)
+    until: datetime = Field(sa_type=UTCDateTime)
+    reason: str = ""
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

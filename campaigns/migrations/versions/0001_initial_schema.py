@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 12:37:23.943958
+Create Date: 2026-11-28
 """
 from collections.abc import Sequence
 
@@ -75,6 +75,13 @@ def upgrade() -> None:
     sa.Column('bucket', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('used', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('account', 'day', 'bucket')
+    )
+    op.create_table('ratelimitblock',
+    sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('until', campaigns.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('updated_at', campaigns.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('scope')
     )
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -331,6 +338,25 @@ def upgrade() -> None:
     with op.batch_alter_table('measurementplan', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_measurementplan_next_due_at'), ['next_due_at'], unique=False)
 
+    op.create_table('metricdelta',
+    sa.Column('publication_id', sa.Integer(), nullable=False),
+    sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('delta', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['publication_id'], ['publication.id'], ),
+    sa.PrimaryKeyConstraint('publication_id', 'metric', 'day')
+    )
+    with op.batch_alter_table('metricdelta', schema=None) as batch_op:
+        batch_op.create_index('ix_metricdelta_metric_day', ['metric', 'day'], unique=False)
+
+    op.create_table('metriclatest',
+    sa.Column('publication_id', sa.Integer(), nullable=False),
+    sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('captured_at', campaigns.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['publication_id'], ['publication.id'], ),
+    sa.PrimaryKeyConstraint('publication_id', 'metric')
+    )
     op.create_table('metricsnapshot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('publication_id', sa.Integer(), nullable=False),
@@ -353,6 +379,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_snapshot_pub_metric_time')
 
     op.drop_table('metricsnapshot')
+    op.drop_table('metriclatest')
+    with op.batch_alter_table('metricdelta', schema=None) as batch_op:
+        batch_op.drop_index('ix_metricdelta_metric_day')
+
+    op.drop_table('metricdelta')
     with op.batch_alter_table('measurementplan', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_measurementplan_next_due_at'))
 
@@ -410,6 +441,7 @@ def downgrade() -> None:
     op.drop_table('objective')
     op.drop_table('worker')
     op.drop_table('user')
+    op.drop_table('ratelimitblock')
     op.drop_table('quotausage')
     op.drop_table('credential')
     op.drop_table('campaign')
