@@ -1,0 +1,222 @@
+"""Snapshots and their rollups: latest never regresses, deltas sum to the lifetime value."""
+
+import random
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from campaigns.errors import UserError
+from campaigns.metrics_store import (
+    AudienceRow,
+    ChannelDailyRow,
+    SnapshotRow,
+    record_audience,
+    record_channel_daily,
+    record_snapshots,
+    value_at_age,
+    values_at_age,
+)
+from campaigns.models import (
+    AudienceSnapshot,
+    ChannelDailyMetric,
+    MetricDelta,
+    MetricLatest,
+    MetricSnapshot,
+)
+from tests.scheduler.fakes_metrics import START, seed_campaign
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _pub_ids(engine: Engine, n: int = 2) -> list[int]:
+    with Session(engine) as s:
+        pubs = seed_campaign(s, platforms=("facebook",), per_channel=n)
+        s.commit()
+        return [p.id for p in pubs if p.id is not None]
+
+
+def _latest(s: Session, pid: int, metric: str) -> MetricLatest | None:
+    return s.get(MetricLatest, (pid, metric))
+
+
+def _delta_sum(s: Session, pid: int, metric: str, day: date) -> float:
+    total = s.exec(
+        select(func.coalesce(func.sum(MetricDelta.delta), 0.0)).where(
+            MetricDelta.publication_id == pid, MetricDelta.metric == metric, MetricDelta.day <= day
+        )
+    ).one()
+    return float(total)
+
+
+def test_rollups_follow_in_order_captures(any_engine: Engine) -> None:
+    (pid, _) = _pub_ids(any_engine)
+    # 23:30 UTC is 06:30 the next day in Ha Noi: the delta belongs to that next day.
+    caps = [(START + timedelta(hours=1), 10.0), (START + timedelta(hours=22, minutes=30), 25.0)]
+    with Session(any_engine) as s:
+        n = record_snapshots(
+            s,
+            [SnapshotRow(pid, "reach", v, at, "post_impressions_unique") for at, v in caps],
+            HANOI,
+        )
+        s.commit()
+    assert n == 2
+    with Session(any_engine) as s:
+        latest = _latest(s, pid, "reach")
+        assert latest is not None
+        assert (latest.value, latest.captured_at) == (25.0, caps[1][0])
+        deltas = {
+            d.day: d.delta
+            for d in s.exec(select(MetricDelta).where(MetricDelta.publication_id == pid))
+        }
+        assert deltas == {date(2025, 11, 15): 10.0, date(2025, 11, 16): 15.0}
+        sources = set(s.exec(select(MetricSnapshot.source_metric)).all())
+        assert sources == {"post_impressions_unique"}
+
+
+def test_late_older_capture_never_regresses_latest(any_engine: Engine) -> None:
+    (pid, _) = _pub_ids(any_engine)
+    newest = START + timedelta(days=3)
+    with Session(any_engine) as s:
+        record_snapshots(s, [SnapshotRow(pid, "reach", 300.0, newest)], HANOI)
+        s.commit()
+    with Session(any_engine) as s:
+        record_snapshots(s, [SnapshotRow(pid, "reach", 120.0, START + timedelta(days=1))], HANOI)
+        s.commit()
+    with Session(any_engine) as s:
+        latest = _latest(s, pid, "reach")
+        assert latest is not None
+        assert (latest.value, latest.captured_at) == (300.0, newest)
+        # As of the late capture's day the lifetime value was 120; three days in, 300.
+        assert _delta_sum(s, pid, "reach", date(2025, 11, 16)) == pytest.approx(120.0)
+        assert _delta_sum(s, pid, "reach", date(2025, 11, 18)) == pytest.approx(300.0)
+        assert _delta_sum(s, pid, "reach", date(2025, 11, 14)) == 0.0
+
+
+def test_delta_sums_equal_lifetime_value_as_of_each_day(any_engine: Engine) -> None:
+    """Random captures arriving in shuffled batches: the rollups match a recomputation."""
+    pids = _pub_ids(any_engine, 3)
+    rng = random.Random(5)
+    rows: list[SnapshotRow] = []
+    for pid in pids:
+        for metric in ("reach", "comments"):
+            value = 0.0
+            at = START
+            for _ in range(25):
+                at += timedelta(minutes=rng.randint(30, 60 * 30))
+                value += rng.randint(0, 50)
+                rows.append(SnapshotRow(pid, metric, value, at))
+    rng.shuffle(rows)
+    for start in range(0, len(rows), 17):
+        with Session(any_engine) as s:
+            record_snapshots(s, rows[start : start + 17], HANOI)
+            s.commit()
+
+    series: dict[tuple[int, str], list[SnapshotRow]] = defaultdict(list)
+    for r in rows:
+        series[(r.publication_id, r.metric)].append(r)
+    with Session(any_engine) as s:
+        assert s.exec(select(func.count()).select_from(MetricSnapshot)).one() == len(rows)
+        for (pid, metric), items in series.items():
+            items.sort(key=lambda r: r.captured_at)
+            latest = _latest(s, pid, metric)
+            assert latest is not None
+            assert latest.value == items[-1].value
+            first_day = items[0].captured_at.astimezone(HANOI).date()
+            last_day = items[-1].captured_at.astimezone(HANOI).date()
+            day = first_day - timedelta(days=1)
+            while day <= last_day:
+                upto = [r.value for r in items if r.captured_at.astimezone(HANOI).date() <= day]
+                expected = upto[-1] if upto else 0.0
+                assert _delta_sum(s, pid, metric, day) == pytest.approx(expected), (
+                    pid,
+                    metric,
+                    day,
+                )
+                day += timedelta(days=1)
+
+
+def test_unknown_metric_and_naive_time_are_refused(sqlite_engine: Engine) -> None:
+    (pid, _) = _pub_ids(sqlite_engine)
+    with Session(sqlite_engine) as s, pytest.raises(UserError, match="post_impressions"):
+        record_snapshots(s, [SnapshotRow(pid, "post_impressions", 1.0, START)], HANOI)
+    with Session(sqlite_engine) as s, pytest.raises(ValueError, match="naive"):
+        record_snapshots(s, [SnapshotRow(pid, "reach", 1.0, datetime(2025, 11, 15))], HANOI)
+    with Session(sqlite_engine) as s:
+        assert s.exec(select(func.count()).select_from(MetricSnapshot)).one() == 0
+
+
+def test_value_at_age_interpolates_between_captures(any_engine: Engine) -> None:
+    (pid, other) = _pub_ids(any_engine)
+    published = START  # seed_campaign publishes the first item at START
+    with Session(any_engine) as s:
+        record_snapshots(
+            s,
+            [
+                SnapshotRow(pid, "reach", 100.0, published + timedelta(hours=12)),
+                SnapshotRow(pid, "reach", 300.0, published + timedelta(hours=36)),
+            ],
+            HANOI,
+        )
+        s.commit()
+    with Session(any_engine) as s:
+        assert value_at_age(s, pid, "reach", timedelta(hours=24)) == pytest.approx(200.0)
+        assert value_at_age(s, pid, "reach", timedelta(hours=6)) == pytest.approx(50.0)
+        assert value_at_age(s, pid, "reach", timedelta(hours=36)) == pytest.approx(300.0)
+        # Older than its newest capture: unknown, never extrapolated.
+        assert value_at_age(s, pid, "reach", timedelta(days=7)) is None
+        assert value_at_age(s, other, "reach", timedelta(hours=1)) is None
+        assert values_at_age(s, [pid, other], "reach", timedelta(hours=24)) == {
+            pid: pytest.approx(200.0)
+        }
+
+
+def test_channel_daily_keeps_the_newest_capture(any_engine: Engine) -> None:
+    with Session(any_engine) as s:
+        pubs = seed_campaign(s, platforms=("facebook",), per_channel=1)
+        s.commit()
+        cid = pubs[0].channel_id
+    day = date(2025, 11, 16)
+    t1, t2 = START + timedelta(days=2), START + timedelta(days=3)
+    with Session(any_engine) as s:
+        record_channel_daily(
+            s, [ChannelDailyRow(cid, day, "followers_gained", 7.0, t2, "page_daily_follows_unique")]
+        )
+        s.commit()
+    with Session(any_engine) as s:
+        record_channel_daily(s, [ChannelDailyRow(cid, day, "followers_gained", 5.0, t1)])
+        record_channel_daily(
+            s, [ChannelDailyRow(cid, day + timedelta(days=1), "followers_gained", 2.0, t2)]
+        )
+        s.commit()
+    with Session(any_engine) as s:
+        got = {(r.day, r.value, r.source_metric) for r in s.exec(select(ChannelDailyMetric))}
+    assert got == {(day, 7.0, "page_daily_follows_unique"), (day + timedelta(days=1), 2.0, "")}
+
+
+def test_audience_capture_replaces_itself(any_engine: Engine) -> None:
+    with Session(any_engine) as s:
+        pubs = seed_campaign(s, platforms=("youtube",), per_channel=1)
+        s.commit()
+        cid = pubs[0].channel_id
+    at = datetime(2025, 11, 20, tzinfo=UTC)
+    first = [
+        AudienceRow(cid, "female", "age18-24", 0.5, at),
+        AudienceRow(cid, "male", "age18-24", 0.5, at),
+    ]
+    again = [
+        AudienceRow(cid, "female", "age18-24", 0.7, at),
+        AudienceRow(cid, "male", "age18-24", 0.3, at),
+    ]
+    for rows in (first, again):
+        with Session(any_engine) as s:
+            record_audience(s, rows)
+            s.commit()
+    with Session(any_engine) as s:
+        got = {(r.gender, r.share) for r in s.exec(select(AudienceSnapshot))}
+    assert got == {("female", 0.7), ("male", 0.3)}
+    with Session(any_engine) as s, pytest.raises(UserError):
+        record_audience(s, [AudienceRow(cid, "female", "age18-24", 1.5, at)])
