@@ -73,13 +73,15 @@ def add_publication(
     **extra: Any,
 ) -> Publication:
     with Session(engine, expire_on_commit=False) as s:
-        assert world.campaign.id
-        assert world.contents[content].id
-        assert world.channels[channel].id
+        campaign_id, content_id = world.campaign.id, world.contents[content].id
+        channel_id = world.channels[channel].id
+        assert campaign_id is not None
+        assert content_id is not None
+        assert channel_id is not None
         pub = Publication(
-            campaign_id=world.campaign.id,
-            content_id=world.contents[content].id,
-            channel_id=world.channels[channel].id,
+            campaign_id=campaign_id,
+            content_id=content_id,
+            channel_id=channel_id,
             dedupe_key=f"{world.campaign.key}|{content}|{channel}|{at.isoformat()}",
             slot_at=at,
             scheduled_at=at,

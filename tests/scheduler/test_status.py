@@ -20,7 +20,7 @@ NOW = datetime(2025, 11, 16, 12, 0, tzinfo=UTC)
 def test_status_reports_queue_due_leases_and_health(any_engine: Engine, tmp_path: Path) -> None:
     world = make_world(any_engine)
     first = add_publication(any_engine, world, "post", "fb", NOW + timedelta(hours=1))
-    add_publication(any_engine, world, "post", "fb", NOW + timedelta(hours=3))
+    second = add_publication(any_engine, world, "post", "fb", NOW + timedelta(hours=3))
     add_publication(
         any_engine, world, "post", "fb", NOW - timedelta(days=1), PublicationState.PUBLISHED
     )
@@ -62,7 +62,7 @@ def test_status_reports_queue_due_leases_and_health(any_engine: Engine, tmp_path
     assert report.queue["draft"] == 1
     assert report.queue["claimed"] == 1
     assert report.queue["failed"] == 0
-    assert [d.id for d in report.next_due] == [claimed.id, first.id, first.id + 1]
+    assert [d.id for d in report.next_due] == [claimed.id, first.id, second.id]
     # 13:00 UTC is 20:00 in the campaign zone.
     assert report.next_due[1].scheduled_at.isoformat() == "2025-11-16T20:00:00+07:00"
     assert report.next_due[1].channel == "ncfaw-fb"
