@@ -1,0 +1,281 @@
+"""The Facebook Pages connector: publishing, native scheduling, reconciliation and insights."""
+
+import mimetypes
+import threading
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from connectors.base import (
+    AudienceShare,
+    AuthError,
+    ConnectorConfig,
+    ContentKind,
+    Credentials,
+    DailyMetric,
+    FoundPost,
+    MetricsSource,
+    ObjectMetrics,
+    ProgressCallback,
+    Publisher,
+    PublishRequest,
+    PublishResult,
+    ReconcileProbe,
+    ReconcileResult,
+    Rejected,
+    TokenHealth,
+)
+from connectors.facebook import insights
+from connectors.facebook.errors import PLATFORM
+from connectors.facebook.graph import Graph, make_session
+from connectors.facebook.session import GraphSession
+from connectors.facebook.timefmt import parse_time, unix
+from connectors.facebook.video import upload_video
+from connectors.metric_map import current
+
+# Native scheduling window (Graph Pages "scheduled_publish_time": 10 minutes to 30 days ahead).
+MIN_SCHEDULE_AHEAD = timedelta(minutes=10)
+MAX_SCHEDULE_AHEAD = timedelta(days=30)
+REQUIRED_SCOPES = ("pages_manage_posts", "pages_read_engagement", "read_insights", "publish_video")
+RECONCILE_MAX_PAGES = 20  # of 100 items each; beyond that the search is reported incomplete
+RECONCILE_SLACK = timedelta(minutes=2)  # clocks of Loa and the platform differ a little
+_POST_FIELDS = "id,message,created_time,is_published,scheduled_publish_time,permalink_url"
+_VIDEO_FIELDS = "id,title,description,created_time,published,scheduled_publish_time,permalink_url"
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text or "").strip()
+
+
+class FacebookConnector(Publisher, MetricsSource):
+    platform = PLATFORM
+
+    def __init__(
+        self, config: ConnectorConfig, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        self.config = config
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._local = threading.local()
+        self._retired_lock = threading.Lock()
+        self.retired: set[str] = set()  # metrics this connector learnt the platform refuses
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _session(self, video: bool = False) -> GraphSession:
+        name = "video" if video else "graph"
+        session = getattr(self._local, name, None)
+        if session is None:
+            session = make_session(self.config, video=video)
+            setattr(self._local, name, session)
+        return session
+
+    def graph(self, creds: Credentials | None, video: bool = False) -> Graph:
+        token = creds.secret if creds else None
+        return Graph(self._session(video), token, self.config.facebook_api_version)
+
+    def _now(self) -> datetime:
+        return self._clock()
+
+    def _trace(self) -> str:
+        return str(self._session().last_headers.get("x-fb-trace-id", ""))
+
+    # -- Publisher ----------------------------------------------------------------------------
+
+    def publish(
+        self, creds: Credentials, request: PublishRequest, progress: ProgressCallback | None = None
+    ) -> PublishResult:
+        page = request.account_id or creds.account_id
+        schedule: dict[str, str] = {}
+        if request.publish_at is not None:
+            ahead = request.publish_at - self._now()
+            if not MIN_SCHEDULE_AHEAD <= ahead <= MAX_SCHEDULE_AHEAD:
+                raise Rejected(
+                    "Facebook schedules posts 10 minutes to 30 days ahead; this one is "
+                    f"{ahead.total_seconds() / 60:.0f} minutes ahead",
+                    platform=PLATFORM,
+                )
+            schedule = {
+                "published": "false",
+                "scheduled_publish_time": str(unix(request.publish_at)),
+            }
+        message = nfc(request.message)
+        graph = self.graph(creds)
+        if request.kind in (ContentKind.POST, ContentKind.LINK):
+            data: dict[str, str] = {"message": message, **schedule}
+            if request.link:
+                data["link"] = request.link
+            answer = graph.request("POST", f"{page}/feed", post_args=data, creating=True)
+            external_id = str(answer["id"])
+        elif request.kind == ContentKind.PHOTO:
+            path = self._media(request)
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            with path.open("rb") as fh:
+                answer = graph.request(
+                    "POST",
+                    f"{page}/photos",
+                    post_args={"message": message, **schedule},
+                    files={"source": (path.name, fh, mime)},
+                    creating=True,
+                )
+            external_id = str(answer.get("post_id") or answer["id"])
+        else:
+            path = self._media(request)
+            finish = {"title": nfc(request.title), "description": message, **schedule}
+            external_id = upload_video(self.graph(creds, video=True), page, path, finish, progress)
+        scheduled = request.publish_at if schedule else None
+        return PublishResult(
+            external_id=external_id,
+            published_at=None if scheduled else self._now(),
+            scheduled_for=scheduled,
+            trace_id=self._trace(),
+        )
+
+    @staticmethod
+    def _media(request: PublishRequest) -> Any:
+        if request.media_path is None or not request.media_path.is_file():
+            raise Rejected(f"media file missing: {request.media_path}", platform=PLATFORM)
+        return request.media_path
+
+    def reconcile(self, creds: Credentials, probe: ReconcileProbe) -> ReconcileResult:
+        page = probe.account_id or creds.account_id
+        graph = self.graph(creds)
+        lo, hi = probe.window_start - RECONCILE_SLACK, probe.window_end + RECONCILE_SLACK
+        text, title = nfc(probe.message), nfc(probe.title)
+        edges = ["published_posts", "scheduled_posts"]
+        if probe.kind == ContentKind.CLIP:
+            edges.append("videos")
+        found: list[FoundPost] = []
+        complete = True
+        for edge in edges:
+            fields = _VIDEO_FIELDS if edge == "videos" else _POST_FIELDS
+            more = False
+            for data, has_more in graph.pages(
+                f"{page}/{edge}",
+                RECONCILE_MAX_PAGES,
+                fields=fields,
+                since=str(unix(lo)),
+                until=str(unix(hi)),
+                limit="100",
+            ):
+                for item in data:
+                    hit = self._match(item, text, title, probe.marker, lo, hi)
+                    if hit and all(f.external_id != hit.external_id for f in found):
+                        found.append(hit)
+                more = has_more
+            complete = complete and not more
+        searched = (
+            f"page {page}: {', '.join(edges)} created {lo.isoformat()} to {hi.isoformat()}"
+            + ("" if complete else " (listing truncated)")
+        )
+        return ReconcileResult(found=tuple(found), complete=complete, searched=searched)
+
+    @staticmethod
+    def _match(
+        item: dict[str, Any], text: str, title: str, marker: str, lo: datetime, hi: datetime
+    ) -> FoundPost | None:
+        created = parse_time(item.get("created_time"))
+        if created is not None and not lo <= created <= hi:
+            return None
+        body = nfc(item.get("message") or item.get("description") or "")
+        if marker and marker in body:
+            matched = "marker"
+        elif text and body == text:
+            matched = "text"
+        elif title and nfc(item.get("title") or "") == title:
+            matched = "title"
+        else:
+            return None
+        return _found(item, matched)
+
+    def cancel_scheduled(self, creds: Credentials, external_id: str) -> None:
+        self.graph(creds).delete(external_id)
+
+    def status(self, creds: Credentials, external_id: str) -> FoundPost | None:
+        fields = _POST_FIELDS if "_" in external_id else _VIDEO_FIELDS
+        try:
+            item = self.graph(creds).get(external_id, fields=fields)
+        except Rejected as exc:
+            if exc.code == "100":  # subcode 33: the object does not exist (or was deleted)
+                return None
+            raise
+        return _found(item, "id") if isinstance(item, dict) else None
+
+    def check_token(self, creds: Credentials) -> TokenHealth:
+        token = creds.secret.reveal()
+        secret = self.config.facebook_app_secret
+        access = (
+            f"{self.config.facebook_app_id}|{secret.reveal()}"
+            if self.config.facebook_app_id and secret
+            else token
+        )
+        try:
+            answer = self.graph(None).get("debug_token", input_token=token, access_token=access)
+        except AuthError as exc:
+            return TokenHealth(valid=False, expires_at=None, scopes=(), detail=exc.message)
+        data = answer.get("data", {}) if isinstance(answer, dict) else {}
+        scopes = tuple(str(s) for s in data.get("scopes", []))
+        valid = bool(data.get("is_valid"))
+        detail = ""
+        if not valid:
+            detail = str(data.get("error", {}).get("message", "token is not valid"))
+        return TokenHealth(
+            valid=valid,
+            expires_at=parse_time(data.get("expires_at")),  # 0: never expires (Page tokens)
+            scopes=scopes,
+            missing_scopes=tuple(s for s in REQUIRED_SCOPES if s not in scopes),
+            detail=detail,
+        )
+
+    # -- MetricsSource -------------------------------------------------------------------------
+
+    def _specs(self, level: str) -> list[Any]:
+        with self._retired_lock:
+            retired = set(self.retired)
+        return current(PLATFORM, level, self._now().date(), exclude=retired)
+
+    def _remember(self, dropped: Sequence[str]) -> None:
+        with self._retired_lock:
+            self.retired.update(dropped)
+
+    def object_metrics(
+        self, creds: Credentials, external_ids: Sequence[str]
+    ) -> list[ObjectMetrics]:
+        graph = self.graph(creds)
+        out: list[ObjectMetrics] = []
+        posts = [i for i in external_ids if "_" in i]
+        videos = [i for i in external_ids if "_" not in i]
+        for level, ids in (("post", posts), ("video", videos)):
+            if not ids:
+                continue
+            rows, dropped = insights.object_metrics(
+                graph, ids, level, self._specs(level), self._now()
+            )
+            self._remember(dropped)
+            out += rows
+        return out
+
+    def account_daily(self, creds: Credentials, since: date, until: date) -> list[DailyMetric]:
+        rows, dropped = insights.page_daily(
+            self.graph(creds), creds.account_id, since, until, self._specs("page")
+        )
+        self._remember(dropped)
+        return rows
+
+    def audience(self, creds: Credentials, since: date, until: date) -> list[AudienceShare]:
+        # Meta retired page_fans_gender_age (2024-03-14) with no replacement by gender and age.
+        return []
+
+
+def _found(item: dict[str, Any], matched: str) -> FoundPost:
+    scheduled = parse_time(item.get("scheduled_publish_time"))
+    published_flag = item.get("is_published", item.get("published", True))
+    created = parse_time(item.get("created_time"))
+    return FoundPost(
+        external_id=str(item.get("id", "")),
+        created_at=created,
+        published_at=created if published_flag and not scheduled else None,
+        scheduled_for=scheduled if not published_flag else None,
+        matched_on=matched,
+        permalink=str(item.get("permalink_url", "")),
+    )
