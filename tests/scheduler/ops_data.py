@@ -7,7 +7,20 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from campaigns.errors import UserError
 from campaigns.models import Campaign, Channel, ContentItem, Publication, PublicationState, Unit
+from connectors.base import (
+    Credentials,
+    FoundPost,
+    ProgressCallback,
+    Publisher,
+    PublishRequest,
+    PublishResult,
+    ReconcileProbe,
+    ReconcileResult,
+    Secret,
+    TokenHealth,
+)
 
 
 @dataclass
@@ -91,3 +104,67 @@ def add_publication(
         s.add(pub)
         s.commit()
     return pub
+
+
+class FakePublisher(Publisher):
+    """A platform in memory: records calls, answers from `posts`, raises what `errors` holds."""
+
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+        self.calls: list[tuple[str, Any]] = []
+        self.posts: dict[str, FoundPost] = {}
+        self.health = TokenHealth(valid=True, expires_at=None, scopes=("pages_manage_posts",))
+        self.errors: dict[str, Exception] = {}  # method name -> exception to raise once
+        self._next = 1
+
+    def _maybe_fail(self, method: str) -> None:
+        if method in self.errors:
+            raise self.errors.pop(method)
+
+    def publish(
+        self, creds: Credentials, request: PublishRequest, progress: ProgressCallback | None = None
+    ) -> PublishResult:
+        self.calls.append(("publish", request))
+        self._maybe_fail("publish")
+        external_id = f"{request.account_id}_{self._next}"
+        self._next += 1
+        self.posts[external_id] = FoundPost(
+            external_id, None, None, request.publish_at, matched_on="marker"
+        )
+        return PublishResult(external_id, None, scheduled_for=request.publish_at)
+
+    def reconcile(self, creds: Credentials, probe: ReconcileProbe) -> ReconcileResult:
+        self.calls.append(("reconcile", probe))
+        return ReconcileResult(found=(), complete=True, searched="fake")
+
+    def cancel_scheduled(self, creds: Credentials, external_id: str) -> None:
+        self.calls.append(("cancel_scheduled", external_id))
+        self._maybe_fail("cancel_scheduled")
+        self.posts.pop(external_id, None)
+
+    def status(self, creds: Credentials, external_id: str) -> FoundPost | None:
+        self.calls.append(("status", external_id))
+        self._maybe_fail("status")
+        return self.posts.get(external_id)
+
+    def check_token(self, creds: Credentials) -> TokenHealth:
+        self.calls.append(("check_token", creds.account_id))
+        self._maybe_fail("check_token")
+        return self.health
+
+
+class FakeConnectors:
+    """The dispatcher's ConnectorFactory over fake publishers; channels listed in `connected`
+    have credentials (by external id)."""
+
+    def __init__(self, connected: set[str] | None = None) -> None:
+        self.publishers = {p: FakePublisher(p) for p in ("facebook", "youtube")}
+        self.connected = connected
+
+    def publisher(self, platform: str) -> Publisher:
+        return self.publishers[platform]
+
+    def credentials(self, session: Session, channel: Channel) -> Credentials:
+        if self.connected is not None and channel.external_id not in self.connected:
+            raise UserError(f"channel {channel.key} is not connected (`loa channel connect`)")
+        return Credentials(channel.platform, channel.external_id, Secret("token"))
