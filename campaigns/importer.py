@@ -1,0 +1,496 @@
+"""Importing a campaign file: validate first, then upsert everything in one transaction.
+
+Rows are matched by the file's stable keys, so importing the same file again changes nothing
+(no row written, no `updated_at` moved) and an edited file updates in place. A slot that left
+the file cancels its publication if nothing has happened to it yet; published history is never
+deleted or changed.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, SQLModel, col, select
+
+from campaigns.errors import Problem
+from campaigns.loader import CampaignDocument, load_campaign
+from campaigns.models import (
+    AuditLog,
+    Campaign,
+    Channel,
+    ContentItem,
+    Kpi,
+    Objective,
+    PlanRule,
+    Publication,
+    PublicationState,
+    Unit,
+)
+from campaigns.outbox import dedupe_key, initial_state, new_publication
+from campaigns.plans import Slot, expand
+from campaigns.timeutil import utcnow
+
+# Set on publications the importer cancels, so a slot that comes back revives its own row.
+REMOVED_FROM_PLAN = "removed_from_plan"
+# Not yet in anyone's hands: the importer may cancel these when their slot leaves the file.
+CANCELLABLE_BY_IMPORT = frozenset(
+    {
+        PublicationState.DRAFT,
+        PublicationState.APPROVED,
+        PublicationState.QUEUED,
+        PublicationState.RETRY_WAIT,
+    }
+)
+TABLES = ("campaign", "unit", "objective", "kpi", "channel", "content", "plan", "publication")
+
+
+@dataclass
+class TableCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    cancelled: int = 0
+    deleted: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.cancelled or self.deleted)
+
+    def __str__(self) -> str:
+        parts = [f"{self.created} created", f"{self.updated} updated"]
+        parts.append(f"{self.unchanged} unchanged")
+        if self.cancelled:
+            parts.append(f"{self.cancelled} cancelled")
+        if self.deleted:
+            parts.append(f"{self.deleted} deleted")
+        return ", ".join(parts)
+
+
+@dataclass
+class ImportReport:
+    campaign_key: str
+    campaign_id: int
+    counts: dict[str, TableCounts] = field(
+        default_factory=lambda: {name: TableCounts() for name in TABLES}
+    )
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.changed for c in self.counts.values())
+
+    def lines(self) -> list[str]:
+        """The report as an officer reads it."""
+        if not self.changed:
+            return [f"campaign {self.campaign_key}: unchanged"]
+        out = [f"campaign {self.campaign_key}: imported"]
+        out += [f"  {name}: {counts}" for name, counts in self.counts.items()]
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+
+def _sync(row: SQLModel, values: dict[str, Any]) -> bool:
+    """Assign only the values that differ, so an unchanged row is never written."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def import_campaign(
+    session: Session,
+    path: Path,
+    *,
+    commit: bool = True,
+    display: str | None = None,
+    actor: str = "import",
+    min_gap_minutes: int | None = None,
+) -> ImportReport:
+    """Validate `path` and write it, all or nothing; returns what was created/updated/cancelled.
+
+    Raises ValidationFailed (nothing written) when the file has errors. With `commit=False` the
+    caller's transaction decides; on any failure the session is rolled back.
+    """
+    doc = load_campaign(path, display=display, min_gap_minutes=min_gap_minutes)
+    try:
+        report = _Importer(session, doc).run()
+        if report.changed:
+            session.add(
+                AuditLog(
+                    actor=actor,
+                    action="import",
+                    entity="campaign",
+                    entity_id=doc.campaign.key,
+                    detail={n: vars(c) for n, c in report.counts.items() if c.changed},
+                )
+            )
+        if commit:
+            session.commit()
+        else:
+            session.flush()
+    except BaseException:
+        session.rollback()
+        raise
+    return report
+
+
+class _Importer:
+    def __init__(self, session: Session, doc: CampaignDocument) -> None:
+        self.s = session
+        self.doc = doc
+        self.now = utcnow()
+        self.warnings: list[Problem] = list(doc.warnings)
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(Problem(self.doc.display, None, path, message, "warning"))
+
+    def run(self) -> ImportReport:
+        campaign, created = self._campaign()
+        assert campaign.id is not None
+        report = ImportReport(self.doc.campaign.key, campaign.id)
+        report.counts["campaign"] = TableCounts(
+            created=int(created == "created"),
+            updated=int(created == "updated"),
+            unchanged=int(created == "unchanged"),
+        )
+        units = self._units(campaign, report.counts["unit"])
+        self._objectives(campaign, report.counts["objective"], report.counts["kpi"])
+        channels = self._channels(campaign, units, report.counts["channel"])
+        content = self._content(campaign, units, report.counts["content"])
+        self._plans(campaign, report.counts["plan"])
+        self._publications(campaign, channels, content, report.counts["publication"])
+        self._prune(campaign, units, channels, content, report.counts)
+        if any(c.changed for name, c in report.counts.items() if name != "campaign"):
+            if created == "unchanged":
+                report.counts["campaign"] = TableCounts(updated=1)
+            campaign.updated_at = self.now
+        report.warnings = self.warnings
+        return report
+
+    def _campaign(self) -> tuple[Campaign, str]:
+        info = self.doc.campaign
+        values: dict[str, Any] = {
+            "name": info.name,
+            "name_en": info.name_en,
+            "theme": info.theme,
+            "theme_en": info.theme_en,
+            "starts": info.starts,
+            "ends": info.ends,
+            "timezone": info.timezone,
+            "report_due": info.report_due,
+            "approval": info.approval,
+            "hashtags": list(info.hashtags),
+            "source_file": self.doc.path.resolve().as_posix(),
+            "source_hash": self.doc.source_hash,
+        }
+        row = self.s.exec(select(Campaign).where(Campaign.key == info.key)).first()
+        if row is None:
+            row = Campaign(key=info.key, created_at=self.now, updated_at=self.now, **values)
+            self.s.add(row)
+            self.s.flush()
+            return row, "created"
+        if _sync(row, values):
+            row.updated_at = self.now
+            return row, "updated"
+        return row, "unchanged"
+
+    def _units(self, campaign: Campaign, counts: TableCounts) -> dict[str, Unit]:
+        rows = {u.key: u for u in self.s.exec(select(Unit).where(Unit.campaign_id == campaign.id))}
+        for unit in self.doc.units:
+            values: dict[str, Any] = {"name": unit.name, "kind": unit.kind}
+            row = rows.get(unit.key)
+            if row is None:
+                assert campaign.id is not None
+                row = Unit(campaign_id=campaign.id, key=unit.key, **values)
+                self.s.add(row)
+                rows[unit.key] = row
+                counts.created += 1
+            elif _sync(row, values):
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        self.s.flush()
+        return rows
+
+    def _objectives(self, campaign: Campaign, counts: TableCounts, kpi_counts: TableCounts) -> None:
+        assert campaign.id is not None
+        rows = {
+            o.key: o
+            for o in self.s.exec(select(Objective).where(Objective.campaign_id == campaign.id))
+        }
+        kpis: dict[tuple[int, str], Kpi] = {
+            (k.objective_id, k.key): k
+            for k in self.s.exec(select(Kpi).where(Kpi.campaign_id == campaign.id))
+        }
+        wanted_kpis: set[tuple[int, str]] = set()
+        for position, obj in enumerate(self.doc.objectives):
+            values: dict[str, Any] = {
+                "title": obj.title,
+                "title_en": obj.title_en,
+                "position": position,
+            }
+            row = rows.get(obj.key)
+            if row is None:
+                row = Objective(campaign_id=campaign.id, key=obj.key, **values)
+                self.s.add(row)
+                self.s.flush()
+                rows[obj.key] = row
+                counts.created += 1
+            elif _sync(row, values):
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+            assert row.id is not None
+            for kpi_position, kpi in enumerate(obj.kpis):
+                kpi_values: dict[str, Any] = {
+                    "metric": kpi.metric,
+                    "target": kpi.target,
+                    "platforms": list(kpi.platforms),
+                    "units": list(kpi.units),
+                    "content_kinds": list(kpi.content_kinds),
+                    "audiences": list(kpi.audiences),
+                    "pacing": kpi.pacing,
+                    "position": kpi_position,
+                }
+                wanted_kpis.add((row.id, kpi.key))
+                kpi_row = kpis.get((row.id, kpi.key))
+                if kpi_row is None:
+                    self.s.add(
+                        Kpi(campaign_id=campaign.id, objective_id=row.id, key=kpi.key, **kpi_values)
+                    )
+                    kpi_counts.created += 1
+                elif _sync(kpi_row, kpi_values):
+                    kpi_counts.updated += 1
+                else:
+                    kpi_counts.unchanged += 1
+        # Objectives and KPIs hold no history: those gone from the file go from the database.
+        for ident, kpi_row in kpis.items():
+            if ident not in wanted_kpis:
+                self.s.delete(kpi_row)
+                kpi_counts.deleted += 1
+        self.s.flush()
+        keep = {o.key for o in self.doc.objectives}
+        for key, row in rows.items():
+            if key not in keep:
+                self.s.delete(row)
+                counts.deleted += 1
+        self.s.flush()
+
+    def _channels(
+        self, campaign: Campaign, units: dict[str, Unit], counts: TableCounts
+    ) -> dict[str, Channel]:
+        assert campaign.id is not None
+        rows = {
+            c.key: c for c in self.s.exec(select(Channel).where(Channel.campaign_id == campaign.id))
+        }
+        for ch in self.doc.channels:
+            values: dict[str, Any] = {
+                "platform": ch.platform,
+                "external_id": ch.external_id,
+                "name": ch.name,
+                "unit_id": units[ch.unit].id if ch.unit else None,
+                "native_handoff": ch.native_handoff,
+                "playlist_id": ch.playlist_id,
+            }
+            row = rows.get(ch.key)
+            if row is None:
+                row = Channel(campaign_id=campaign.id, key=ch.key, **values)
+                self.s.add(row)
+                rows[ch.key] = row
+                counts.created += 1
+            elif _sync(row, values):
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        self.s.flush()
+        return rows
+
+    def _content(
+        self, campaign: Campaign, units: dict[str, Unit], counts: TableCounts
+    ) -> dict[str, ContentItem]:
+        assert campaign.id is not None
+        rows = {
+            c.key: c
+            for c in self.s.exec(select(ContentItem).where(ContentItem.campaign_id == campaign.id))
+        }
+        for item in self.doc.content:
+            values: dict[str, Any] = {
+                "kind": item.kind,
+                "unit_id": units[item.unit].id if item.unit else None,
+                "title": item.title,
+                "title_en": item.title_en,
+                "message": item.message,
+                "description": item.description,
+                "link": item.link,
+                "media_path": item.media_path.resolve().as_posix() if item.media_path else "",
+                "thumbnail_path": (
+                    item.thumbnail_path.resolve().as_posix() if item.thumbnail_path else ""
+                ),
+                "tags": list(item.tags),
+                "objectives": list(item.objectives),
+                "audiences": list(item.audiences),
+                "made_for_kids": item.made_for_kids,
+                "privacy": item.privacy,
+                "content_hash": item.content_hash(),
+            }
+            row = rows.get(item.key)
+            if row is None:
+                row = ContentItem(campaign_id=campaign.id, key=item.key, **values)
+                self.s.add(row)
+                rows[item.key] = row
+                counts.created += 1
+            elif _sync(row, values):
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        self.s.flush()
+        return rows
+
+    def _plans(self, campaign: Campaign, counts: TableCounts) -> None:
+        assert campaign.id is not None
+        rows = {
+            p.key: p
+            for p in self.s.exec(select(PlanRule).where(PlanRule.campaign_id == campaign.id))
+        }
+        for plan in self.doc.plans:
+            values: dict[str, Any] = {
+                "kind": plan.kind,
+                "position": plan.index,
+                "spec": plan.spec(),
+            }
+            row = rows.get(plan.key)
+            if row is None:
+                self.s.add(PlanRule(campaign_id=campaign.id, key=plan.key, **values))
+                counts.created += 1
+            elif _sync(row, values):
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        keep = {p.key for p in self.doc.plans}
+        for key, row in rows.items():
+            if key not in keep:
+                self.s.delete(row)
+                counts.deleted += 1
+        self.s.flush()
+
+    def _publications(
+        self,
+        campaign: Campaign,
+        channels: dict[str, Channel],
+        content: dict[str, ContentItem],
+        counts: TableCounts,
+    ) -> None:
+        rows = {
+            p.dedupe_key: p
+            for p in self.s.exec(select(Publication).where(Publication.campaign_id == campaign.id))
+        }
+        wanted: dict[str, Slot] = {}
+        for slot in expand(self.doc):
+            wanted[dedupe_key(campaign.key, slot.content, slot.channel, slot.at)] = slot
+        for key, slot in wanted.items():
+            pub = rows.get(key)
+            if pub is None:
+                pub = new_publication(
+                    campaign, content[slot.content], channels[slot.channel], slot.at, slot.plan_key
+                )
+                pub.created_at = pub.updated_at = self.now
+                self.s.add(pub)
+                counts.created += 1
+                continue
+            values: dict[str, Any] = {}
+            if pub.state == PublicationState.CANCELLED and pub.last_error_code == REMOVED_FROM_PLAN:
+                # The slot came back after an import had cancelled it: revive the same row.
+                values = {"state": initial_state(campaign), "last_error_code": "", "last_error": ""}
+            if pub.state not in CANCELLABLE_BY_IMPORT and not values:
+                counts.unchanged += 1
+                continue
+            values["plan_key"] = slot.plan_key
+            if _sync(pub, values):
+                pub.updated_at = self.now
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        for key, pub in sorted(rows.items(), key=lambda kv: kv[1].id or 0):
+            if key in wanted:
+                continue
+            label = f"publication {pub.id} ({key.split('|', 1)[1]})"
+            if pub.state in CANCELLABLE_BY_IMPORT:
+                pub.state = PublicationState.CANCELLED
+                pub.last_error_code = REMOVED_FROM_PLAN
+                pub.last_error = "its slot is no longer in the campaign file"
+                pub.updated_at = self.now
+                counts.cancelled += 1
+                self.warn("plans", f"{label} is no longer planned: cancelled")
+            elif pub.state in (
+                PublicationState.CLAIMED,
+                PublicationState.HANDED_OFF,
+                PublicationState.NEEDS_REVIEW,
+            ):
+                self.warn(
+                    "plans",
+                    f"{label} is no longer planned but is {pub.state}; "
+                    f"`loa cancel {pub.id}` withdraws it",
+                )
+        self.s.flush()
+
+    def _prune(
+        self,
+        campaign: Campaign,
+        units: dict[str, Unit],
+        channels: dict[str, Channel],
+        content: dict[str, ContentItem],
+        counts: dict[str, TableCounts],
+    ) -> None:
+        """Rows gone from the file: deleted when nothing refers to them, else kept for history."""
+        used_channels = set(self.s.exec(select(Publication.channel_id).distinct()).all())
+        used_content = set(self.s.exec(select(Publication.content_id).distinct()).all())
+        keep_channels = {c.key for c in self.doc.channels}
+        keep_content = {c.key for c in self.doc.content}
+        for key, ch in channels.items():
+            if key in keep_channels:
+                continue
+            if ch.id in used_channels:
+                self.warn(
+                    "channels", f"channel '{key}' is no longer in the file; kept for its history"
+                )
+            else:
+                self.s.delete(ch)
+                counts["channel"].deleted += 1
+        for key, item in content.items():
+            if key in keep_content:
+                continue
+            if item.id in used_content:
+                self.warn(
+                    "content", f"content '{key}' is no longer in the file; kept for its history"
+                )
+            else:
+                self.s.delete(item)
+                counts["content"].deleted += 1
+        self.s.flush()
+        keep_units = {u.key for u in self.doc.units}
+        referenced = set(
+            self.s.exec(
+                select(Channel.unit_id).where(
+                    Channel.campaign_id == campaign.id, col(Channel.unit_id).is_not(None)
+                )
+            ).all()
+        ) | set(
+            self.s.exec(
+                select(ContentItem.unit_id).where(
+                    ContentItem.campaign_id == campaign.id, col(ContentItem.unit_id).is_not(None)
+                )
+            ).all()
+        )
+        for key, unit in units.items():
+            if key in keep_units:
+                continue
+            if unit.id in referenced:
+                self.warn("units", f"unit '{key}' is no longer in the file; kept, still referenced")
+            else:
+                self.s.delete(unit)
+                counts["unit"].deleted += 1
+        self.s.flush()
