@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     handoff_min_minutes: int = Field(default=20, ge=10)
     youtube_daily_units: int = Field(default=10_000, ge=0)
     youtube_daily_uploads: int = Field(default=100, ge=0)
+    # Publishing retries (seconds) and the platform clients' timeout.
+    max_attempts: int = Field(default=5, ge=1)
+    retry_base_seconds: float = Field(default=30.0, gt=0)
+    retry_cap_seconds: float = Field(default=900.0, gt=0)
+    http_timeout_s: float = Field(default=30.0, gt=0)
 
     # Alerts by e-mail (optional).
     smtp_host: str = ""

@@ -1,7 +1,61 @@
-"""Commands of this group register themselves on the `loa` app (see scheduler/cli/__init__.py)."""
+"""`loa run [--once] [--worker-id ID] [--catch-up]`: the scheduler daemon, or one pass."""
+
+import logging
+import signal
+import threading
+from types import FrameType
 
 import typer
 
+from scheduler.cli.common import console, engine, settings
+from scheduler.clock import SystemClock
+from scheduler.worker import Daemon, default_worker_id, run_once, single_worker_guard
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM/SIGINT: claim nothing new; the attempt in hand finishes, then exit 0."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        console.print(
+            f"{signal.Signals(signum).name}: finishing the attempt in hand, then stopping"
+        )
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def run(
+    once: bool = typer.Option(
+        False, "--once", help="One pass (reap, reconcile, dispatch), then exit."
+    ),
+    worker_id: str = typer.Option("", "--worker-id", help="This worker's name (default host-pid)."),
+    catch_up: bool = typer.Option(
+        False, "--catch-up", help="Publish overdue items even past the grace period."
+    ),
+    poll_seconds: float = typer.Option(5.0, "--poll-seconds", min=0.2, help="Safety-net tick."),
+) -> None:
+    """Publish due publications: exactly once, at their minute, with retries and reconciliation."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    cfg = settings()
+    eng = engine()
+    clock = SystemClock()
+    wid = worker_id or default_worker_id()
+    with single_worker_guard(eng, clock):
+        if once:
+            stop = threading.Event()
+            _stop_on_signals(stop)
+            report = run_once(eng, cfg, clock, wid, catch_up=catch_up, stop=stop)
+            console.print(f"Worker {wid}: {report.summary()}.")
+            return
+        daemon = Daemon(eng, cfg, clock, wid, catch_up=catch_up, poll_seconds=poll_seconds)
+        _stop_on_signals(daemon.stop)
+        console.print(f"Worker {wid} running on {eng.dialect.name}; Ctrl-C or SIGTERM stops it.")
+        totals = daemon.run()
+        console.print(f"Worker {wid} stopped: {totals.summary()}.")
+
 
 def register(app: typer.Typer) -> None:
-    """Adds this module's commands to `app`."""
+    app.command("run")(run)

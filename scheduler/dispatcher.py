@@ -1,0 +1,596 @@
+"""One attempt at one claimed publication: reconcile if needed, record, call, record.
+
+The order is the guarantee (DESIGN.md principle 2):
+  1. the claim is held (committed by `outbox.claim_due`);
+  2. any earlier attempt whose outcome is unknown is reconciled first; only `absent` goes on;
+  3. the attempt row is written and committed;
+  4. the platform is called, outside any transaction;
+  5. the outcome is written.
+A crash between any two steps leaves a row the reaper and the next reconciliation can finish.
+
+Test seam: `LOA_TEST_CRASH_AT=after_claim|after_attempt|during_call|after_call` makes the
+process kill itself with SIGKILL at that step (`during_call`: after `LOA_TEST_CRASH_DELAY_MS`,
+default 300, while the call is in flight). Crash tests run the worker as a subprocess with it.
+"""
+
+import logging
+import os
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from campaigns.db import session_scope
+from campaigns.errors import UserError
+from campaigns.models import (
+    AlertKind,
+    Attempt,
+    AttemptOutcome,
+    Channel,
+    ContentItem,
+    Publication,
+)
+from campaigns.models import PublicationState as S
+from campaigns.settings import Settings
+from connectors.base import (
+    AuthError,
+    ContentKind,
+    Credentials,
+    Duplicate,
+    PermissionDenied,
+    PlatformError,
+    PolicyBlocked,
+    Publisher,
+    PublishRequest,
+    PublishResult,
+    QuotaExhausted,
+    RateLimited,
+    Rejected,
+    TransientError,
+    UnknownOutcome,
+)
+from scheduler import outbox
+from scheduler.channel_state import (
+    account_scope,
+    alert,
+    app_scope,
+    block,
+    blocked_channel_ids,
+    pause_channel,
+    quota_scope,
+)
+from scheduler.clock import Clock, utc_now
+from scheduler.reconcile import Reconciliation, reconcile
+from scheduler.retry import RECONCILE_DELAY, RECONCILE_MARGIN, RetryPolicy
+
+log = logging.getLogger(__name__)
+
+CRASH_STEPS = ("after_claim", "after_attempt", "during_call", "after_call")
+
+
+def crash_point(step: str) -> None:
+    """The crash tests' seam: SIGKILL this process at `step` when LOA_TEST_CRASH_AT names it."""
+    if os.environ.get("LOA_TEST_CRASH_AT") != step:
+        return
+    if step == "during_call":
+        delay = int(os.environ.get("LOA_TEST_CRASH_DELAY_MS", "300")) / 1000
+        timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGKILL))
+        timer.daemon = True
+        timer.start()
+        return
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+class ConnectorFactory(Protocol):
+    """Where the dispatcher gets a platform's publisher and an account's credentials."""
+
+    def publisher(self, platform: str) -> Publisher: ...
+
+    def credentials(self, session: Session, channel: Channel) -> Credentials: ...
+
+
+class RealConnectors:
+    """The real Facebook and YouTube connectors and the token vault, built from settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._publishers: dict[str, Publisher] = {}
+
+    def publisher(self, platform: str) -> Publisher:
+        if platform not in self._publishers:
+            from connectors.registry import build  # type: ignore[import-not-found, unused-ignore]
+
+            from scheduler.config import connector_config
+
+            self._publishers[platform] = build(platform, connector_config(self._settings))
+        return self._publishers[platform]
+
+    def credentials(self, session: Session, channel: Channel) -> Credentials:
+        from scheduler.credentials import (  # type: ignore[import-not-found, unused-ignore]
+            load_credentials,
+        )
+
+        creds: Credentials = load_credentials(session, channel)
+        return creds
+
+
+def build_request(pub: Publication, channel: Channel, content: ContentItem) -> PublishRequest:
+    """The plain request a connector understands, carrying the publication's marker."""
+    assert pub.id is not None
+    kind = ContentKind(content.kind)
+    message = content.message
+    if kind == ContentKind.CLIP:
+        message = content.description or content.message
+    return PublishRequest(
+        kind=kind,
+        account_id=channel.external_id,
+        message=message,
+        title=content.title,
+        link=content.link,
+        media_path=Path(content.media_path) if content.media_path else None,
+        thumbnail_path=Path(content.thumbnail_path) if content.thumbnail_path else None,
+        tags=tuple(content.tags),
+        made_for_kids=content.made_for_kids,
+        privacy=content.privacy,
+        playlist_id=channel.playlist_id or "",
+        marker=outbox.marker_for(pub.id),
+    )
+
+
+@dataclass(frozen=True)
+class _Job:
+    publication_id: int
+    channel_id: int
+    campaign_id: int
+    platform: str
+    request: PublishRequest
+    creds: Credentials
+    unresolved: tuple[int, ...]  # attempt ids whose outcome is unknown
+    known_ids: tuple[str, ...]
+    window_start: Any
+    after_duplicate: bool
+
+
+class Dispatcher:
+    """Runs attempts for one worker. Returns a short outcome label per publication."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        connectors: ConnectorFactory,
+        clock: Clock,
+        worker_id: str,
+        policy: RetryPolicy,
+        lease: timedelta,
+    ) -> None:
+        self.engine = engine
+        self.connectors = connectors
+        self.clock = clock
+        self.worker_id = worker_id
+        self.policy = policy
+        self.lease = lease
+
+    # -- the attempt ------------------------------------------------------------------------
+
+    def attempt(self, publication_id: int) -> str:
+        job = self._prepare(publication_id)
+        if isinstance(job, str):
+            return job
+        if job.unresolved:
+            outcome = self._reconcile(job)
+            if outcome != "absent":
+                return outcome
+        with session_scope(self.engine) as session:
+            pub = outbox.holds_lease(session, publication_id, self.worker_id)
+            if pub is None:
+                return "lease_lost"
+            now = utc_now(self.clock)
+            # A fresh lease for the call: it must outlast the client's timeout (see worker).
+            pub.locked_until = now + self.lease
+            attempt = outbox.start_attempt(session, pub, self.worker_id, now)
+            session.flush()
+            attempt_id = attempt.id
+            late_s = (now - pub.scheduled_at).total_seconds()
+        assert attempt_id is not None
+        crash_point("after_attempt")
+        crash_point("during_call")
+        try:
+            result = self.connectors.publisher(job.platform).publish(job.creds, job.request)
+        except PlatformError as exc:
+            crash_point("after_call")
+            return self._record_error(job, attempt_id, exc)
+        except Exception as exc:  # a bug or I/O failure mid-call: it may have reached the platform
+            log.exception("publication %s: unexpected error during the call", publication_id)
+            crash_point("after_call")
+            return self._record_error(
+                job, attempt_id, UnknownOutcome(f"{type(exc).__name__}: {exc}", code="internal")
+            )
+        crash_point("after_call")
+        return self._record_published(job, attempt_id, result, late_s)
+
+    def _prepare(self, publication_id: int) -> "_Job | str":
+        with session_scope(self.engine) as session:
+            pub = outbox.holds_lease(session, publication_id, self.worker_id)
+            if pub is None:
+                return "lease_lost"
+            channel = session.get(Channel, pub.channel_id)
+            content = session.get(ContentItem, pub.content_id)
+            assert channel is not None
+            assert content is not None
+            now = utc_now(self.clock)
+            if channel.paused or channel.id in blocked_channel_ids(session, now):
+                # Paused or blocked since this batch was claimed: hand the row back untouched.
+                outbox.set_state(
+                    pub,
+                    S.QUEUED,
+                    now,
+                    error=pub.last_error,
+                    code=pub.last_error_code,
+                    next_attempt_at=pub.next_attempt_at,
+                )
+                session.add(pub)
+                return "deferred"
+            try:
+                request = build_request(pub, channel, content)
+            except ValueError as exc:
+                self._finish(
+                    session,
+                    pub,
+                    S.NEEDS_REVIEW,
+                    now,
+                    f"cannot build the request: {exc}",
+                    "invalid_content",
+                    AlertKind.NEEDS_REVIEW,
+                )
+                return "needs_review"
+            try:
+                creds = self.connectors.credentials(session, channel)
+            except UserError as exc:
+                return self._pause(session, pub, channel, now, str(exc), "no_credentials")
+            unresolved = outbox.unresolved_attempts(session, publication_id)
+            first = outbox.first_attempt_start(session, publication_id) or now
+            return _Job(
+                publication_id=publication_id,
+                channel_id=channel.id or 0,
+                campaign_id=pub.campaign_id,
+                platform=channel.platform,
+                request=request,
+                creds=creds,
+                unresolved=tuple(a.id for a in unresolved if a.id is not None),
+                known_ids=tuple(a.external_id for a in unresolved if a.external_id),
+                window_start=first - RECONCILE_MARGIN,
+                after_duplicate=any(a.error_code == "duplicate" for a in unresolved),
+            )
+
+    # -- reconciliation ---------------------------------------------------------------------
+
+    def _reconcile(self, job: _Job) -> str:
+        publisher = self.connectors.publisher(job.platform)
+        now = utc_now(self.clock)
+        try:
+            found = reconcile(
+                publisher, job.creds, job.request, job.window_start, now, job.known_ids
+            )
+        except PlatformError as exc:
+            # Could not ask: never publish blind. Wait (or pause) and ask again later.
+            with session_scope(self.engine) as session:
+                pub = outbox.holds_lease(session, job.publication_id, self.worker_id)
+                if pub is None:
+                    return "lease_lost"
+                return self._hold_for_reconcile(session, job, pub, exc)
+        with session_scope(self.engine) as session:
+            pub = outbox.holds_lease(session, job.publication_id, self.worker_id)
+            if pub is None:
+                return "lease_lost"
+            return self._apply_verdict(session, job, pub, found)
+
+    def _apply_verdict(
+        self, session: Session, job: _Job, pub: Publication, found: Reconciliation
+    ) -> str:
+        now = utc_now(self.clock)
+        outcome = {
+            "found": AttemptOutcome.RECONCILED_FOUND,
+            "absent": AttemptOutcome.RECONCILED_ABSENT,
+            "unknown": AttemptOutcome.UNKNOWN,
+        }[found.verdict]
+        for attempt_id in job.unresolved:
+            attempt = session.get(Attempt, attempt_id)
+            assert attempt is not None
+            attempt.outcome = outcome
+            attempt.evidence = {**attempt.evidence, "reconciliation": found.evidence}
+            attempt.ended_at = attempt.ended_at or now
+            if found.found is not None:
+                attempt.external_id = found.found.external_id
+            session.add(attempt)
+        if found.verdict == "found" and found.found is not None:
+            post = found.found
+            pub.external_id = post.external_id
+            pub.permalink = post.permalink
+            pub.published_at = post.published_at or post.created_at or now
+            outbox.set_state(pub, S.PUBLISHED, now)
+            session.add(pub)
+            return "published"
+        if found.verdict == "unknown":
+            self._finish(
+                session,
+                pub,
+                S.NEEDS_REVIEW,
+                now,
+                "the platform could not say whether the post exists "
+                f"({found.evidence.get('searched', 'no search')}); check the account before retrying",
+                "unknown_outcome",
+                AlertKind.NEEDS_REVIEW,
+            )
+            return "needs_review"
+        if job.after_duplicate:
+            self._finish(
+                session,
+                pub,
+                S.NEEDS_REVIEW,
+                now,
+                "the platform called the post a duplicate but no copy was found; check the account",
+                "duplicate",
+                AlertKind.NEEDS_REVIEW,
+            )
+            return "needs_review"
+        absent = outbox.count_outcomes(session, pub.id or 0, AttemptOutcome.RECONCILED_ABSENT)
+        if self.policy.exhausted(absent):
+            self._finish(
+                session,
+                pub,
+                S.FAILED,
+                now,
+                f"{absent} attempts ended unknown and were proven absent; giving up",
+                "max_attempts",
+                AlertKind.FAILED,
+            )
+            return "failed"
+        session.add(pub)
+        return "absent"
+
+    def _hold_for_reconcile(
+        self, session: Session, job: _Job, pub: Publication, exc: PlatformError
+    ) -> str:
+        now = utc_now(self.clock)
+        if isinstance(exc, AuthError):
+            channel = session.get(Channel, job.channel_id)
+            assert channel is not None
+            return self._pause(session, pub, channel, now, exc.message, exc.code or "auth")
+        until = now + self.policy.backoff(max(pub.attempts, 1))
+        if isinstance(exc, RateLimited):
+            until = now + exc.retry_after
+        elif isinstance(exc, QuotaExhausted):
+            until = exc.reset_at
+        outbox.set_state(
+            pub,
+            S.RETRY_WAIT,
+            now,
+            error=f"reconciliation could not run: {exc.message}",
+            code=f"reconcile_{exc.kind.lower()}",
+            next_attempt_at=until,
+        )
+        session.add(pub)
+        return "reconcile_deferred"
+
+    # -- recording outcomes -----------------------------------------------------------------
+
+    def _record_published(
+        self, job: _Job, attempt_id: int, result: PublishResult, late_s: float
+    ) -> str:
+        with session_scope(self.engine) as session:
+            now = utc_now(self.clock)
+            attempt = session.get(Attempt, attempt_id)
+            pub = session.get(Publication, job.publication_id, with_for_update=True)
+            assert attempt is not None
+            assert pub is not None
+            attempt.outcome = AttemptOutcome.PUBLISHED
+            attempt.ended_at = now
+            attempt.external_id = result.external_id
+            attempt.trace_id = result.trace_id
+            attempt.evidence = {**attempt.evidence, "lateness_s": late_s}
+            session.add(attempt)
+            if pub.state == S.PUBLISHED and pub.external_id != result.external_id:
+                # Only possible if a lease was lost mid-call: say so loudly, never hide it.
+                alert(
+                    session,
+                    AlertKind.NEEDS_REVIEW,
+                    f"publication {pub.id} has two posts on the platform: {pub.external_id} "
+                    f"and {result.external_id}",
+                    dedupe=f"duplicate:p{pub.id}",
+                    campaign_id=pub.campaign_id,
+                    publication_id=pub.id,
+                    channel_id=pub.channel_id,
+                    severity="critical",
+                )
+                return "duplicate"
+            pub.external_id = result.external_id
+            pub.permalink = result.permalink
+            pub.published_at = result.published_at or now
+            outbox.set_state(pub, S.PUBLISHED, now)
+            session.add(pub)
+        return "published"
+
+    def _record_error(self, job: _Job, attempt_id: int, exc: PlatformError) -> str:
+        with session_scope(self.engine) as session:
+            now = utc_now(self.clock)
+            attempt = session.get(Attempt, attempt_id)
+            assert attempt is not None
+            attempt.ended_at = now
+            attempt.error_code = exc.code or exc.kind
+            attempt.error_message = exc.message
+            attempt.trace_id = exc.trace_id
+            attempt.outcome = _attempt_outcome(exc)
+            if isinstance(exc, Duplicate):
+                attempt.error_code = "duplicate"
+            session.add(attempt)
+            pub = outbox.holds_lease(session, job.publication_id, self.worker_id)
+            if pub is None:
+                return "lease_lost"
+            return self._apply_error(session, job, pub, exc, now)
+
+    def _apply_error(
+        self, session: Session, job: _Job, pub: Publication, exc: PlatformError, now: Any
+    ) -> str:
+        code = exc.code or exc.kind
+        if isinstance(exc, UnknownOutcome | Duplicate):
+            outbox.set_state(
+                pub,
+                S.RETRY_WAIT,
+                now,
+                error=f"outcome unknown, will check the platform: {exc.message}",
+                code="duplicate" if isinstance(exc, Duplicate) else "unknown_outcome",
+                next_attempt_at=now + RECONCILE_DELAY,
+            )
+            session.add(pub)
+            return "unknown"
+        if isinstance(exc, RateLimited):
+            until = now + exc.retry_after
+            if exc.scope == "app":
+                scope = app_scope(job.platform)
+            else:
+                scope = account_scope(job.platform, job.request.account_id)
+            block(session, scope, until, exc.message, now)
+            outbox.set_state(
+                pub, S.RETRY_WAIT, now, error=exc.message, code=code, next_attempt_at=until
+            )
+            session.add(pub)
+            return "rate_limited"
+        if isinstance(exc, QuotaExhausted):
+            block(
+                session,
+                quota_scope(job.request.account_id, exc.bucket),
+                exc.reset_at,
+                exc.message,
+                now,
+            )
+            outbox.set_state(
+                pub,
+                S.RETRY_WAIT,
+                now,
+                error=f"YouTube quota exhausted until {exc.reset_at.isoformat()}",
+                code=code,
+                next_attempt_at=exc.reset_at,
+            )
+            session.add(pub)
+            return "quota"
+        if isinstance(exc, AuthError):
+            channel = session.get(Channel, job.channel_id)
+            assert channel is not None
+            return self._pause(session, pub, channel, now, exc.message, code)
+        if isinstance(exc, PermissionDenied):
+            self._finish(
+                session,
+                pub,
+                S.FAILED,
+                now,
+                f"permission denied: {exc.message}",
+                code,
+                AlertKind.FAILED,
+            )
+            return "failed"
+        if isinstance(exc, Rejected):
+            label = "blocked by policy" if isinstance(exc, PolicyBlocked) else "rejected"
+            self._finish(
+                session,
+                pub,
+                S.NEEDS_REVIEW,
+                now,
+                f"{label} by the platform: {exc.message}",
+                code,
+                AlertKind.NEEDS_REVIEW,
+            )
+            return "needs_review"
+        failures = outbox.count_outcomes(session, job.publication_id, AttemptOutcome.RETRY)
+        if self.policy.exhausted(failures):
+            self._finish(
+                session,
+                pub,
+                S.FAILED,
+                now,
+                f"gave up after {failures} transient failures; last: {exc.message}",
+                code,
+                AlertKind.FAILED,
+            )
+            return "failed"
+        if not isinstance(exc, TransientError):
+            log.warning("publication %s: unmapped platform error %r", pub.id, exc)
+        outbox.set_state(
+            pub,
+            S.RETRY_WAIT,
+            now,
+            error=exc.message,
+            code=code,
+            next_attempt_at=now + self.policy.backoff(failures),
+        )
+        session.add(pub)
+        return "retry"
+
+    def _pause(
+        self, session: Session, pub: Publication, channel: Channel, now: Any, reason: str, code: str
+    ) -> str:
+        """Auth failed: stop calling the channel; the row waits in `queued` for the reconnect."""
+        if pause_channel(session, channel, reason):
+            alert(
+                session,
+                AlertKind.CHANNEL_PAUSED,
+                f"channel {channel.key} ({channel.platform} {channel.external_id}) paused: {reason}. "
+                "Reconnect it with `loa channel connect`; its publications wait.",
+                dedupe=f"paused:c{channel.id}:{now.isoformat()}",
+                campaign_id=channel.campaign_id,
+                channel_id=channel.id,
+                severity="critical",
+            )
+        outbox.set_state(
+            pub,
+            S.QUEUED,
+            now,
+            error=f"channel paused: {reason}",
+            code=code,
+            next_attempt_at=pub.next_attempt_at,
+        )
+        session.add(pub)
+        return "paused"
+
+    def _finish(
+        self,
+        session: Session,
+        pub: Publication,
+        state: S,
+        now: Any,
+        message: str,
+        code: str,
+        kind: AlertKind,
+    ) -> None:
+        outbox.set_state(pub, state, now, error=message, code=code)
+        session.add(pub)
+        alert(
+            session,
+            kind,
+            f"publication {pub.id}: {message}",
+            dedupe=f"{state}:p{pub.id}:a{pub.attempts}",
+            campaign_id=pub.campaign_id,
+            publication_id=pub.id,
+            channel_id=pub.channel_id,
+            severity="critical" if state == S.FAILED else "warning",
+        )
+
+
+def _attempt_outcome(exc: PlatformError) -> AttemptOutcome:
+    if isinstance(exc, UnknownOutcome | Duplicate):
+        return AttemptOutcome.UNKNOWN
+    if isinstance(exc, RateLimited):
+        return AttemptOutcome.RATE_LIMITED
+    if isinstance(exc, QuotaExhausted):
+        return AttemptOutcome.QUOTA
+    if isinstance(exc, AuthError):
+        return AttemptOutcome.AUTH
+    if isinstance(exc, PermissionDenied):
+        return AttemptOutcome.PERMISSION
+    if isinstance(exc, Rejected):
+        return AttemptOutcome.REJECTED
+    return AttemptOutcome.RETRY

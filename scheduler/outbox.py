@@ -1,0 +1,286 @@
+"""The outbox: claims, leases and every change of `Publication.state` the scheduler makes.
+
+A worker claims due rows in one short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
+any number of workers never claim the same row; SQLite runs one worker), marks them `claimed`
+with a lease, commits, and only then calls the platform. A lease that expires is reaped: if an
+attempt had started, its outcome is unknown and the next claim reconciles before anything else.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
+from sqlmodel import Session, col
+
+from campaigns.models import (
+    AlertKind,
+    Attempt,
+    AttemptOutcome,
+    Channel,
+    Publication,
+    PublicationState,
+)
+from campaigns.timeutil import UTCDateTime
+from scheduler.channel_state import alert, blocked_channel_ids
+
+S = PublicationState
+CLAIMABLE = (S.APPROVED, S.QUEUED, S.RETRY_WAIT)
+# Outcomes that leave it open whether the platform holds the post.
+UNRESOLVED = (AttemptOutcome.STARTED, AttemptOutcome.UNKNOWN)
+
+
+def marker_for(publication_id: int) -> str:
+    """The stable marker of a publication, which reconciliation searches for on the platform."""
+    return f"loa-p{publication_id}"
+
+
+def due_at() -> ColumnElement[datetime]:
+    """When a row is due: its retry time if it has one, else its planned time."""
+    return func.coalesce(col(Publication.next_attempt_at), col(Publication.scheduled_at))
+
+
+def _for_update(session: Session) -> dict[str, object]:
+    return {} if session.get_bind().dialect.name == "sqlite" else {"skip_locked": True}
+
+
+def claim_due(
+    session: Session, worker_id: str, now: datetime, limit: int, lease: timedelta
+) -> list[Publication]:
+    """Claim up to `limit` due rows for `worker_id` and commit; the caller then calls out.
+
+    Due: claimable state, due time <= now, channel not paused, no active block on it.
+    """
+    blocked = blocked_channel_ids(session, now)
+    stmt = (
+        select(Publication)
+        .join(Channel, col(Channel.id) == col(Publication.channel_id))
+        .where(
+            col(Publication.state).in_(CLAIMABLE),
+            due_at() <= now,
+            col(Channel.paused).is_(False),
+        )
+        .order_by(due_at(), col(Publication.id))
+        .limit(limit)
+    )
+    if blocked:
+        stmt = stmt.where(col(Publication.channel_id).not_in(blocked))
+    opts = _for_update(session)
+    if opts:
+        stmt = stmt.with_for_update(skip_locked=True, of=Publication)
+    rows = list(session.scalars(stmt).all())
+    for pub in rows:
+        pub.state = S.CLAIMED
+        pub.locked_by = worker_id
+        pub.locked_until = now + lease
+        pub.updated_at = now
+        session.add(pub)
+    session.commit()
+    return rows
+
+
+def holds_lease(session: Session, publication_id: int, worker_id: str) -> Publication | None:
+    """The row, locked, if `worker_id` still holds its claim; None when it was reaped."""
+    stmt = select(Publication).where(col(Publication.id) == publication_id)
+    if _for_update(session):
+        stmt = stmt.with_for_update()
+    pub = session.scalars(stmt).first()
+    if pub is None or pub.state != S.CLAIMED or pub.locked_by != worker_id:
+        return None
+    return pub
+
+
+def extend_lease(session: Session, publication_id: int, worker_id: str, until: datetime) -> bool:
+    """Keep a long upload's claim alive; False when the lease was already lost."""
+    result = session.execute(
+        update(Publication)
+        .where(
+            col(Publication.id) == publication_id,
+            col(Publication.locked_by) == worker_id,
+            col(Publication.state) == S.CLAIMED,
+        )
+        .values(locked_until=until)
+    )
+    session.commit()
+    return bool(getattr(result, "rowcount", 0))
+
+
+def reap_expired(session: Session, now: datetime, *, orphans: bool = False) -> list[int]:
+    """Free claims whose lease ran out (all claims when `orphans`: their worker is known dead);
+    an attempt they had started becomes `unknown`.
+
+    The row goes back to `queued`, due now; the dispatcher reconciles it before any new call.
+    """
+    stmt = select(Publication).where(col(Publication.state) == S.CLAIMED)
+    if not orphans:
+        stmt = stmt.where(col(Publication.locked_until) < now)
+    if _for_update(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.scalars(stmt).all())
+    for pub in rows:
+        session.execute(
+            update(Attempt)
+            .where(
+                col(Attempt.publication_id) == pub.id,
+                col(Attempt.outcome) == AttemptOutcome.STARTED,
+            )
+            .values(
+                outcome=AttemptOutcome.UNKNOWN,
+                ended_at=now,
+                error_code="lease_expired",
+                error_message=f"worker {pub.locked_by} stopped answering during the attempt",
+            )
+        )
+        pub.state = S.QUEUED
+        pub.next_attempt_at = now
+        pub.last_error = f"lease of {pub.locked_by} expired; checking the platform before retry"
+        pub.last_error_code = "lease_expired"
+        _unlock(pub, now)
+        session.add(pub)
+    session.commit()
+    return [p.id for p in rows if p.id is not None]
+
+
+def release(session: Session, ids: Sequence[int], worker_id: str, now: datetime) -> int:
+    """Give back claims not yet attempted (the worker is stopping); they are due again at once."""
+    result = session.execute(
+        update(Publication)
+        .where(
+            col(Publication.id).in_(ids),
+            col(Publication.locked_by) == worker_id,
+            col(Publication.state) == S.CLAIMED,
+        )
+        .values(state=S.QUEUED, locked_by=None, locked_until=None, updated_at=now)
+    )
+    session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def mark_missed(session: Session, now: datetime, grace: timedelta) -> list[Publication]:
+    """Rows never sent whose planned time is more than `grace` ago: `missed`, with an alert.
+
+    Rows with an unresolved attempt are left alone: they may be on the platform already.
+    """
+    unresolved = exists().where(
+        col(Attempt.publication_id) == col(Publication.id),
+        col(Attempt.outcome).in_(UNRESOLVED),
+    )
+    stmt = select(Publication).where(
+        col(Publication.state).in_((S.APPROVED, S.QUEUED)),
+        col(Publication.scheduled_at) < now - grace,
+        or_(
+            col(Publication.next_attempt_at).is_(None),
+            col(Publication.next_attempt_at) < now - grace,
+        ),
+        ~unresolved,
+    )
+    if _for_update(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.scalars(stmt).all())
+    for pub in rows:
+        late = now - pub.scheduled_at
+        message = (
+            f"publication {pub.id} was due at {pub.scheduled_at.isoformat()} and nothing ran; "
+            f"{int(late.total_seconds() // 60)} min late is past the "
+            f"{int(grace.total_seconds() // 60)} min grace period"
+        )
+        set_state(pub, S.MISSED, now, error=message, code="missed")
+        session.add(pub)
+        alert(
+            session,
+            AlertKind.MISSED,
+            message,
+            dedupe=f"missed:p{pub.id}",
+            campaign_id=pub.campaign_id,
+            publication_id=pub.id,
+            channel_id=pub.channel_id,
+        )
+    session.commit()
+    return rows
+
+
+def next_due(session: Session, after: datetime | None = None) -> datetime | None:
+    """The earliest due time among claimable rows (for the ticker's next wake-up)."""
+    stmt = select(func.min(due_at())).where(col(Publication.state).in_(CLAIMABLE))
+    if after is not None:
+        stmt = stmt.where(due_at() > after)
+    return _aware(session, session.scalar(stmt))
+
+
+def _aware(session: Session, value: object) -> datetime | None:
+    """An aggregate's time as aware UTC: min() loses the column type, so SQLite returns text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return UTCDateTime().process_result_value(value, session.get_bind().dialect)
+
+
+def _unlock(pub: Publication, now: datetime) -> None:
+    pub.locked_by = None
+    pub.locked_until = None
+    pub.updated_at = now
+
+
+def set_state(
+    pub: Publication,
+    state: PublicationState,
+    now: datetime,
+    *,
+    error: str = "",
+    code: str = "",
+    next_attempt_at: datetime | None = None,
+) -> None:
+    """Move a row to `state`, release its lease, and say why (empty error: all well)."""
+    pub.state = state
+    pub.last_error = error
+    pub.last_error_code = code
+    pub.next_attempt_at = next_attempt_at
+    _unlock(pub, now)
+
+
+def start_attempt(session: Session, pub: Publication, worker_id: str, now: datetime) -> Attempt:
+    """The attempt row, added before the platform call (the caller commits it first)."""
+    assert pub.id is not None
+    pub.attempts += 1
+    pub.updated_at = now
+    attempt = Attempt(
+        publication_id=pub.id,
+        number=pub.attempts,
+        worker_id=worker_id,
+        started_at=now,
+        marker=marker_for(pub.id),
+    )
+    session.add(pub)
+    session.add(attempt)
+    return attempt
+
+
+def unresolved_attempts(session: Session, publication_id: int) -> Sequence[Attempt]:
+    return session.scalars(
+        select(Attempt)
+        .where(
+            col(Attempt.publication_id) == publication_id,
+            col(Attempt.outcome).in_(UNRESOLVED),
+        )
+        .order_by(col(Attempt.number))
+    ).all()
+
+
+def first_attempt_start(session: Session, publication_id: int) -> datetime | None:
+    value = session.scalar(
+        select(func.min(col(Attempt.started_at))).where(
+            col(Attempt.publication_id) == publication_id
+        )
+    )
+    return _aware(session, value)
+
+
+def count_outcomes(session: Session, publication_id: int, outcome: AttemptOutcome) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Attempt)
+            .where(col(Attempt.publication_id) == publication_id, col(Attempt.outcome) == outcome)
+        )
+        or 0
+    )

@@ -1,0 +1,91 @@
+"""Before any retry after an unknown outcome: ask the platform whether the post exists.
+
+Three verdicts, and only the second allows another call:
+  found   the platform holds the post: record it as published with its id;
+  absent  the search covered the whole window (`complete`) and found nothing;
+  unknown the search could not prove either: a human decides (`needs_review`).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from connectors.base import (
+    Credentials,
+    FoundPost,
+    Publisher,
+    PublishRequest,
+    ReconcileProbe,
+)
+
+Verdict = Literal["found", "absent", "unknown"]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    verdict: Verdict
+    found: FoundPost | None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def _found_evidence(post: FoundPost) -> dict[str, Any]:
+    return {
+        "external_id": post.external_id,
+        "matched_on": post.matched_on,
+        "created_at": post.created_at.isoformat() if post.created_at else None,
+        "published_at": post.published_at.isoformat() if post.published_at else None,
+    }
+
+
+def _earliest(posts: Sequence[FoundPost]) -> FoundPost:
+    def key(p: FoundPost) -> tuple[int, str]:
+        when = p.created_at or p.published_at
+        return (0, when.isoformat()) if when else (1, p.external_id)
+
+    return sorted(posts, key=key)[0]
+
+
+def reconcile(
+    publisher: Publisher,
+    creds: Credentials,
+    request: PublishRequest,
+    window_start: datetime,
+    window_end: datetime,
+    known_ids: Sequence[str] = (),
+) -> Reconciliation:
+    """Search the account for the post an earlier attempt may have made (raises PlatformError).
+
+    Known external ids are checked first by status; then the account is searched by marker and
+    text over the window.
+    """
+    evidence: dict[str, Any] = {
+        "window": [window_start.isoformat(), window_end.isoformat()],
+        "marker": request.marker,
+    }
+    for external_id in known_ids:
+        post = publisher.status(creds, external_id)
+        evidence.setdefault("status_checks", []).append(
+            {"external_id": external_id, "exists": post is not None}
+        )
+        if post is not None:
+            evidence["found"] = [_found_evidence(post)]
+            return Reconciliation("found", post, evidence)
+    probe = ReconcileProbe(
+        kind=request.kind,
+        account_id=request.account_id,
+        marker=request.marker,
+        message=request.message,
+        title=request.title,
+        window_start=window_start,
+        window_end=window_end,
+    )
+    result = publisher.reconcile(creds, probe)
+    evidence["searched"] = result.searched
+    evidence["complete"] = result.complete
+    evidence["found"] = [_found_evidence(p) for p in result.found]
+    if result.found:
+        return Reconciliation("found", _earliest(result.found), evidence)
+    if result.complete:
+        return Reconciliation("absent", None, evidence)
+    return Reconciliation("unknown", None, evidence)

@@ -1,0 +1,260 @@
+"""A worker: passes over the outbox (`run_once`) and the `loa run` daemon around them.
+
+A pass: heartbeat, reap expired leases, mark publications missed past the grace period (unless
+catching up), then claim and dispatch everything due now, one attempt at a time. The daemon runs
+passes on the ticker: at each next due time, every few seconds as a safety net, the reaper every
+lease/2. On SQLite exactly one worker may run: a second one is refused (an exclusive `flock` on
+a lock file beside the database, released by the kernel even when the process is killed).
+"""
+
+import fcntl
+import logging
+import os
+import socket
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from campaigns.db import is_sqlite, session_scope
+from campaigns.errors import UserError
+from campaigns.models import Worker
+from campaigns.settings import Settings
+from scheduler import outbox
+from scheduler.channel_state import clear_expired_blocks
+from scheduler.clock import Clock, utc_now
+from scheduler.dispatcher import ConnectorFactory, Dispatcher, RealConnectors, crash_point
+from scheduler.retry import RetryPolicy
+from scheduler.ticker import JobContext, Ticker, installers
+
+log = logging.getLogger(__name__)
+
+BATCH = 10  # rows claimed per transaction: small, so other workers share the minute's load
+
+
+@dataclass
+class PassReport:
+    reaped: int = 0
+    missed: int = 0
+    claimed: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        parts = [f"{self.claimed} claimed"]
+        parts += [f"{n} {label}" for label, n in sorted(self.outcomes.items())]
+        if self.reaped:
+            parts.append(f"{self.reaped} expired leases reaped")
+        if self.missed:
+            parts.append(f"{self.missed} missed")
+        return ", ".join(parts)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def effective_lease(settings: Settings) -> timedelta:
+    """The lease must outlast a call, or a slow call's row could be reaped and sent again."""
+    return timedelta(seconds=max(settings.lease_seconds, 2 * settings.http_timeout_s + 2))
+
+
+def heartbeat(session: Session, worker_id: str, now: datetime, *, stopped: bool = False) -> None:
+    row = session.get(Worker, worker_id)
+    if row is None:
+        row = Worker(
+            id=worker_id,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            started_at=now,
+            heartbeat_at=now,
+        )
+    row.heartbeat_at = now
+    row.stopped_at = now if stopped else None
+    session.add(row)
+
+
+def run_once(
+    engine: Engine,
+    settings: Settings,
+    clock: Clock,
+    worker_id: str,
+    *,
+    connectors: ConnectorFactory | None = None,
+    catch_up: bool = False,
+    stop: threading.Event | None = None,
+    policy: RetryPolicy | None = None,
+    batch: int = BATCH,
+) -> PassReport:
+    """One pass: reap, mark missed, then dispatch everything due now; stops early on `stop`."""
+    report = PassReport()
+    lease = effective_lease(settings)
+    dispatcher = Dispatcher(
+        engine,
+        connectors or RealConnectors(settings),
+        clock,
+        worker_id,
+        policy or RetryPolicy.from_settings(settings),
+        lease,
+    )
+    with session_scope(engine) as session:
+        now = utc_now(clock)
+        heartbeat(session, worker_id, now)
+        clear_expired_blocks(session, now)
+    with session_scope(engine) as session:
+        report.reaped = len(outbox.reap_expired(session, utc_now(clock)))
+    if not catch_up:
+        with session_scope(engine) as session:
+            grace = timedelta(minutes=settings.grace_minutes)
+            report.missed = len(outbox.mark_missed(session, utc_now(clock), grace))
+    while stop is None or not stop.is_set():
+        with session_scope(engine) as session:
+            claimed = outbox.claim_due(session, worker_id, utc_now(clock), batch, lease)
+            ids = [p.id for p in claimed if p.id is not None]
+        if not ids:
+            break
+        report.claimed += len(ids)
+        crash_point("after_claim")
+        for index, publication_id in enumerate(ids):
+            if stop is not None and stop.is_set():
+                with session_scope(engine) as session:
+                    outbox.release(session, ids[index:], worker_id, utc_now(clock))
+                break
+            report.outcomes[dispatcher.attempt(publication_id)] += 1
+        with session_scope(engine) as session:
+            heartbeat(session, worker_id, utc_now(clock))
+    return report
+
+
+# -- one worker on SQLite ------------------------------------------------------------------
+
+
+def _lock_path(engine: Engine) -> Path | None:
+    database = engine.url.database
+    if not is_sqlite(engine) or not database or database == ":memory:":
+        return None
+    return Path(database).with_name(Path(database).name + ".worker.lock")
+
+
+@contextmanager
+def single_worker_guard(engine: Engine, clock: Clock) -> Iterator[None]:
+    """On SQLite: hold the one-worker lock, and free claims a killed predecessor left behind."""
+    path = _lock_path(engine)
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(
+                f"another `loa run` is already working on {engine.url.database}; SQLite allows "
+                "one worker. Stop it first, or use PostgreSQL (LOA_DATABASE_URL) for several."
+            ) from None
+        # Holding the lock proves no other worker is alive: every claim is an orphan.
+        with session_scope(engine) as session:
+            outbox.reap_expired(session, utc_now(clock), orphans=True)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# -- the daemon ----------------------------------------------------------------------------
+
+
+class Daemon:
+    """`loa run`: passes on the ticker until `stop` is set; the attempt in hand always ends."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        clock: Clock,
+        worker_id: str,
+        *,
+        connectors: ConnectorFactory | None = None,
+        catch_up: bool = False,
+        poll_seconds: float = 5.0,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.worker_id = worker_id
+        self.connectors = connectors or RealConnectors(settings)
+        self.catch_up = catch_up
+        self.poll_seconds = poll_seconds
+        self.stop = threading.Event()
+        self.ticker = Ticker()
+        self.passes = 0
+        self.totals = PassReport()
+        self._busy = threading.Lock()
+
+    def run_pass(self) -> None:
+        if self.stop.is_set() or not self._busy.acquire(blocking=False):
+            return
+        try:
+            report = run_once(
+                self.engine,
+                self.settings,
+                self.clock,
+                self.worker_id,
+                connectors=self.connectors,
+                catch_up=self.catch_up and self.passes == 0,
+                stop=self.stop,
+            )
+            self.passes += 1
+            self._add(report)
+            if report.claimed or report.missed:
+                log.info("pass %d: %s", self.passes, report.summary())
+            self._wake_at_next_due()
+        except Exception:  # the daemon must outlive a bad pass; the next one retries
+            log.exception("dispatch pass failed")
+        finally:
+            self._busy.release()
+
+    def reap(self) -> None:
+        try:
+            with session_scope(self.engine) as session:
+                outbox.reap_expired(session, utc_now(self.clock))
+        except Exception:
+            log.exception("reaper failed")
+
+    def _add(self, report: PassReport) -> None:
+        self.totals.claimed += report.claimed
+        self.totals.reaped += report.reaped
+        self.totals.missed += report.missed
+        self.totals.outcomes.update(report.outcomes)
+
+    def _wake_at_next_due(self) -> None:
+        with Session(self.engine) as session:
+            now = utc_now(self.clock)
+            due = outbox.next_due(session, after=now)
+        if due is not None and not self.stop.is_set():
+            self.ticker.wake_in(self.run_pass, due - now, "dispatch-next-due")
+
+    def run(self) -> PassReport:
+        """Run until `self.stop` is set (signal handlers set it); returns the totals."""
+        with session_scope(self.engine) as session:
+            heartbeat(session, self.worker_id, utc_now(self.clock))
+        lease = effective_lease(self.settings)
+        self.ticker.add_job(self.run_pass, self.poll_seconds, name="dispatch", run_now=True)
+        self.ticker.add_job(self.reap, lease.total_seconds() / 2, name="reaper")
+        context = JobContext(self.engine, self.settings, self.clock, self.worker_id)
+        for install in installers():
+            install(self.ticker, context)
+        self.ticker.start()
+        try:
+            while not self.stop.wait(0.5):
+                pass
+        finally:
+            self.ticker.shutdown(wait=True)
+            with session_scope(self.engine) as session:
+                heartbeat(session, self.worker_id, utc_now(self.clock), stopped=True)
+        return self.totals

@@ -1,0 +1,303 @@
+"""One attempt per error class of the taxonomy, with the fake publisher, on both databases."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from campaigns.models import AttemptOutcome, Channel, PublicationState, RateLimitBlock
+from connectors.base import (
+    AuthExpired,
+    Duplicate,
+    PermissionDenied,
+    PolicyBlocked,
+    QuotaExhausted,
+    RateLimited,
+    Rejected,
+    TransientError,
+    UnknownOutcome,
+)
+from scheduler.channel_state import resume_channel
+from tests.scheduler import factories as f
+from tests.scheduler.fakes import START, ApplyThenRaise, Rig
+
+S = PublicationState
+
+
+def _setup(engine: Engine, n: int = 1, platform: str = "facebook") -> tuple[Rig, list[int]]:
+    rig = Rig(engine)
+    ext = "104251380000001" if platform == "facebook" else "UCvnGenderEquality0000001"
+    ids = f.grid(engine, [("ch1", platform, ext)], [START + timedelta(minutes=i) for i in range(n)])
+    rig.clock.current = START + timedelta(minutes=n - 1)
+    return rig, ids
+
+
+def test_due_publication_goes_out_once_with_its_attempt(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.clock.advance(timedelta(seconds=20))
+    report = rig.run()
+    assert report.outcomes["published"] == 1
+    pub = rig.pub(pid)
+    assert pub.state == S.PUBLISHED
+    assert pub.external_id == "104251380000001_1"
+    assert pub.published_at == rig.clock.now()
+    assert pub.locked_by is None
+    [attempt] = rig.attempts(pid)
+    assert attempt.outcome == AttemptOutcome.PUBLISHED
+    assert attempt.marker == f"loa-p{pid}"
+    assert attempt.evidence["lateness_s"] == pytest.approx(20)
+    assert rig.fb.markers() == [f"loa-p{pid}"]
+    assert rig.run().claimed == 0  # nothing is sent twice
+
+
+def test_future_publication_waits_for_its_minute(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.clock.current = START - timedelta(seconds=1)
+    assert rig.run().claimed == 0
+    assert rig.pub(pid).state == S.APPROVED
+    rig.clock.current = START
+    assert rig.run().outcomes["published"] == 1
+
+
+def test_transient_errors_back_off_then_fail_with_the_reason(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.fb.script = [TransientError("Service unavailable", code="2")] * 3
+    rig.run()
+    pub = rig.pub(pid)
+    assert pub.state == S.RETRY_WAIT
+    assert pub.last_error == "Service unavailable"
+    assert pub.last_error_code == "2"
+    assert pub.next_attempt_at is not None
+    assert rig.clock.now() <= pub.next_attempt_at <= rig.clock.now() + timedelta(seconds=10)
+    for _ in range(2):
+        rig.clock.advance(timedelta(minutes=2))
+        rig.run()
+    pub = rig.pub(pid)
+    assert pub.state == S.FAILED
+    assert pub.attempts == 3
+    assert "3 transient failures" in pub.last_error
+    assert [a.kind for a in rig.alerts()] == ["failed"]
+    assert rig.fb.posts == {}
+
+
+def test_transient_error_then_success(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.fb.script = [TransientError("blip", code="1")]
+    rig.run()
+    rig.clock.advance(timedelta(seconds=11))
+    rig.run()
+    pub = rig.pub(pid)
+    assert pub.state == S.PUBLISHED
+    assert pub.last_error == ""
+    assert [a.outcome for a in rig.attempts(pid)] == ["retry", "published"]
+
+
+def test_app_rate_limit_holds_every_facebook_call_but_not_youtube(any_engine: Engine) -> None:
+    rig = Rig(any_engine)
+    ids = f.grid(
+        any_engine,
+        [("fb1", "facebook", "p1"), ("fb2", "facebook", "p2"), ("yt", "youtube", "UC1")],
+        [START],
+    )
+    rig.fb.script = [
+        RateLimited(
+            "(#4) Application request limit reached",
+            retry_after=timedelta(minutes=5),
+            scope="app",
+            code="4",
+        )
+    ]
+    report = rig.run()
+    assert report.outcomes == {"rate_limited": 1, "deferred": 1, "published": 1}
+    assert len(rig.fb.calls) == 1  # the second Page was not called under the app block
+    assert rig.pub(ids[1]).state == S.QUEUED
+    assert rig.pub(ids[2]).state == S.PUBLISHED
+    with Session(any_engine) as session:
+        block = session.get(RateLimitBlock, "facebook:app")
+        assert block is not None
+        assert block.until == START + timedelta(minutes=5)
+    assert rig.pub(ids[0]).next_attempt_at == START + timedelta(minutes=5)
+    rig.clock.advance(timedelta(minutes=4))
+    assert rig.run().claimed == 0
+    rig.clock.advance(timedelta(minutes=1))
+    assert rig.run().outcomes["published"] == 2
+
+
+def test_page_rate_limit_holds_only_that_page(any_engine: Engine) -> None:
+    rig = Rig(any_engine)
+    ids = f.grid(
+        any_engine,
+        [("fb1", "facebook", "p1"), ("fb2", "facebook", "p2")],
+        [START, START + timedelta(seconds=1)],
+    )
+    rig.clock.advance(timedelta(seconds=1))
+    rig.fb.script = [
+        RateLimited(
+            "(#32) Page request limit", retry_after=timedelta(minutes=1), scope="account", code="32"
+        )
+    ]
+    rig.run()
+    states = [rig.pub(i).state for i in ids]
+    assert states == [S.RETRY_WAIT, S.QUEUED, S.PUBLISHED, S.PUBLISHED]
+
+
+def test_quota_defers_every_upload_of_the_account_until_reset(any_engine: Engine) -> None:
+    rig, ids = _setup(any_engine, n=3, platform="youtube")
+    reset = START + timedelta(hours=10)
+    rig.yt.script = [
+        QuotaExhausted("quotaExceeded", reset_at=reset, bucket="uploads", code="quotaExceeded")
+    ]
+    rig.run()
+    assert len(rig.yt.calls) == 1  # no more calls burned on 403s
+    assert [rig.pub(i).state for i in ids] == [S.RETRY_WAIT, S.QUEUED, S.QUEUED]
+    with Session(any_engine) as session:
+        assert (
+            session.get(RateLimitBlock, "youtube:quota:UCvnGenderEquality0000001:uploads")
+            is not None
+        )
+    rig.clock.current = reset
+    rig.run(catch_up=True)
+    assert [rig.pub(i).state for i in ids] == [S.PUBLISHED] * 3
+
+
+def test_auth_failure_pauses_the_channel_and_the_rest_goes_on(any_engine: Engine) -> None:
+    rig = Rig(any_engine)
+    ids = f.grid(
+        any_engine,
+        [("fb1", "facebook", "p1"), ("fb2", "facebook", "p2")],
+        [START, START + timedelta(seconds=1)],
+    )
+    rig.clock.advance(timedelta(seconds=1))
+    rig.fb.script = [AuthExpired("Error validating access token", code="190", subcode="463")]
+    rig.run()
+    assert [rig.pub(i).state for i in ids] == [S.QUEUED, S.QUEUED, S.PUBLISHED, S.PUBLISHED]
+    assert len(rig.fb.calls) == 3  # fb1's second post was never tried
+    assert rig.pub(ids[0]).last_error_code == "190"
+    [paused] = rig.alerts()
+    assert paused.kind == "channel_paused"
+    assert "fb1" in paused.message
+    with Session(any_engine) as session:
+        chan = session.exec(select(Channel).where(Channel.key == "fb1")).one()
+        assert chan.paused
+        resume_channel(session, chan)
+        session.commit()
+    rig.run()
+    assert [rig.pub(i).state for i in ids] == [S.PUBLISHED] * 4
+
+
+def test_missing_credentials_pause_the_channel_too(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.connectors.missing.add("ch1")
+    rig.run()
+    assert rig.pub(pid).state == S.QUEUED
+    assert rig.pub(pid).last_error_code == "no_credentials"
+    assert rig.fb.calls == []
+
+
+def test_permission_denied_fails_with_an_alert(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.fb.script = [PermissionDenied("(#200) requires pages_manage_posts", code="200")]
+    rig.run()
+    pub = rig.pub(pid)
+    assert pub.state == S.FAILED
+    assert "pages_manage_posts" in pub.last_error
+    assert [a.kind for a in rig.alerts()] == ["failed"]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [Rejected("(#100) invalid link", code="100"), PolicyBlocked("(#368) blocked", code="368")],
+)
+def test_rejected_and_policy_go_to_review_with_the_message(
+    any_engine: Engine, error: Exception
+) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.fb.script = [error]
+    rig.run()
+    pub = rig.pub(pid)
+    assert pub.state == S.NEEDS_REVIEW
+    assert str(error) in pub.last_error
+    assert [a.kind for a in rig.alerts()] == ["needs_review"]
+
+
+def test_unknown_outcome_applied_is_found_not_sent_again(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.fb.script = [ApplyThenRaise(UnknownOutcome("connection dropped"))]
+    rig.run()
+    assert rig.pub(pid).state == S.RETRY_WAIT
+    assert rig.pub(pid).last_error_code == "unknown_outcome"
+    rig.clock.advance(timedelta(seconds=5))
+    rig.run()
+    pub = rig.pub(pid)
+    assert pub.state == S.PUBLISHED
+    assert pub.external_id == "104251380000001_1"
+    assert len(rig.fb.calls) == 1
+    [attempt] = rig.attempts(pid)
+    assert attempt.outcome == AttemptOutcome.RECONCILED_FOUND
+    assert attempt.evidence["reconciliation"]["found"][0]["external_id"] == pub.external_id
+
+
+def test_unknown_outcome_proven_absent_is_sent_once_more(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.fb.script = [UnknownOutcome("read timeout")]
+    rig.run()
+    rig.clock.advance(timedelta(seconds=5))
+    rig.run()
+    assert rig.pub(pid).state == S.PUBLISHED
+    assert [a.outcome for a in rig.attempts(pid)] == ["reconciled_absent", "published"]
+    assert len(rig.fb.posts) == 1
+
+
+def test_unknown_outcome_that_cannot_be_proven_goes_to_review(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.fb.script = [UnknownOutcome("read timeout")]
+    rig.fb.reconcile_complete = False
+    rig.run()
+    rig.clock.advance(timedelta(seconds=5))
+    rig.run()
+    pub = rig.pub(pid)
+    assert pub.state == S.NEEDS_REVIEW
+    assert "fake feed" in pub.last_error
+    [attempt] = rig.attempts(pid)
+    assert attempt.evidence["reconciliation"]["complete"] is False
+    assert len(rig.fb.calls) == 1
+    assert [a.kind for a in rig.alerts()] == ["needs_review"]
+
+
+def test_reconcile_that_cannot_run_never_publishes_blind(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.fb.script = [UnknownOutcome("read timeout")]
+    rig.fb.reconcile_error = TransientError("500")
+    rig.run()
+    rig.clock.advance(timedelta(seconds=5))
+    rig.run()
+    assert rig.pub(pid).state == S.RETRY_WAIT
+    assert rig.pub(pid).last_error_code == "reconcile_transienterror"
+    assert len(rig.fb.calls) == 1
+    rig.fb.reconcile_error = None
+    rig.clock.advance(timedelta(minutes=2))
+    rig.run()
+    assert rig.pub(pid).state == S.PUBLISHED
+    assert len(rig.fb.calls) == 2
+
+
+def test_duplicate_is_reconciled_and_found(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.fb.script = [ApplyThenRaise(Duplicate("(#506) Duplicate status message", code="506"))]
+    rig.run()
+    rig.clock.advance(timedelta(seconds=5))
+    rig.run()
+    assert rig.pub(pid).state == S.PUBLISHED
+    assert len(rig.fb.posts) == 1
+
+
+def test_duplicate_without_a_copy_goes_to_review(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    rig.fb.script = [Duplicate("(#506) Duplicate status message", code="506")]
+    rig.run()
+    rig.clock.advance(timedelta(seconds=5))
+    rig.run()
+    assert rig.pub(pid).state == S.NEEDS_REVIEW
+    assert rig.pub(pid).last_error_code == "duplicate"
+    assert rig.fb.posts == {}
