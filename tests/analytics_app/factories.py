@@ -25,6 +25,7 @@ Audience (channel level, @20/11 10:00):
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -79,7 +80,7 @@ def add_kpi(
     metric: str,
     target: float,
     objective: str = "O1",
-    **filters: object,
+    **filters: Any,
 ) -> Kpi:
     """A KPI under objective `objective` (created on first use)."""
     from sqlmodel import select
@@ -98,7 +99,7 @@ def add_kpi(
         key=key,
         metric=metric,
         target=target,
-        **filters,  # type: ignore[arg-type]
+        **filters,
     )
     session.add(kpi)
     session.flush()

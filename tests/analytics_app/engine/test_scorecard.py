@@ -5,6 +5,7 @@ linear fraction 5.5 / 30 = 0.18333.
 """
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -20,7 +21,7 @@ AS_OF = local(20, 11, 12)
 
 def _scores(
     engine: Engine,
-    kpis: list[tuple[str, str, float, dict[str, object]]],
+    kpis: list[tuple[str, str, float, dict[str, Any]]],
     as_of: datetime = AS_OF,
 ) -> dict[str, KpiScore]:
     hand = build_hand(engine)
