@@ -20,6 +20,7 @@ from connectors.base import (
     ReconcileResult,
     Secret,
     TokenHealth,
+    UnknownOutcome,
 )
 
 
@@ -115,6 +116,8 @@ class FakePublisher(Publisher):
         self.posts: dict[str, FoundPost] = {}
         self.health = TokenHealth(valid=True, expires_at=None, scopes=("pages_manage_posts",))
         self.errors: dict[str, Exception] = {}  # method name -> exception to raise once
+        self.drop_next_publish = False  # create the post, then lose the answer
+        self.markers: dict[str, str] = {}  # external id -> marker
         self._next = 1
 
     def _maybe_fail(self, method: str) -> None:
@@ -131,11 +134,20 @@ class FakePublisher(Publisher):
         self.posts[external_id] = FoundPost(
             external_id, None, None, request.publish_at, matched_on="marker"
         )
+        self.markers[external_id] = request.marker
+        if self.drop_next_publish:
+            self.drop_next_publish = False
+            raise UnknownOutcome("connection dropped", platform=self.platform)
         return PublishResult(external_id, None, scheduled_for=request.publish_at)
 
     def reconcile(self, creds: Credentials, probe: ReconcileProbe) -> ReconcileResult:
         self.calls.append(("reconcile", probe))
-        return ReconcileResult(found=(), complete=True, searched="fake")
+        found = tuple(
+            post
+            for external_id, post in self.posts.items()
+            if self.markers.get(external_id) == probe.marker
+        )
+        return ReconcileResult(found=found, complete=True, searched="fake")
 
     def cancel_scheduled(self, creds: Credentials, external_id: str) -> None:
         self.calls.append(("cancel_scheduled", external_id))

@@ -1,0 +1,458 @@
+"""Native hand-off: give posts far enough ahead to the platform's own scheduler, so they go out
+even if Loa is down (Facebook `scheduled_publish_time`, YouTube `privacyStatus=private` +
+`publishAt`), then confirm, update and withdraw them.
+
+The same exactly-once discipline as the dispatcher: a row is claimed with a lease (state
+`claimed`), the attempt is committed before the call, and an unknown outcome is reconciled
+before anything else. Rows already handed off are leased without a state change (a
+compare-and-set on `locked_until`), so the reaper never mistakes them for publications to send.
+
+Four jobs, each one pass:
+  hand_off      approved rows on `native_handoff` channels due between `handoff_min_minutes` and
+                30 days ahead -> `handed_off` with the platform's id;
+  confirm       `handed_off` rows past their time -> `published` when the platform says so;
+  sync_edits    content edited after hand-off (content hash differs) -> withdrawn and re-created;
+  withdraw      cancelled rows that were handed off -> `cancel_scheduled` on the platform.
+"""
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, or_, update
+from sqlmodel import Session, col, select
+
+from campaigns.db import session_scope
+from campaigns.errors import UserError
+from campaigns.models import (
+    AlertKind,
+    Attempt,
+    AttemptOutcome,
+    Channel,
+    ContentItem,
+    Publication,
+    PublicationState,
+)
+from campaigns.settings import Settings
+from connectors.base import (
+    AuthError,
+    Credentials,
+    PlatformError,
+    PublishRequest,
+    Rejected,
+    UnknownOutcome,
+)
+from scheduler import outbox
+from scheduler.alerts import alert_for_publication
+from scheduler.channel_state import pause_channel
+from scheduler.clock import Clock, utc_now
+from scheduler.dispatcher import ConnectorFactory, build_request
+from scheduler.reconcile import reconcile
+from scheduler.retry import RECONCILE_MARGIN
+
+log = logging.getLogger(__name__)
+
+S = PublicationState
+MAX_AHEAD = timedelta(days=30)  # Graph: scheduled_publish_time 10 minutes to 30 days ahead
+CONFIRM_AFTER = timedelta(minutes=1)  # let the platform's scheduler fire before asking
+REJECTED_CODE = "handoff_rejected"  # the platform refused to schedule it: publish it live
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a pass needs for one row, read in a short transaction."""
+
+    publication_id: int
+    platform: str
+    request: PublishRequest
+    creds: Credentials
+    external_id: str | None
+
+
+class HandOff:
+    """Hand-off passes for one worker."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        clock: Clock,
+        connectors: ConnectorFactory,
+        worker_id: str,
+        lease: timedelta = timedelta(minutes=2),
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.connectors = connectors
+        self.worker_id = worker_id
+        self.lease = lease
+
+    # -- shared steps ----------------------------------------------------------------------
+
+    def _work(self, session: Session, pub: Publication) -> Work | str:
+        """The request and credentials for `pub`, or why it cannot be handled now."""
+        assert pub.id is not None
+        channel = session.get(Channel, pub.channel_id)
+        content = session.get(ContentItem, pub.content_id)
+        assert channel is not None
+        assert content is not None
+        try:
+            creds = self.connectors.credentials(session, channel)
+        except UserError as exc:
+            return str(exc)
+        request = replace(build_request(pub, channel, content), publish_at=pub.scheduled_at)
+        return Work(pub.id, channel.platform, request, creds, pub.external_id)
+
+    def _lease_row(
+        self, session: Session, pub_id: int, now: datetime, states: tuple[S, ...]
+    ) -> bool:
+        """Compare-and-set lease without a state change; False when another worker holds it."""
+        result = session.execute(
+            update(Publication)
+            .where(
+                col(Publication.id) == pub_id,
+                col(Publication.state).in_([str(s) for s in states]),
+                or_(col(Publication.locked_until).is_(None), col(Publication.locked_until) < now),
+            )
+            .values(locked_by=self.worker_id, locked_until=now + self.lease)
+        )
+        session.commit()
+        return bool(getattr(result, "rowcount", 0))
+
+    def _attempt(self, pub_id: int, now: datetime) -> int:
+        """Write and commit the attempt row before the platform call."""
+        with session_scope(self.engine) as session:
+            pub = session.get(Publication, pub_id)
+            assert pub is not None
+            attempt = outbox.start_attempt(session, pub, self.worker_id, now)
+            session.flush()
+            assert attempt.id is not None
+            return attempt.id
+
+    def _end_attempt(
+        self,
+        session: Session,
+        attempt_id: int,
+        outcome: AttemptOutcome,
+        *,
+        external_id: str | None = None,
+        error: PlatformError | None = None,
+    ) -> None:
+        attempt = session.get(Attempt, attempt_id)
+        assert attempt is not None
+        attempt.outcome = outcome
+        attempt.ended_at = utc_now(self.clock)
+        attempt.external_id = external_id
+        if error is not None:
+            attempt.error_code = error.kind
+            attempt.error_message = error.message
+            attempt.trace_id = error.trace_id
+        session.add(attempt)
+
+    def _schedule(self, work: Work, attempt_id: int, started: datetime) -> str | PlatformError:
+        """Call `publish` with `publish_at`; an unknown outcome is reconciled at once.
+
+        Returns the platform's id, or the error that left the post absent."""
+        publisher = self.connectors.publisher(work.platform)
+        try:
+            return publisher.publish(work.creds, work.request).external_id
+        except UnknownOutcome as exc:
+            try:
+                verdict = reconcile(
+                    publisher,
+                    work.creds,
+                    work.request,
+                    started - RECONCILE_MARGIN,
+                    utc_now(self.clock) + RECONCILE_MARGIN,
+                )
+            except PlatformError as again:
+                return again
+            if verdict.verdict == "found" and verdict.found is not None:
+                return verdict.found.external_id
+            if verdict.verdict == "absent":
+                return exc
+            return UnknownOutcome(
+                "the platform may hold the scheduled post; the search could not tell",
+                platform=work.platform,
+            )
+        except PlatformError as exc:
+            return exc
+
+    def _record_failure(
+        self, session: Session, pub: Publication, attempt_id: int, exc: PlatformError, now: datetime
+    ) -> str:
+        """A hand-off that did not happen: the row goes back to `approved` for the dispatcher
+        (or the next pass), except an unprovable outcome, which a person decides."""
+        if isinstance(exc, UnknownOutcome):
+            self._end_attempt(session, attempt_id, AttemptOutcome.UNKNOWN, error=exc)
+            outbox.set_state(pub, S.NEEDS_REVIEW, now, error=exc.message, code="unknown")
+            alert_for_publication(
+                session, pub, AlertKind.NEEDS_REVIEW, f"hand-off outcome unknown: {exc.message}"
+            )
+            return "needs_review"
+        outcome = AttemptOutcome.REJECTED if isinstance(exc, Rejected) else AttemptOutcome.RETRY
+        if isinstance(exc, AuthError):
+            outcome = AttemptOutcome.AUTH
+            channel = session.get(Channel, pub.channel_id)
+            assert channel is not None
+            if pause_channel(session, channel, f"{exc.kind}: {exc.message}"):
+                alert_for_publication(
+                    session,
+                    pub,
+                    AlertKind.CHANNEL_PAUSED,
+                    f"channel paused, reconnect it: {exc.message}",
+                    dedupe=f"channel_paused:{channel.id}",
+                )
+        self._end_attempt(session, attempt_id, outcome, error=exc)
+        code = REJECTED_CODE if isinstance(exc, Rejected) else exc.kind
+        outbox.set_state(pub, S.APPROVED, now, error=f"hand-off: {exc.message}", code=code)
+        return "rejected" if isinstance(exc, Rejected) else "retry"
+
+    # -- hand_off ---------------------------------------------------------------------------
+
+    def _claim(self, now: datetime, limit: int) -> list[int]:
+        earliest = now + timedelta(minutes=self.settings.handoff_min_minutes)
+        with session_scope(self.engine) as session:
+            ids = session.exec(
+                select(Publication.id)
+                .join(Channel, col(Channel.id) == Publication.channel_id)
+                .where(
+                    col(Channel.native_handoff).is_(True),
+                    col(Channel.paused).is_(False),
+                    col(Publication.state).in_([str(S.APPROVED), str(S.QUEUED)]),
+                    col(Publication.next_attempt_at).is_(None),
+                    col(Publication.last_error_code) != REJECTED_CODE,
+                    col(Publication.scheduled_at) >= earliest,
+                    col(Publication.scheduled_at) <= now + MAX_AHEAD,
+                )
+                .order_by(col(Publication.scheduled_at), col(Publication.id))
+                .limit(limit)
+            ).all()
+            claimed = []
+            for pub_id in ids:
+                result = session.execute(
+                    update(Publication)
+                    .where(
+                        col(Publication.id) == pub_id,
+                        col(Publication.state).in_([str(S.APPROVED), str(S.QUEUED)]),
+                    )
+                    .values(
+                        state=S.CLAIMED,
+                        locked_by=self.worker_id,
+                        locked_until=now + self.lease,
+                        updated_at=now,
+                    )
+                )
+                if getattr(result, "rowcount", 0) and pub_id is not None:
+                    claimed.append(pub_id)
+        return claimed
+
+    def hand_off(self, limit: int = 100) -> dict[int, str]:
+        """Hand approved rows far enough ahead to the platform; returns an outcome per row."""
+        outcomes: dict[int, str] = {}
+        for pub_id in self._claim(utc_now(self.clock), limit):
+            outcomes[pub_id] = self._hand_off_one(pub_id)
+        return outcomes
+
+    def _hand_off_one(self, pub_id: int) -> str:
+        now = utc_now(self.clock)
+        with session_scope(self.engine) as session:
+            pub = outbox.holds_lease(session, pub_id, self.worker_id)
+            if pub is None:
+                return "lease_lost"
+            work = self._work(session, pub)
+            if isinstance(work, str):
+                outbox.set_state(pub, S.APPROVED, now, error=work, code="no_credentials")
+                session.add(pub)
+                return "no_credentials"
+        attempt_id = self._attempt(pub_id, now)
+        result = self._schedule(work, attempt_id, now)
+        now = utc_now(self.clock)
+        with session_scope(self.engine) as session:
+            pub = session.get(Publication, pub_id)
+            assert pub is not None
+            if isinstance(result, PlatformError):
+                outcome = self._record_failure(session, pub, attempt_id, result, now)
+            else:
+                self._end_attempt(
+                    session, attempt_id, AttemptOutcome.HANDED_OFF, external_id=result
+                )
+                content = session.get(ContentItem, pub.content_id)
+                outbox.set_state(pub, S.HANDED_OFF, now)
+                pub.external_id = result
+                pub.handoff = True
+                pub.content_hash = content.content_hash if content else pub.content_hash
+                outcome = "handed_off"
+            session.add(pub)
+        return outcome
+
+    # -- confirm ----------------------------------------------------------------------------
+
+    def confirm(self) -> dict[int, str]:
+        """Ask the platform about handed-off rows past their time; mark them published."""
+        now = utc_now(self.clock)
+        with Session(self.engine) as session:
+            ids = session.exec(
+                select(Publication.id).where(
+                    Publication.state == S.HANDED_OFF,
+                    col(Publication.scheduled_at) <= now - CONFIRM_AFTER,
+                )
+            ).all()
+        return {i: self._confirm_one(i, now) for i in ids if i is not None}
+
+    def _confirm_one(self, pub_id: int, now: datetime) -> str:
+        with session_scope(self.engine) as session:
+            if not self._lease_row(session, pub_id, now, (S.HANDED_OFF,)):
+                return "leased"
+            pub = session.get(Publication, pub_id)
+            assert pub is not None
+            work = self._work(session, pub)
+        if isinstance(work, str) or not work.external_id:
+            return self._release(pub_id, "no_credentials")
+        try:
+            post = self.connectors.publisher(work.platform).status(work.creds, work.external_id)
+        except PlatformError as exc:
+            log.info("confirming hand-off of %s deferred: %s", pub_id, exc.kind)
+            return self._release(pub_id, "deferred")
+        grace = timedelta(minutes=self.settings.grace_minutes)
+        with session_scope(self.engine) as session:
+            pub = session.get(Publication, pub_id)
+            assert pub is not None
+            went_out = post is not None and (
+                post.published_at is not None
+                or (post.scheduled_for is not None and post.scheduled_for <= now)
+            )
+            if post is not None and went_out:
+                outbox.set_state(pub, S.PUBLISHED, now)
+                pub.published_at = post.published_at or pub.scheduled_at
+                pub.permalink = post.permalink or pub.permalink
+                outcome = "published"
+            elif post is None or now - pub.scheduled_at > grace:
+                why = (
+                    "the platform no longer has the scheduled post"
+                    if post is None
+                    else f"still not published {self.settings.grace_minutes} min after its time"
+                )
+                outbox.set_state(pub, S.NEEDS_REVIEW, now, error=why, code="handoff_unconfirmed")
+                alert_for_publication(session, pub, AlertKind.NEEDS_REVIEW, f"hand-off: {why}")
+                outcome = "needs_review"
+            else:
+                pub.locked_by, pub.locked_until = None, None
+                outcome = "waiting"
+            session.add(pub)
+        return outcome
+
+    def _release(self, pub_id: int, outcome: str) -> str:
+        with session_scope(self.engine) as session:
+            session.execute(
+                update(Publication)
+                .where(col(Publication.id) == pub_id, col(Publication.locked_by) == self.worker_id)
+                .values(locked_by=None, locked_until=None)
+            )
+        return outcome
+
+    # -- sync_edits -------------------------------------------------------------------------
+
+    def sync_edits(self) -> dict[int, str]:
+        """Re-create handed-off posts whose content was edited since the hand-off."""
+        now = utc_now(self.clock)
+        earliest = now + timedelta(minutes=self.settings.handoff_min_minutes)
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Publication.id)
+                .join(ContentItem, col(ContentItem.id) == Publication.content_id)
+                .where(
+                    Publication.state == S.HANDED_OFF,
+                    col(Publication.scheduled_at) >= earliest,
+                    col(ContentItem.content_hash) != col(Publication.content_hash),
+                )
+            ).all()
+        return {i: self._resync_one(i, now) for i in rows if i is not None}
+
+    def _resync_one(self, pub_id: int, now: datetime) -> str:
+        with session_scope(self.engine) as session:
+            if not self._lease_row(session, pub_id, now, (S.HANDED_OFF,)):
+                return "leased"
+            pub = session.get(Publication, pub_id)
+            assert pub is not None
+            work = self._work(session, pub)
+        if isinstance(work, str) or not work.external_id:
+            return self._release(pub_id, "no_credentials")
+        try:
+            self.connectors.publisher(work.platform).cancel_scheduled(work.creds, work.external_id)
+        except PlatformError as exc:
+            log.info("withdrawing edited hand-off %s deferred: %s", pub_id, exc.kind)
+            return self._release(pub_id, "deferred")
+        # The old post is gone: until the new one exists the row is an ordinary claimed one.
+        with session_scope(self.engine) as session:
+            pub = session.get(Publication, pub_id)
+            assert pub is not None
+            pub.state = S.CLAIMED
+            pub.locked_until = now + self.lease
+            pub.external_id = None
+            session.add(pub)
+        return "recreated" if self._hand_off_one(pub_id) == "handed_off" else "withdrawn"
+
+    # -- withdraw ---------------------------------------------------------------------------
+
+    def withdraw(self) -> dict[int, str]:
+        """Withdraw cancelled publications from the platform's schedule."""
+        now = utc_now(self.clock)
+        with Session(self.engine) as session:
+            ids = session.exec(
+                select(Publication.id).where(
+                    Publication.state == S.CANCELLED,
+                    col(Publication.handoff).is_(True),
+                    col(Publication.external_id).is_not(None),
+                )
+            ).all()
+        return {i: self._withdraw_one(i, now) for i in ids if i is not None}
+
+    def _withdraw_one(self, pub_id: int, now: datetime) -> str:
+        with session_scope(self.engine) as session:
+            if not self._lease_row(session, pub_id, now, (S.CANCELLED,)):
+                return "leased"
+            pub = session.get(Publication, pub_id)
+            assert pub is not None
+            work = self._work(session, pub)
+        if isinstance(work, str) or not work.external_id:
+            return self._release(pub_id, "no_credentials")
+        publisher = self.connectors.publisher(work.platform)
+        try:
+            post = publisher.status(work.creds, work.external_id)
+            already_out = post is not None and post.published_at is not None
+            if post is not None and not already_out:
+                publisher.cancel_scheduled(work.creds, work.external_id)
+        except PlatformError as exc:
+            log.info("withdrawing hand-off %s deferred: %s", pub_id, exc.kind)
+            return self._release(pub_id, "deferred")
+        with session_scope(self.engine) as session:
+            pub = session.get(Publication, pub_id)
+            assert pub is not None
+            pub.handoff = False
+            pub.locked_by, pub.locked_until = None, None
+            if already_out:
+                pub.last_error = (
+                    f"cancelled, but the platform had already published {work.external_id}"
+                )
+                alert_for_publication(
+                    session,
+                    pub,
+                    AlertKind.NEEDS_REVIEW,
+                    "cancelled after it went out: remove the post on the platform by hand",
+                    dedupe=f"handoff_cancel_late:{pub_id}",
+                )
+            else:
+                pub.last_error = f"withdrawn from the platform's schedule ({work.external_id})"
+            session.add(pub)
+        return "published_already" if already_out else "withdrawn"
+
+    def run_all(self) -> dict[str, dict[int, str]]:
+        """One pass of every job, in the order that keeps the platform consistent."""
+        return {
+            "withdraw": self.withdraw(),
+            "sync_edits": self.sync_edits(),
+            "confirm": self.confirm(),
+            "hand_off": self.hand_off(),
+        }

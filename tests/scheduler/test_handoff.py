@@ -1,0 +1,168 @@
+"""Native hand-off: scheduled on the platform ahead, confirmed, re-created on edit, withdrawn."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from campaigns.models import (
+    Alert,
+    Attempt,
+    Channel,
+    ContentItem,
+    Publication,
+    PublicationState,
+)
+from campaigns.settings import Settings
+from connectors.base import PublishRequest, Rejected
+from scheduler.handoff import HandOff
+from tests.scheduler.ops_data import FakeConnectors, World, add_publication, make_world
+
+T0 = datetime(2025, 11, 16, 1, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.at = T0
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def handoff_world(engine: Engine) -> World:
+    world = make_world(engine)
+    with Session(engine) as s:
+        fb = s.get(Channel, world.channels["fb"].id)
+        assert fb is not None
+        fb.native_handoff = True
+        s.add(fb)
+        s.commit()
+    return world
+
+
+def row(engine: Engine, pub_id: int | None) -> Publication:
+    with Session(engine) as s:
+        pub = s.get(Publication, pub_id)
+        assert pub is not None
+        return pub
+
+
+def setup(engine: Engine, tmp_path: Path) -> tuple[World, Clock, FakeConnectors, HandOff]:
+    world = handoff_world(engine)
+    clock = Clock()
+    connectors = FakeConnectors()
+    runner = HandOff(engine, Settings(home=tmp_path), clock, connectors, "w1")
+    return world, clock, connectors, runner
+
+
+def test_hand_off_then_confirm(any_engine: Engine, tmp_path: Path) -> None:
+    world, clock, connectors, runner = setup(any_engine, tmp_path)
+    ahead = add_publication(any_engine, world, "post", "fb", T0 + timedelta(hours=12))
+    soon = add_publication(any_engine, world, "post", "fb", T0 + timedelta(minutes=5))
+    other = add_publication(any_engine, world, "clip", "yt", T0 + timedelta(hours=12))
+    too_far = add_publication(any_engine, world, "post", "fb", T0 + timedelta(days=31))
+
+    assert runner.hand_off() == {ahead.id: "handed_off"}
+    handed = row(any_engine, ahead.id)
+    assert handed.state == PublicationState.HANDED_OFF
+    assert handed.handoff is True
+    assert handed.locked_by is None
+    facebook = connectors.publishers["facebook"]
+    request = facebook.calls[0][1]
+    assert isinstance(request, PublishRequest)
+    assert request.publish_at == T0 + timedelta(hours=12)
+    assert request.marker == f"loa-p{ahead.id}"
+    assert handed.external_id == "104251380000001_1"
+    with Session(any_engine) as s:
+        attempts = s.exec(select(Attempt)).all()
+    assert [(a.publication_id, a.outcome, a.external_id) for a in attempts] == [
+        (ahead.id, "handed_off", "104251380000001_1")
+    ]
+    for untouched in (soon, other, too_far):
+        assert row(any_engine, untouched.id).state == PublicationState.APPROVED
+
+    assert runner.hand_off() == {}  # nothing twice
+    assert runner.confirm() == {}  # not due yet
+
+    clock.at = T0 + timedelta(hours=12, minutes=2)
+    assert runner.confirm() == {ahead.id: "published"}
+    published = row(any_engine, ahead.id)
+    assert published.state == PublicationState.PUBLISHED
+    assert published.published_at == T0 + timedelta(hours=12)
+
+
+def test_vanished_post_goes_to_review(sqlite_engine: Engine, tmp_path: Path) -> None:
+    world, clock, connectors, runner = setup(sqlite_engine, tmp_path)
+    pub = add_publication(sqlite_engine, world, "post", "fb", T0 + timedelta(hours=1))
+    runner.hand_off()
+    connectors.publishers["facebook"].posts.clear()  # someone deleted it on the Page
+    clock.at = T0 + timedelta(hours=2)
+    assert runner.confirm() == {pub.id: "needs_review"}
+    with Session(sqlite_engine) as s:
+        alert = s.exec(select(Alert)).one()
+    assert alert.kind == "needs_review"
+    assert "no longer has the scheduled post" in alert.message
+
+
+def test_edit_after_hand_off_recreates_the_post(any_engine: Engine, tmp_path: Path) -> None:
+    world, _, connectors, runner = setup(any_engine, tmp_path)
+    pub = add_publication(any_engine, world, "post", "fb", T0 + timedelta(hours=12))
+    runner.hand_off()
+    assert runner.sync_edits() == {}
+    with Session(any_engine) as s:
+        content = s.get(ContentItem, world.contents["post"].id)
+        assert content is not None
+        content.message, content.content_hash = "Sửa lại nội dung.", "new-hash"
+        s.add(content)
+        s.commit()
+
+    assert runner.sync_edits() == {pub.id: "recreated"}
+    facebook = connectors.publishers["facebook"]
+    assert ("cancel_scheduled", "104251380000001_1") in facebook.calls
+    again = row(any_engine, pub.id)
+    assert again.state == PublicationState.HANDED_OFF
+    assert again.external_id == "104251380000001_2"
+    assert again.content_hash == "new-hash"
+    assert list(facebook.posts) == ["104251380000001_2"]
+    assert facebook.calls[-1][1].message == "Sửa lại nội dung."
+    assert runner.sync_edits() == {}
+
+
+def test_cancelled_hand_off_is_withdrawn(sqlite_engine: Engine, tmp_path: Path) -> None:
+    world, _, connectors, runner = setup(sqlite_engine, tmp_path)
+    pub = add_publication(sqlite_engine, world, "post", "fb", T0 + timedelta(hours=12))
+    runner.hand_off()
+    with Session(sqlite_engine) as s:
+        cancelled = s.get(Publication, pub.id)
+        assert cancelled is not None
+        cancelled.state = PublicationState.CANCELLED
+        s.add(cancelled)
+        s.commit()
+    assert runner.withdraw() == {pub.id: "withdrawn"}
+    assert connectors.publishers["facebook"].posts == {}
+    assert row(sqlite_engine, pub.id).handoff is False
+    assert runner.withdraw() == {}
+
+
+def test_dropped_answer_is_reconciled_not_repeated(sqlite_engine: Engine, tmp_path: Path) -> None:
+    world, _, connectors, runner = setup(sqlite_engine, tmp_path)
+    pub = add_publication(sqlite_engine, world, "post", "fb", T0 + timedelta(hours=3))
+    facebook = connectors.publishers["facebook"]
+    facebook.drop_next_publish = True
+    assert runner.hand_off() == {pub.id: "handed_off"}
+    assert [c[0] for c in facebook.calls] == ["publish", "reconcile"]
+    assert len(facebook.posts) == 1
+    assert row(sqlite_engine, pub.id).external_id == "104251380000001_1"
+
+
+def test_refused_hand_off_is_left_to_the_dispatcher(sqlite_engine: Engine, tmp_path: Path) -> None:
+    world, _, connectors, runner = setup(sqlite_engine, tmp_path)
+    pub = add_publication(sqlite_engine, world, "post", "fb", T0 + timedelta(hours=3))
+    connectors.publishers["facebook"].errors["publish"] = Rejected("bad time", code="100")
+    assert runner.hand_off() == {pub.id: "rejected"}
+    refused = row(sqlite_engine, pub.id)
+    assert refused.state == PublicationState.APPROVED
+    assert refused.last_error_code == "handoff_rejected"
+    assert refused.locked_by is None
+    assert runner.hand_off() == {}  # not tried again; the dispatcher publishes it live
