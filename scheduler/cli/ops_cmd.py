@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
+import scheduler.ops_jobs  # noqa: F401  (registers the periphery's jobs for `loa run`)
 from campaigns.timeutil import utcnow
 from scheduler.alerts import alert_as_dict, list_alerts, resolve_alert
 from scheduler.cli.common import console, session, settings

@@ -7,11 +7,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from campaigns.db import make_engine, upgrade
 from campaigns.models import AlertKind
+from campaigns.settings import Settings
 from scheduler.alerts import raise_alert
+from scheduler.clock import SystemClock
 from tests.conftest import REPO
 from tests.scheduler.ops_data import add_publication, make_world
 
@@ -93,3 +96,16 @@ def test_status_json_and_table(loa_home: Path) -> None:
     missing = loa("status", "--campaign", "nope", cwd=cwd)
     assert missing.returncode == 1
     assert "no campaign with key 'nope'" in missing.stderr
+
+
+def test_loa_run_installs_the_periphery_jobs(sqlite_engine: Engine, tmp_path: Path) -> None:
+    import scheduler.cli  # noqa: F401  (what `loa` imports at start)
+    from scheduler.ticker import JobContext, Ticker, installers
+
+    ticker = Ticker()
+    context = JobContext(sqlite_engine, Settings(home=tmp_path), SystemClock(), "w1")
+    for install in installers():
+        install(ticker, context)
+    assert {"handoff", "preflight", "token-health", "quota-plan", "alert-mail"} <= set(
+        ticker.job_names()
+    )
