@@ -108,6 +108,7 @@ def record_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
     deltas: dict[tuple[int, str, date], float] = defaultdict(float)
     latest: dict[Key, tuple[float, datetime]] = {}
     rebuild: list[Key] = []
+    days: dict[datetime, date] = {}
     for key, items in by_key.items():
         items.sort(key=lambda r: r.captured_at)  # stable: ties keep arrival order
         prev = stored.get(key)
@@ -116,7 +117,10 @@ def record_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
             continue
         previous = prev[0] if prev is not None else 0.0
         for item in items:
-            deltas[(key[0], key[1], _day(item.captured_at, zone))] += item.value - previous
+            day = days.get(item.captured_at)
+            if day is None:
+                day = days[item.captured_at] = _day(item.captured_at, zone)
+            deltas[(key[0], key[1], day)] += item.value - previous
             previous = item.value
         latest[key] = (items[-1].value, items[-1].captured_at)
 
@@ -165,17 +169,45 @@ def _load_latest(conn: Connection, keys: Iterable[Key]) -> dict[Key, tuple[float
 
 
 def _datetime_binder(conn: Connection) -> Callable[[datetime], Any]:
-    """How the dialect stores a UTCDateTime value (SQLite: a UTC text; PostgreSQL: as is)."""
+    """How the dialect stores a UTCDateTime value (SQLite: a UTC text; PostgreSQL: as is).
+
+    Memoised: the rows of one pull share a handful of capture times, and converting each row's
+    time again was the largest Python cost of a bulk write.
+    """
     process = SNAPSHOT.c.captured_at.type.bind_processor(conn.dialect)
     if process is None:
         return lambda value: ensure_aware(value).astimezone(UTC)
-    return process
+    cache: dict[datetime, Any] = {}
+
+    def bind(value: datetime) -> Any:
+        found = cache.get(value)
+        if found is None:
+            found = process(value)
+            if isinstance(found, datetime):
+                # What sqlite3's default adapter would write, done once per distinct time.
+                found = found.isoformat(" ")
+            cache[value] = found
+        return found
+
+    return bind
+
+
+def _raw_executemany(conn: Connection, sql: str, params: Iterable[tuple[Any, ...]]) -> None:
+    """executemany on the driver cursor, inside the session's transaction; `?` placeholders."""
+    if conn.dialect.name == "postgresql":
+        sql = sql.replace("?", "%s")
+    raw: Any = conn.connection.driver_connection
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(sql, params)
+    finally:
+        cursor.close()
 
 
 def _insert_snapshots(conn: Connection, rows: Sequence[SnapshotRow]) -> None:
-    raw: Any = conn.connection.driver_connection
     columns = "publication_id, metric, value, captured_at, source_metric"
     if conn.dialect.name == "postgresql":
+        raw: Any = conn.connection.driver_connection
         # COPY is PostgreSQL's bulk path: several times faster than multi-row INSERTs.
         with (
             raw.cursor() as cursor,
@@ -187,17 +219,11 @@ def _insert_snapshots(conn: Connection, rows: Sequence[SnapshotRow]) -> None:
                 )
         return
     bind = _datetime_binder(conn)
-    cursor = raw.cursor()
-    try:
-        cursor.executemany(
-            f"INSERT INTO metricsnapshot ({columns}) VALUES (?, ?, ?, ?, ?)",
-            (
-                (r.publication_id, r.metric, r.value, bind(r.captured_at), r.source_metric)
-                for r in rows
-            ),
-        )
-    finally:
-        cursor.close()
+    _raw_executemany(
+        conn,
+        f"INSERT INTO metricsnapshot ({columns}) VALUES (?, ?, ?, ?, ?)",
+        ((r.publication_id, r.metric, r.value, bind(r.captured_at), r.source_metric) for r in rows),
+    )
 
 
 def _rebuild(
@@ -236,43 +262,43 @@ def _rebuild(
             latest[key] = points[-1]
 
 
+def _add_deltas(conn: Connection, deltas: dict[tuple[int, str, date], float]) -> None:
+    as_day: Callable[[date], Any] = (
+        (lambda d: d) if conn.dialect.name == "postgresql" else date.isoformat
+    )
+    _raw_executemany(
+        conn,
+        "INSERT INTO metricdelta (publication_id, metric, day, delta) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (publication_id, metric, day) "
+        "DO UPDATE SET delta = metricdelta.delta + excluded.delta",
+        (
+            (pid, metric, as_day(day), delta)
+            for (pid, metric, day), delta in deltas.items()
+            if delta != 0.0  # no growth changes no sum: the row is not worth writing
+        ),
+    )
+
+
+def _upsert_latest(conn: Connection, latest: dict[Key, tuple[float, datetime]]) -> None:
+    bind = _datetime_binder(conn)
+    _raw_executemany(
+        conn,
+        "INSERT INTO metriclatest (publication_id, metric, value, captured_at) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (publication_id, metric) DO UPDATE SET "
+        "value = excluded.value, captured_at = excluded.captured_at "
+        # A concurrent writer with a newer capture keeps its value.
+        "WHERE metriclatest.captured_at <= excluded.captured_at",
+        (
+            (pid, metric, value, bind(captured_at))
+            for (pid, metric), (value, captured_at) in latest.items()
+        ),
+    )
+
+
 def _dialect_insert(conn: Connection, table: Table) -> Any:
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
-
-
-def _add_deltas(conn: Connection, deltas: dict[tuple[int, str, date], float]) -> None:
-    params = [
-        {"publication_id": pid, "metric": metric, "day": day, "delta": delta}
-        for (pid, metric, day), delta in deltas.items()
-        if delta != 0.0  # no growth changes no sum: the row is not worth writing
-    ]
-    if not params:
-        return
-    stmt = _dialect_insert(conn, DELTA)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["publication_id", "metric", "day"],
-        set_={"delta": DELTA.c.delta + stmt.excluded.delta},
-    )
-    conn.execute(stmt, params)
-
-
-def _upsert_latest(conn: Connection, latest: dict[Key, tuple[float, datetime]]) -> None:
-    params = [
-        {"publication_id": pid, "metric": metric, "value": value, "captured_at": captured_at}
-        for (pid, metric), (value, captured_at) in latest.items()
-    ]
-    if not params:
-        return
-    stmt = _dialect_insert(conn, LATEST)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["publication_id", "metric"],
-        set_={"value": stmt.excluded.value, "captured_at": stmt.excluded.captured_at},
-        # A concurrent writer with a newer capture keeps its value.
-        where=LATEST.c.captured_at <= stmt.excluded.captured_at,
-    )
-    conn.execute(stmt, params)
 
 
 # --------------------------------------------------------------------------------------------
