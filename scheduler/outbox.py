@@ -75,6 +75,12 @@ def claim_due(
         pub.updated_at = now
         session.add(pub)
     session.commit()
+    if rows and session.expire_on_commit:
+        # Hand back loaded rows, usable after the caller's session closes.
+        ids = [p.id for p in rows]
+        order = {pid: n for n, pid in enumerate(ids)}
+        fresh = session.scalars(select(Publication).where(col(Publication.id).in_(ids))).all()
+        rows = sorted(fresh, key=lambda p: order[p.id])
     return rows
 
 

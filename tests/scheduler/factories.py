@@ -65,7 +65,7 @@ def publication(
         campaign_id=camp.id,
         content_id=item.id,
         channel_id=chan.id,
-        dedupe_key=dedupe_key(camp.key, item.key, chan.key, at) + f"|{item.id}",
+        dedupe_key=f"{dedupe_key(camp.key, item.key, chan.key, at)}|{at.isoformat()}",
         slot_at=at,
         scheduled_at=at,
         state=state,
