@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -15,6 +16,9 @@ from sqlalchemy.engine import make_url
 
 from campaigns.db import make_engine, upgrade
 from campaigns.settings import get_settings
+
+if TYPE_CHECKING:
+    from connectors.emulator import Emulator
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "LOA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -97,3 +101,24 @@ def any_engine(request: pytest.FixtureRequest) -> Engine:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_engine")  # type: ignore[no-any-return]
     return request.getfixturevalue("pg_engine")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator["Emulator"]:
+    """A fresh platform emulator (HTTPS on loopback) on the system clock."""
+    from connectors.emulator import Emulator
+
+    with Emulator(tmp_path / "emulator", timeout_s=3.0) as emu:
+        yield emu
+
+
+@pytest.fixture
+def frozen_emulator(tmp_path: Path) -> Iterator["Emulator"]:
+    """A fresh emulator on a FrozenClock at midnight 15 November 2025 in Hanoi (`.clock`)."""
+    from datetime import UTC, datetime
+
+    from connectors.emulator import Emulator, FrozenClock
+
+    clock = FrozenClock(datetime(2025, 11, 14, 17, 0, tzinfo=UTC))
+    with Emulator(tmp_path / "frozen-emulator", timeout_s=3.0, clock=clock) as emu:
+        yield emu

@@ -1,0 +1,669 @@
+"""The Graph API for Pages, under any `vNN.N` version prefix (the real API accepts any valid one).
+
+Wire shapes follow Meta's Pages API docs (developers.facebook.com/docs/pages-api/posts,
+/docs/video-api/guides/publishing for the chunked `upload_phase` flow,
+/docs/graph-api/guides/error-handling). Message text containing `#policy-block-test` is refused
+with error 368: an emulator test hook, since policy blocks cannot be provoked otherwise.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from connectors.emulator.clock import Clock
+from connectors.emulator.graph_format import media_doc, paged, parse_fields, post_doc
+from connectors.emulator.graph_insights import page_insights, post_insights
+from connectors.emulator.graph_usage import GraphUsage
+from connectors.emulator.state import FbObject, State, UploadSession
+from connectors.emulator.wire import ApiError, graph_error, json_response
+
+VERSION = re.compile(r"^v\d{1,2}\.\d{1,2}$")
+POLICY_MARKER = "#policy-block-test"
+DUPLICATE_WINDOW = timedelta(hours=1)
+PAGE_EDGES = {"feed", "posts", "published_posts", "scheduled_posts", "videos", "photos", "insights"}
+USER_TOKEN_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Who:
+    kind: str  # page | user | app
+    id: str
+
+
+@dataclass(frozen=True)
+class GraphCall:
+    """A Graph request as the router and the fault injector see it."""
+
+    version: str
+    parts: tuple[str, ...]
+    params: dict[str, str]
+    method: str
+    page: str | None  # the Page the call concerns, if any
+    tags: frozenset[str]
+
+
+def _truthy(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.lower() not in ("false", "0", "no")
+
+
+def _parse_time(value: str) -> datetime:
+    value = value.strip()
+    if re.fullmatch(r"\d+", value):
+        return datetime.fromtimestamp(int(value), UTC)
+    parsed = datetime.fromisoformat(value.replace("+0000", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class Graph:
+    def __init__(self, state: State, clock: Clock, usage: GraphUsage) -> None:
+        self.state = state
+        self.clock = clock
+        self.usage = usage
+
+    # ---- classification (for faults and usage headers)
+
+    def classify(self, request: Request) -> GraphCall:
+        parts = tuple(p for p in request.path.split("/") if p)
+        version = ""
+        if parts and VERSION.match(parts[0]):
+            version, parts = parts[0], parts[1:]
+        params = {k: v for k, v in request.values.items()}
+        method = request.method.upper()
+        if method == "POST" and params.get("method", "").lower() == "delete":
+            method = "DELETE"
+        page = self._page_of(parts, params)
+        tags = {"facebook"}
+        edge = parts[1] if len(parts) > 1 else ""
+        if parts[:1] == ("oauth",) or parts[:1] == ("debug_token",):
+            tags.add("token")
+        elif edge == "insights":
+            tags.update({"insights", "read"})
+        elif method == "GET":
+            tags.add("read")
+        elif method == "POST" and edge in ("feed", "photos", "videos"):
+            phase = params.get("upload_phase", "")
+            if edge in ("photos", "videos") and phase != "finish":
+                tags.add("upload")
+            if phase in ("", "finish"):
+                tags.add("publish")
+        if page:
+            tags.add(page)
+        return GraphCall(version, parts, params, method, page, frozenset(tags))
+
+    def _page_of(self, parts: tuple[str, ...], params: dict[str, str]) -> str | None:
+        if parts:
+            head = parts[0].split("_", 1)[0]
+            if head in self.state.pages:
+                return head
+            with self.state.lock:
+                post = self.state.fb_media.get(parts[0])
+            if post:
+                return post.split("_", 1)[0]
+        token = params.get("access_token", "")
+        return self.state.token_to_page.get(token)
+
+    # ---- faults and errors
+
+    def fault(self, kind: str, call: GraphCall) -> Response:
+        now = self.clock.now()
+        if kind == "5xx":
+            err = graph_error(
+                2,
+                "An unexpected error has occurred. Please retry your request later.",
+                status=503,
+                transient=True,
+            )
+        elif kind == "token_expired":
+            err = graph_error(
+                190,
+                "Error validating access token: Session has expired on "
+                f"{now.strftime('%A, %d-%b-%y %H:%M:%S')} PST.",
+                subcode=463,
+            )
+        elif kind in ("rate_limit", "quota"):
+            err = self._rate_error(call, now, injected=True)
+        else:
+            raise ValueError(kind)
+        return self._with_usage(err.response, call, saturated=kind in ("rate_limit", "quota"))
+
+    def _rate_error(self, call: GraphCall, now: datetime, *, injected: bool) -> ApiError:
+        over = self.usage.over(call.page) if not injected else ""
+        if over == "page" or (
+            injected
+            and call.page
+            and call.page in call.tags
+            and "publish" not in call.tags
+            and self._scoped_to_page(call)
+        ):
+            return graph_error(
+                80001 if injected else 32,
+                "(#80001) There have been too many calls to this Page account. Wait a bit and "
+                "try again."
+                if injected
+                else "(#32) Page request limit reached",
+                type_="OAuthException",
+            )
+        if injected and "publish" in call.tags:
+            return graph_error(613, "(#613) Calls to this api have exceeded the rate limit.")
+        if call.params.get("access_token") == self.state.user_token:
+            return graph_error(17, "(#17) User request limit reached")
+        return graph_error(4, "(#4) Application request limit reached")
+
+    def _scoped_to_page(self, call: GraphCall) -> bool:
+        return call.page is not None
+
+    def _with_usage(
+        self, response: Response, call: GraphCall, *, saturated: bool = False
+    ) -> Response:
+        for name, value in self.usage.headers(
+            self.clock.now(), call.page, saturated=saturated
+        ).items():
+            response.headers[name] = value
+        return response
+
+    # ---- dispatch
+
+    def handle(self, request: Request, call: GraphCall) -> Response:
+        now = self.clock.now()
+        self.state.settle(now)
+        try:
+            if self.usage.over(call.page):
+                raise self._rate_error(call, now, injected=False)
+            self.usage.record(now, call.page)
+            body = self._route(request, call, now)
+            response = json_response(body)
+        except ApiError as err:
+            response = err.response
+        return self._with_usage(response, call)
+
+    def _route(self, request: Request, call: GraphCall, now: datetime) -> Any:
+        parts, p, method = call.parts, call.params, call.method
+        if parts == ("oauth", "access_token"):
+            return self._exchange(p, now)
+        if parts == ("debug_token",):
+            return self._debug_token(p, now)
+        who = self._who(p, now)
+        if not parts:
+            if method == "GET" and p.get("ids"):
+                return self._multi(who, p["ids"].split(","), parse_fields(p.get("fields", "")), now)
+            raise graph_error(100, "(#100) Missing ids or path")
+        if parts[0] == "me":
+            parts = (self.state.user_id if who.kind == "user" else who.id, *parts[1:])
+        node = parts[0]
+        if len(parts) == 1:
+            return self._node(request, who, node, method, p, now)
+        if len(parts) == 2 and parts[1] == "accounts" and node == self.state.user_id:
+            return self._accounts(who, p, request.base_url)
+        if len(parts) == 2 and node in self.state.pages and parts[1] in PAGE_EDGES:
+            return self._page_edge(request, who, node, parts[1], method, p, now)
+        if len(parts) == 2 and parts[1] == "insights":
+            obj = self._object(node)
+            self._require_page(who, obj.page_id, read=True)
+            metrics = [m for m in p.get("metric", "").split(",") if m]
+            return {"data": post_insights(self.state, obj, metrics, now), "paging": {}}
+        raise graph_error(
+            100, f"(#100) Tried accessing nonexisting field ({parts[-1]}) on node type ({node})"
+        )
+
+    # ---- identity
+
+    def _who(self, p: dict[str, str], now: datetime) -> Who:
+        token = p.get("access_token", "")
+        if not token:
+            raise graph_error(104, "An access token is required to request this resource.")
+        if token in self.state.token_to_page:
+            return Who("page", self.state.token_to_page[token])
+        if token in self.state.user_tokens:
+            expires = self.state.user_tokens[token]
+            if expires is not None and expires <= now:
+                raise graph_error(
+                    190, "Error validating access token: Session has expired.", subcode=463
+                )
+            return Who("user", self.state.user_id)
+        if token == f"{self.state.app_id}|{self.state.app_secret}":
+            return Who("app", self.state.app_id)
+        raise graph_error(
+            190, "Error validating access token: Invalid OAuth access token.", subcode=467
+        )
+
+    def _require_page(self, who: Who, page: str, *, read: bool = False) -> None:
+        """Writes need the Page's own token; reads take it or the user token of an admin."""
+        if who.kind == "page" and who.id == page:
+            return
+        if read and who.kind == "user":
+            return
+        if read:
+            raise graph_error(
+                10,
+                "(#10) This endpoint requires the 'pages_read_engagement' permission or the "
+                "'Page Public Content Access' feature.",
+                status=403,
+            )
+        raise graph_error(
+            200,
+            "(#200) If posting to a page, requires both pages_read_engagement and "
+            "pages_manage_posts as an admin with sufficient administrative permission",
+            status=403,
+        )
+
+    # ---- OAuth
+
+    def _exchange(self, p: dict[str, str], now: datetime) -> dict[str, Any]:
+        if (
+            p.get("client_id") != self.state.app_id
+            or p.get("client_secret") != self.state.app_secret
+        ):
+            raise graph_error(1, "Error validating client secret.", type_="OAuthException")
+        if p.get("grant_type") != "fb_exchange_token":
+            raise graph_error(100, "(#100) Unsupported grant_type")
+        short = p.get("fb_exchange_token", "")
+        if short not in self.state.user_tokens:
+            raise graph_error(
+                190, "Error validating access token: Invalid OAuth access token.", subcode=467
+            )
+        token = self.state.new_token("EAA", 160)
+        expires = timedelta(days=USER_TOKEN_DAYS)
+        with self.state.lock:
+            self.state.user_tokens[token] = now + expires
+        return {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": int(expires.total_seconds()),
+        }
+
+    def _debug_token(self, p: dict[str, str], now: datetime) -> dict[str, Any]:
+        self._who(p, now)
+        token = p.get("input_token", "")
+        scopes = [
+            "pages_show_list",
+            "pages_read_engagement",
+            "pages_manage_posts",
+            "read_insights",
+            "publish_video",
+        ]
+        data: dict[str, Any] = {"app_id": self.state.app_id, "application": "Loa", "scopes": scopes}
+        if token in self.state.token_to_page:
+            data.update(
+                type="PAGE",
+                profile_id=self.state.token_to_page[token],
+                is_valid=True,
+                expires_at=0,
+                data_access_expires_at=int((now + timedelta(days=90)).timestamp()),
+                user_id=self.state.user_id,
+            )
+        elif token in self.state.user_tokens:
+            expires = self.state.user_tokens[token]
+            data.update(
+                type="USER",
+                user_id=self.state.user_id,
+                is_valid=expires is None or expires > now,
+                expires_at=int(expires.timestamp()) if expires else 0,
+            )
+        else:
+            data = {
+                "error": {"code": 190, "message": "Invalid OAuth access token."},
+                "is_valid": False,
+                "scopes": [],
+            }
+        return {"data": data}
+
+    def _accounts(self, who: Who, p: dict[str, str], url: str) -> dict[str, Any]:
+        if who.kind != "user":
+            raise graph_error(100, "(#100) Tried accessing nonexisting field (accounts)")
+        pages = [
+            {
+                "id": pg.id,
+                "name": pg.name,
+                "access_token": pg.access_token,
+                "category": "Government organization",
+                "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"],
+            }
+            for pg in self.state.pages.values()
+        ]
+        return paged(pages, p, url)
+
+    # ---- nodes
+
+    def _object(self, node: str) -> FbObject:
+        with self.state.lock:
+            key = node if node in self.state.fb_objects else self.state.fb_media.get(node, "")
+            obj = self.state.fb_objects.get(key)
+        if obj is None or obj.state in ("deleted", "uploading"):
+            raise graph_error(
+                100,
+                f"Unsupported get request. Object with ID '{node}' does not exist, cannot be "
+                "loaded due to missing permissions, or does not support this operation.",
+                type_="GraphMethodException",
+                subcode=33,
+            )
+        return obj
+
+    def _render(self, node: str, obj: FbObject, fields: list[str], now: datetime) -> dict[str, Any]:
+        if node == obj.media_id:
+            return media_doc(self.state, obj, fields)
+        return post_doc(self.state, obj, fields, now)
+
+    def _multi(self, who: Who, ids: list[str], fields: list[str], now: datetime) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for node in ids:
+            if node in self.state.pages:
+                out[node] = self._page_doc(node, fields)
+            else:
+                out[node] = self._render(node, self._object(node), fields, now)
+        return out
+
+    def _page_doc(self, page_id: str, fields: list[str]) -> dict[str, Any]:
+        page = self.state.pages[page_id]
+        doc = {
+            "id": page.id,
+            "name": page.name,
+            "followers_count": page.followers,
+            "link": f"https://www.facebook.com/{page.id}",
+        }
+        return {k: doc[k] for k in (fields or ["name", "id"]) if k in doc}
+
+    def _node(
+        self, request: Request, who: Who, node: str, method: str, p: dict[str, str], now: datetime
+    ) -> Any:
+        if node in self.state.pages:
+            return self._page_doc(node, parse_fields(p.get("fields", "")))
+        if node == self.state.user_id:
+            return {"id": self.state.user_id, "name": "Cán bộ truyền thông"}
+        obj = self._object(node)
+        if method == "GET":
+            return self._render(node, obj, parse_fields(p.get("fields", "")), now)
+        self._require_page(who, obj.page_id)
+        if method == "DELETE":
+            with self.state.lock:
+                obj.state = "deleted"
+            return {"success": True}
+        # POST on a node: edit the text, or publish a scheduled post now.
+        with self.state.lock:
+            if "message" in p:
+                obj.message = p["message"]
+            if _truthy(p.get("is_published"), False) and obj.state != "published":
+                obj.state, obj.published_at, obj.scheduled_for = "published", now, None
+            if "scheduled_publish_time" in p and obj.state == "scheduled":
+                obj.scheduled_for = self._schedule(p["scheduled_publish_time"], now)
+        return {"success": True}
+
+    # ---- Page edges
+
+    def _page_edge(
+        self,
+        request: Request,
+        who: Who,
+        page: str,
+        edge: str,
+        method: str,
+        p: dict[str, str],
+        now: datetime,
+    ) -> Any:
+        if edge == "insights":
+            self._require_page(who, page, read=True)
+            metrics = [m for m in p.get("metric", "").split(",") if m]
+            data = page_insights(
+                self.state,
+                page,
+                metrics,
+                p.get("period", "day"),
+                p.get("since", ""),
+                p.get("until", ""),
+                now,
+            )
+            return {"data": data, "paging": {}}
+        if method == "GET":
+            return self._list(page, edge, p, request.base_url, now)
+        if method != "POST" or edge not in ("feed", "photos", "videos"):
+            raise graph_error(100, f"(#100) Unsupported {method} on /{edge}")
+        self._require_page(who, page)
+        if edge == "feed":
+            return self._post(page, p, now)
+        if edge == "photos":
+            return self._photo(request, page, p, now)
+        return self._video(request, page, p, now)
+
+    def _list(self, page: str, edge: str, p: dict[str, str], url: str, now: datetime) -> Any:
+        fields = parse_fields(p.get("fields", ""))
+        since = _parse_time(p["since"]) if p.get("since") else None
+        until = _parse_time(p["until"]) if p.get("until") else None
+        with self.state.lock:
+            objs = [o for o in self.state.fb_objects.values() if o.page_id == page]
+        if edge == "scheduled_posts":
+            objs = [o for o in objs if o.state == "scheduled"]
+        elif edge in ("videos", "photos"):
+            kind = edge[:-1]
+            objs = [
+                o
+                for o in objs
+                if o.kind == kind and o.state in ("published", "scheduled", "unpublished")
+            ]
+        else:
+            objs = [o for o in objs if o.state == "published"]
+        stamp = (
+            (lambda o: o.created_at)
+            if edge != "feed" and edge != "posts" and edge != "published_posts"
+            else (lambda o: o.published_at or o.created_at)
+        )
+        if since:
+            objs = [o for o in objs if stamp(o) >= since]
+        if until:
+            objs = [o for o in objs if stamp(o) <= until]
+        objs.sort(key=lambda o: (stamp(o), o.id), reverse=True)
+        if edge in ("videos", "photos"):
+            docs = [media_doc(self.state, o, fields) for o in objs]
+        else:
+            docs = [post_doc(self.state, o, fields, now) for o in objs]
+        return paged(docs, p, url)
+
+    # ---- creating
+
+    def _schedule(self, raw: str, now: datetime) -> datetime:
+        try:
+            when = _parse_time(raw)
+        except ValueError as exc:
+            raise graph_error(
+                100, "(#100) The specified scheduled publish time is invalid."
+            ) from exc
+        if not now + timedelta(minutes=10) <= when <= now + timedelta(days=30):
+            raise graph_error(
+                100,
+                "(#100) The specified scheduled publish time is invalid.",
+                user_title="Invalid scheduled publish time",
+                user_msg="The scheduled time must be between 10 minutes and 30 days from now.",
+            )
+        return when
+
+    def _timing(
+        self, p: dict[str, str], now: datetime
+    ) -> tuple[str, datetime | None, datetime | None]:
+        """(state, published_at, scheduled_for) from `published` and `scheduled_publish_time`."""
+        if p.get("scheduled_publish_time"):
+            if _truthy(p.get("published"), True):
+                raise graph_error(
+                    100, "(#100) You cannot specify a scheduled publish time on a published post"
+                )
+            return "scheduled", None, self._schedule(p["scheduled_publish_time"], now)
+        if _truthy(p.get("published"), True):
+            return "published", now, None
+        return "unpublished", None, None
+
+    def _check_text(self, page: str, message: str, now: datetime, *, duplicates: bool) -> None:
+        if POLICY_MARKER in message:
+            raise graph_error(
+                368,
+                "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
+                subcode=1390008,
+                user_title="You Can't Use This Feature Right Now",
+                user_msg="This content goes against our Community Standards.",
+            )
+        if not duplicates or not message:
+            return
+        with self.state.lock:
+            for o in self.state.fb_objects.values():
+                if (
+                    o.page_id == page
+                    and o.message == message
+                    and o.state != "deleted"
+                    and now - o.created_at < DUPLICATE_WINDOW
+                ):
+                    raise graph_error(
+                        506, "(#506) Duplicate status message", type_="OAuthException"
+                    )
+
+    def _add(self, obj: FbObject, media_id: str = "") -> FbObject:
+        with self.state.lock:
+            self.state.fb_objects[obj.id] = obj
+            if media_id:
+                self.state.fb_media[media_id] = obj.id
+        return obj
+
+    def _post(self, page: str, p: dict[str, str], now: datetime) -> dict[str, Any]:
+        message, link = p.get("message", ""), p.get("link", "")
+        if not message and not link:
+            raise graph_error(
+                100, "(#100) The parameter message or link is required", subcode=1349125
+            )
+        self._check_text(page, message, now, duplicates=True)
+        state, published, scheduled = self._timing(p, now)
+        post_id = f"{page}_{self.state.new_digits(16)}"
+        self._add(
+            FbObject(
+                post_id,
+                page,
+                "link" if link else "post",
+                message,
+                now,
+                published,
+                scheduled,
+                state,
+                link=link,
+            )
+        )
+        return {"id": post_id}
+
+    def _photo(
+        self, request: Request, page: str, p: dict[str, str], now: datetime
+    ) -> dict[str, Any]:
+        upload = request.files.get("source")
+        size = len(upload.read()) if upload else 0
+        if not upload and not p.get("url"):
+            raise graph_error(324, "(#324) Requires upload file", type_="OAuthException")
+        message = p.get("message") or p.get("caption", "")
+        self._check_text(page, message, now, duplicates=False)
+        state, published, scheduled = self._timing(p, now)
+        photo_id = self.state.new_digits(16)
+        post_id = f"{page}_{self.state.new_digits(16)}"
+        self._add(
+            FbObject(
+                post_id,
+                page,
+                "photo",
+                message,
+                now,
+                published,
+                scheduled,
+                state,
+                media_id=photo_id,
+                media_bytes=size,
+            ),
+            photo_id,
+        )
+        return {"id": photo_id, "post_id": post_id}
+
+    def _video(
+        self, request: Request, page: str, p: dict[str, str], now: datetime
+    ) -> dict[str, Any]:
+        phase = p.get("upload_phase", "")
+        if phase == "start":
+            size = int(p.get("file_size") or 0)
+            if size <= 0:
+                raise graph_error(100, "(#100) file_size is required for upload_phase=start")
+            video_id = self.state.new_digits(16)
+            session = UploadSession(
+                self.state.new_digits(16), "fb_video", page, size, meta={"video_id": video_id}
+            )
+            with self.state.lock:
+                self.state.uploads[session.id] = session
+            return {
+                "video_id": video_id,
+                "upload_session_id": session.id,
+                "start_offset": "0",
+                "end_offset": str(min(size, 1_048_576)),
+            }
+        if phase in ("transfer", "finish"):
+            with self.state.lock:
+                found = self.state.uploads.get(p.get("upload_session_id", ""))
+            if found is None or found.owner != page:
+                raise graph_error(
+                    6000,
+                    "There was a problem uploading your video file. Please try again.",
+                    subcode=1363019,
+                )
+            if phase == "transfer":
+                return self._transfer(request, found, p)
+            if len(found.received) != found.total:
+                raise graph_error(
+                    6000,
+                    "There was a problem uploading your video file. Please try again.",
+                    subcode=1363030,
+                    user_title="Video Upload Time Out Error",
+                )
+            self._finish(page, found.meta["video_id"], p, len(found.received), now)
+            with self.state.lock:
+                self.state.uploads.pop(found.id, None)
+            return {"success": True}
+        upload = request.files.get("source")
+        if not upload and not p.get("file_url"):
+            raise graph_error(100, "(#100) No file was uploaded (source or file_url)")
+        size = len(upload.read()) if upload else 0
+        video_id = self.state.new_digits(16)
+        self._finish(page, video_id, p, size, now)
+        return {"id": video_id}
+
+    def _transfer(
+        self, request: Request, session: UploadSession, p: dict[str, str]
+    ) -> dict[str, Any]:
+        chunk = request.files.get("video_file_chunk")
+        data = chunk.read() if chunk else b""
+        start = int(p.get("start_offset") or 0)
+        with self.state.lock:
+            if start != len(session.received) or not data:
+                raise graph_error(
+                    6000,
+                    "There was a problem uploading your video file. Please try again.",
+                    subcode=1363037,
+                    user_title="Incorrect start_offset",
+                )
+            session.received.extend(data)
+            got = len(session.received)
+        end = min(session.total, got + 1_048_576)
+        return {"start_offset": str(got), "end_offset": str(end)}
+
+    def _finish(
+        self, page: str, video_id: str, p: dict[str, str], size: int, now: datetime
+    ) -> None:
+        description = p.get("description", "")
+        self._check_text(page, description + " " + p.get("title", ""), now, duplicates=False)
+        state, published, scheduled = self._timing(p, now)
+        self._add(
+            FbObject(
+                f"{page}_{video_id}",
+                page,
+                "video",
+                description,
+                now,
+                published,
+                scheduled,
+                state,
+                title=p.get("title", ""),
+                media_id=video_id,
+                media_bytes=size,
+            ),
+            video_id,
+        )

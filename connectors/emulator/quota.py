@@ -1,0 +1,61 @@
+"""YouTube Data API quota: one Google project's units and uploads per Pacific day.
+
+Costs follow the YouTube Data API v3 quota table (developers.google.com/youtube/v3/determine_quota_cost):
+list calls 1 unit, insert/update/delete 50; `videos.insert` also takes one of the separate daily
+bucket of uploads. Both reset at midnight America/Los_Angeles.
+"""
+
+import threading
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+COSTS = {
+    "videos.list": 1,
+    "channels.list": 1,
+    "playlistItems.list": 1,
+    "videos.insert": 50,
+    "videos.update": 50,
+    "videos.delete": 50,
+    "thumbnails.set": 50,
+    "playlistItems.insert": 50,
+}
+
+
+class QuotaLedger:
+    def __init__(self, daily_units: int, daily_uploads: int) -> None:
+        self.daily_units = daily_units
+        self.daily_uploads = daily_uploads
+        self._lock = threading.Lock()
+        self._day: date | None = None
+        self.units = 0
+        self.uploads = 0
+
+    def _roll(self, now: datetime) -> None:
+        today = now.astimezone(PACIFIC).date()
+        if today != self._day:
+            self._day, self.units, self.uploads = today, 0, 0
+
+    def charge(self, method: str, now: datetime) -> str:
+        """Charge one call; '' when allowed, else 'units' or 'uploads' (nothing is charged)."""
+        cost = COSTS.get(method, 1)
+        with self._lock:
+            self._roll(now)
+            if self.units + cost > self.daily_units:
+                return "units"
+            if method == "videos.insert":
+                if self.uploads + 1 > self.daily_uploads:
+                    return "uploads"
+                self.uploads += 1
+            self.units += cost
+            return ""
+
+    def used(self, now: datetime) -> dict[str, int]:
+        with self._lock:
+            self._roll(now)
+            return {"units": self.units, "uploads": self.uploads}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._day, self.units, self.uploads = None, 0, 0
