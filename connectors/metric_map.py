@@ -34,7 +34,7 @@ MEASURE_NAMES: frozenset[str] = frozenset(
 @dataclass(frozen=True)
 class MetricSpec:
     platform: str  # facebook | youtube
-    level: str  # post | video | page | channel
+    level: str  # post | page (Facebook); video | channel (YouTube)
     name: str  # the platform's metric name
     measure: str  # the vocabulary measure it feeds
     retired: date | None = None  # the platform stops answering it on this day
@@ -62,12 +62,6 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("facebook", "post", "post_reactions_by_type_total", "reactions", reduce="sum"),
     MetricSpec("facebook", "post", "post_clicks", "clicks"),
     MetricSpec("facebook", "post", "post_video_views", "video_views"),
-    # Facebook videos uploaded to a Page (video insights, lifetime).
-    MetricSpec("facebook", "video", "total_video_views", "video_views"),
-    MetricSpec("facebook", "video", "total_video_impressions_unique", "reach"),
-    MetricSpec(
-        "facebook", "video", "total_video_reactions_by_type_total", "reactions", reduce="sum"
-    ),
     # Facebook Pages (daily insights).
     MetricSpec("facebook", "page", "page_media_view", "views"),
     MetricSpec(

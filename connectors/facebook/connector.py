@@ -4,6 +4,7 @@ import mimetypes
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -241,19 +242,22 @@ class FacebookConnector(Publisher, MetricsSource):
     def object_metrics(
         self, creds: Credentials, external_ids: Sequence[str]
     ) -> list[ObjectMetrics]:
+        """Posts by their ids; a Page video (a bare id) through the post that carries it."""
         graph = self.graph(creds)
-        out: list[ObjectMetrics] = []
         posts = [i for i in external_ids if "_" in i]
+        via_post: dict[str, str] = {}  # post id -> video id
         videos = [i for i in external_ids if "_" not in i]
-        for level, ids in (("post", posts), ("video", videos)):
-            if not ids:
-                continue
-            rows, dropped = insights.object_metrics(
-                graph, ids, level, self._specs(level), self._now()
-            )
-            self._remember(dropped)
-            out += rows
-        return out
+        for i in range(0, len(videos), insights.BATCH):
+            answer = graph.get("", ids=",".join(videos[i : i + insights.BATCH]), fields="post_id")
+            for vid, node in (answer if isinstance(answer, dict) else {}).items():
+                if isinstance(node, dict) and node.get("post_id"):
+                    via_post[str(node["post_id"])] = str(vid)
+        ids = posts + [p for p in via_post if p not in posts]
+        if not ids:
+            return []
+        rows, dropped = insights.object_metrics(graph, ids, self._specs("post"), self._now())
+        self._remember(dropped)
+        return [replace(r, external_id=via_post.get(r.external_id, r.external_id)) for r in rows]
 
     def account_daily(self, creds: Credentials, since: date, until: date) -> list[DailyMetric]:
         rows, dropped = insights.page_daily(

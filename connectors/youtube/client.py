@@ -27,9 +27,11 @@ def google_credentials(secret: Secret, config: ConnectorConfig) -> GoogleCredent
         info = json.loads(secret.reveal())
         if not isinstance(info, dict):
             raise ValueError("not a JSON object")
-        if config.google_token_url:
-            info["token_uri"] = config.google_token_url
         creds: GoogleCredentials = GoogleCredentials.from_authorized_user_info(info)
+        # from_authorized_user_info always puts Google's own token URI: set ours after it.
+        token_uri = config.google_token_url or info.get("token_uri")
+        if token_uri:
+            creds = creds.with_token_uri(token_uri)
     except (ValueError, KeyError) as exc:
         # Never echo the document: it holds the tokens.
         raise AuthRevoked(

@@ -313,6 +313,17 @@ class YouTubeConnector(Publisher, MetricsSource):
         videos = self._videos(self.clients(creds), [external_id], "snippet,status")
         return _found(videos[0], "id") if videos else None
 
+    def my_channel_id(self, creds: Credentials) -> str:
+        """The id of the channel these credentials act for (`channels.list mine=true`)."""
+        clients = self.clients(creds)
+        mine = self._execute(
+            clients, "channels.list", clients.youtube.channels().list(part="id", mine=True)
+        )
+        items = mine.get("items") or []
+        if not items:
+            raise Rejected("no YouTube channel belongs to these credentials", platform=PLATFORM)
+        return str(items[0]["id"])
+
     def check_token(self, creds: Credentials) -> TokenHealth:
         granted = _granted_scopes(creds.secret)
         try:

@@ -99,7 +99,13 @@ def map_refresh_error(exc: Exception) -> PlatformError:
     return AuthExpired(f"the Google token cannot be refreshed: {text}", platform=PLATFORM)
 
 
-_NOT_SENT = (ConnectionRefusedError, httplib2.ServerNotFoundError, socket.gaierror, ssl.SSLError)
+_NOT_SENT = (
+    ConnectionRefusedError,
+    httplib2.ServerNotFoundError,
+    socket.gaierror,
+    ssl.SSLError,
+    gauth_exceptions.TransportError,  # the token refresh failed: the call was never made
+)
 _NETWORK = (
     OSError,  # socket timeouts, resets, broken pipes
     http.client.HTTPException,  # RemoteDisconnected, IncompleteRead, BadStatusLine

@@ -1,0 +1,160 @@
+"""Platform credentials at rest: encrypted per (platform, account) in the Credential table.
+
+A credential belongs to the Page or channel, not to a campaign: every campaign that names the
+same account uses it. Reconnecting replaces the token but never drops a Google refresh token
+that the new grant lacks (Google hands one out only at first consent; Postiz PR #1884 lost them).
+"""
+
+import contextlib
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from campaigns.errors import UserError
+from campaigns.models import Channel, Credential
+from campaigns.settings import Settings, get_settings
+from connectors.base import Credentials, Publisher, Secret, TokenHealth
+from connectors.redact import install_redaction, register_secret
+from connectors.vault import Vault, VaultError, load_or_create_key
+
+PAGE_TOKEN = "page_token"
+GOOGLE_AUTHORIZED_USER = "google_authorized_user"
+KINDS = {"facebook": PAGE_TOKEN, "youtube": GOOGLE_AUTHORIZED_USER}
+
+
+@lru_cache(maxsize=8)
+def _vault(home: Path, configured: str | None) -> Vault:
+    install_redaction()  # any process that can decrypt tokens keeps them out of its logs
+    try:
+        return Vault(load_or_create_key(home, configured))
+    except VaultError as exc:
+        raise UserError(f"LOA_SECRET_KEY: {exc}") from None
+
+
+def vault_for(settings: Settings | None = None) -> Vault:
+    s = settings or get_settings()
+    configured = s.secret_key.get_secret_value() if s.secret_key else None
+    return _vault(s.home.resolve(), configured)
+
+
+def _find(session: Session, platform: str, account_id: str) -> Credential | None:
+    return session.exec(
+        select(Credential).where(
+            Credential.platform == platform, Credential.account_id == account_id
+        )
+    ).first()
+
+
+def _merge_google(old: str, new: str) -> str:
+    """The new authorized-user document, keeping the old refresh token when it has none."""
+    try:
+        old_doc, new_doc = json.loads(old), json.loads(new)
+    except ValueError:
+        return new
+    if (
+        isinstance(old_doc, dict)
+        and isinstance(new_doc, dict)
+        and not new_doc.get("refresh_token")
+        and old_doc.get("refresh_token")
+    ):
+        new_doc["refresh_token"] = old_doc["refresh_token"]
+        return json.dumps(new_doc)
+    return new
+
+
+def store_credentials(
+    session: Session,
+    platform: str,
+    account_id: str,
+    secret: str | Secret,
+    kind: str | None = None,
+    *,
+    vault: Vault | None = None,
+    now: datetime | None = None,
+) -> Credential:
+    """Encrypts and stores (or replaces) the account's credential; health starts as unknown."""
+    vault = vault or vault_for()
+    plain = secret.reveal() if isinstance(secret, Secret) else secret
+    register_secret(plain)
+    row = _find(session, platform, account_id)
+    kind = kind or KINDS.get(platform, PAGE_TOKEN)
+    if row is not None and kind == GOOGLE_AUTHORIZED_USER:
+        # An unreadable old document: the new grant stands alone.
+        with contextlib.suppress(VaultError):
+            plain = _merge_google(vault.decrypt(row.ciphertext).reveal(), plain)
+    if row is None:
+        row = Credential(platform=platform, account_id=account_id, ciphertext=b"")
+    row.kind = kind
+    row.ciphertext = vault.encrypt(plain)
+    row.health, row.health_detail = "unknown", ""
+    row.expires_at, row.checked_at = None, None
+    row.updated_at = now or datetime.now(UTC)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def load_credentials(
+    session: Session, channel: Channel, *, vault: Vault | None = None
+) -> Credentials:
+    """The decrypted credentials of a channel's account; UserError when none is connected."""
+    row = _find(session, channel.platform, channel.external_id)
+    if row is None:
+        raise UserError(
+            f"channel {channel.key} ({channel.platform} {channel.external_id}) is not connected: "
+            f"run `loa channel connect {channel.key} "
+            + (
+                "--token-file FILE`"
+                if channel.platform == "facebook"
+                else "--google-credentials FILE`"
+            )
+        )
+    try:
+        secret = (vault or vault_for()).decrypt(row.ciphertext)
+    except VaultError as exc:
+        raise UserError(f"channel {channel.key}: {exc}") from None
+    return Credentials(channel.platform, channel.external_id, secret)
+
+
+def health_of(health: TokenHealth, now: datetime) -> tuple[str, str]:
+    """The Credential.health word and detail for a token check's result."""
+    if not health.valid:
+        return "expired", health.detail or "the platform refused the token"
+    if health.missing_scopes:
+        return "revoked", "missing permissions: " + ", ".join(health.missing_scopes)
+    if health.expires_at is not None and (health.expires_at - now).days < 7:
+        return "expiring", f"expires {health.expires_at:%Y-%m-%d %H:%M} UTC"
+    return "ok", health.detail
+
+
+def record_health(
+    session: Session, row: Credential, health: TokenHealth, now: datetime
+) -> Credential:
+    row.health, row.health_detail = health_of(health, now)
+    row.expires_at = health.expires_at
+    row.scopes = list(health.scopes)
+    row.checked_at = now
+    session.add(row)
+    session.flush()
+    return row
+
+
+def check_health(
+    session: Session,
+    connector: Publisher,
+    channel: Channel,
+    now: Callable[[], datetime] | None = None,
+) -> TokenHealth:
+    """Asks the platform about the channel's token and writes health and expiry on its row.
+
+    Platform errors propagate unchanged (a network blip says nothing about the token)."""
+    creds = load_credentials(session, channel)
+    health = connector.check_token(creds)
+    row = _find(session, channel.platform, channel.external_id)
+    assert row is not None  # load_credentials found it
+    record_health(session, row, health, (now or (lambda: datetime.now(UTC)))())
+    return health
