@@ -7,13 +7,15 @@ local time), then each slot is tagged with the zone.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from campaigns.errors import Problem
 from campaigns.keydates import key_dates_between
 from campaigns.loader.document import CampaignDocument, PlanDoc
+
+MAX_GAP_WARNINGS = 3  # per channel; the rest are counted, not listed
 
 
 @dataclass(frozen=True)
@@ -190,24 +192,29 @@ def _gaps(doc: CampaignDocument, slots: list[Slot], min_gap_minutes: int) -> lis
         by_channel[slot.channel].append(slot)
     problems: list[Problem] = []
     for channel, items in sorted(by_channel.items()):
-        for before, after in pairwise(items):
-            apart = after.utc - before.utc
-            if apart < gap:
-                minutes = int(apart.total_seconds() // 60)
-                problems.append(
-                    Problem(
-                        doc.display,
-                        after.line,
-                        f"plans[{after.plan_index}]",
-                        f"channel '{channel}': '{before.content}' at {_fmt(before.at)} and "
-                        f"'{after.content}' at {_fmt(after.at)} are {minutes} minutes apart "
-                        f"(minimum {min_gap_minutes})",
-                        "warning",
-                    )
+        close = [(b, a) for b, a in pairwise(items) if a.utc - b.utc < gap]
+        for before, after in close[:MAX_GAP_WARNINGS]:
+            minutes = int((after.utc - before.utc).total_seconds() // 60)
+            problems.append(
+                Problem(
+                    doc.display,
+                    after.line,
+                    f"plans[{after.plan_index}]",
+                    f"channel '{channel}': '{before.content}' at {_fmt(before.at)} and "
+                    f"'{after.content}' at {_fmt(after.at)} are {minutes} minutes apart "
+                    f"(minimum {min_gap_minutes})",
+                    "warning",
                 )
+            )
+        if len(close) > MAX_GAP_WARNINGS:
+            problems.append(
+                Problem(
+                    doc.display,
+                    None,
+                    "plans",
+                    f"channel '{channel}': {len(close) - MAX_GAP_WARNINGS} more pairs of "
+                    f"publications closer than {min_gap_minutes} minutes",
+                    "warning",
+                )
+            )
     return problems
-
-
-def slot_days(slots: list[Slot]) -> set[date]:
-    """Days (campaign zone) that have at least one slot."""
-    return {s.at.date() for s in slots}

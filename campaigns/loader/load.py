@@ -30,7 +30,7 @@ def load_campaign(
     checker = Checker(display)
     schema = CampaignSchema(checker, path.resolve().parent)
     parsed = schema.parse(raw.root)
-    if checker.errors or parsed.campaign is None:
+    if parsed.campaign is None:
         raise ValidationFailed(checker.problems)
     doc = CampaignDocument(
         path=path,
@@ -46,9 +46,10 @@ def load_campaign(
     )
     gap = get_settings().min_gap_minutes if min_gap_minutes is None else min_gap_minutes
     problems = checker.problems + plans.check(doc, gap)
+    problems.sort(key=lambda p: p.line or 0)
     if any(p.severity == "error" for p in problems):
         raise ValidationFailed(problems)
-    doc.warnings = problems
+    doc.warnings = problems  # only warnings are left
     return doc
 
 

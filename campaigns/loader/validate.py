@@ -487,6 +487,13 @@ class CampaignSchema:
                 )
         if not content or not channels:
             return None
+        broken = [
+            name
+            for name, value in (("every", every), ("from", start), ("until", until))
+            if o.has(name) and value is None
+        ]
+        if broken or (o.has("times") and not times):
+            return None  # already reported; expanding a half-read rule would mislead
         if kind == "once" and not at:
             return None
         if kind != "once" and (start is None or until is None):
@@ -576,7 +583,11 @@ class CampaignSchema:
         for item in p.content:
             path = self.content_paths.get(item.key, "content")
             reported: set[tuple[str, str]] = set()
-            for platform in sorted(planned.get(item.key, set())):
+            # Content not planned yet is held to the platform it most likely goes to.
+            platforms = sorted(planned.get(item.key, set())) or [
+                "youtube" if item.kind == "clip" else "facebook"
+            ]
+            for platform in platforms:
                 for lp in check_text(
                     platform,
                     item.kind,
@@ -590,9 +601,6 @@ class CampaignSchema:
                     reported.add((lp.field, lp.message))
                     line = item.lines.get(lp.field, item.line)
                     self.c.error(line, f"{path}.{lp.field}", lp.message)
-            media_platforms = sorted(planned.get(item.key, set())) or [
-                "youtube" if item.kind == "clip" else "facebook"
-            ]
             for field_name, media_path in (
                 ("media", item.media_path),
                 ("thumbnail", item.thumbnail_path),
@@ -602,7 +610,7 @@ class CampaignSchema:
                 kind = item.kind if field_name == "media" else "photo"
                 if field_name == "media" and item.kind in ("post", "link"):
                     kind = "clip" if media_path.suffix.lower() in VIDEO_SUFFIXES else "photo"
-                for platform in media_platforms:
+                for platform in platforms:
                     for lp in check_media(platform, kind, media_path):
                         if (field_name, lp.message) in reported:
                             continue
