@@ -120,26 +120,28 @@ class MetricsAccess(Protocol):
 class ConnectorAccess:
     """The real thing: connectors from the registry, credentials from the vault."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock) -> None:
         self._settings = settings
+        self._clock = clock
         self._sources: dict[str, MetricsSource] = {}
 
     def source(self, platform: str) -> MetricsSource:
         if platform not in self._sources:
-            from connectors.registry import build  # type: ignore[import-not-found, unused-ignore]
-
+            # Imported here: the platform clients are heavy and only a real pull needs them.
+            from connectors.registry import build
             from scheduler.config import connector_config
 
-            self._sources[platform] = build(platform, connector_config(self._settings))
+            # The connector stamps `as_of` with the scheduler's clock (frozen in tests, fast
+            # in the demo), so captures line up with the schedule that asked for them.
+            self._sources[platform] = build(
+                platform, connector_config(self._settings), clock=self._clock.now
+            )
         return self._sources[platform]
 
     def credentials(self, session: Session, channel: Channel) -> Credentials:
-        from scheduler.credentials import (  # type: ignore[import-not-found, unused-ignore]
-            load_credentials,
-        )
+        from scheduler.credentials import load_credentials, vault_for
 
-        creds: Credentials = load_credentials(session, channel)
-        return creds
+        return load_credentials(session, channel, vault=vault_for(self._settings))
 
 
 # --------------------------------------------------------------------------------------------
@@ -185,7 +187,7 @@ def pull_metrics(
     whatever its schedule says (a backfill). `campaign` narrows the pass to one campaign key.
     """
     now = utc_now(clock)
-    access = access or ConnectorAccess(settings)
+    access = access or ConnectorAccess(settings, clock)
     report = PullReport()
     with session_scope(engine) as session:
         campaign_id = _campaign_id(session, campaign)
