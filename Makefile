@@ -32,7 +32,7 @@ unit: venv services
 test: lint typecheck unit
 
 demo: venv
-	$(BIN)/loa demo
+	$(BIN)/loa demo --no-serve
 
 bench: venv services
 	$(BIN)/python -m bench

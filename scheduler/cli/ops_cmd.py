@@ -137,6 +137,26 @@ def status_cmd(
         render_status(report)
 
 
+def demo_cmd(
+    no_serve: bool = typer.Option(False, "--no-serve", help="End after the summary."),
+    speed: float | None = typer.Option(
+        None, "--speed", min=1.0, help="Emulated seconds per real second (overrides --minutes)."
+    ),
+    minutes: float = typer.Option(2.0, "--minutes", min=0.05, help="Real minutes the month lasts."),
+) -> None:
+    """The Action Month published in minutes against an in-process emulator."""
+    from scheduler.demo import run_demo
+
+    home = settings().home / "demo"
+    run_demo(home, minutes=minutes, speed=speed, console=console)
+    if not no_serve:
+        console.print(
+            "The dashboard is not part of this version yet; the demo's data stays in "
+            f"{home} (LOA_HOME={home} loa status)."
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.command("status")(status_cmd)
+    app.command("demo")(demo_cmd)
     app.add_typer(alerts_app, name="alerts")
