@@ -1,0 +1,112 @@
+"""Listing, approving and cancelling publications, with the audit trail."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from campaigns.errors import UserError
+from campaigns.importer import import_campaign
+from campaigns.models import AuditLog, Publication, PublicationState
+from campaigns.publications import approve, cancel, list_publications, resolve_campaign
+from tests.conftest import EXAMPLE_CAMPAIGN
+
+
+@pytest.fixture
+def imported(any_engine: Engine) -> Engine:
+    with Session(any_engine) as s:
+        import_campaign(s, EXAMPLE_CAMPAIGN)
+    return any_engine
+
+
+def set_state(engine: Engine, pub_id: int, state: str, **values: object) -> None:
+    with Session(engine) as s:
+        pub = s.get(Publication, pub_id)
+        assert pub is not None
+        pub.state = state
+        for name, value in values.items():
+            setattr(pub, name, value)
+        s.commit()
+
+
+def test_list_filters_and_zone(imported: Engine) -> None:
+    with Session(imported) as s:
+        views = list_publications(s, campaign="action-month-2025")
+        yt = list_publications(s, channel="ncfaw-yt")
+        none = list_publications(s, states=["published"])
+    assert len(views) == 14
+    assert views == sorted(views, key=lambda v: (v.scheduled_at, v.channel, v.id))
+    assert views[0].scheduled_at.isoformat() == "2025-11-15T08:00:00+07:00"
+    assert [v.content for v in yt] == ["clip-online-safety", "clip-hotline"]
+    assert none == []
+    row = views[0].to_json()
+    for key in ("id", "campaign", "content", "channel", "platform", "scheduled_at", "state"):
+        assert key in row
+    for key in ("external_id", "published_at", "attempts", "last_error"):
+        assert key in row
+    with Session(imported) as s, pytest.raises(UserError, match="unknown state 'done'"):
+        list_publications(s, states=["done"])
+
+
+def test_approve_records_who_and_when(imported: Engine) -> None:
+    with Session(imported) as s:
+        assert approve(s, [1, 2], "manager-lan") == 2
+        s.commit()
+    with Session(imported) as s:
+        pub = s.get(Publication, 1)
+        assert pub is not None
+        assert pub.state == PublicationState.APPROVED
+        assert pub.approved_by == "manager-lan"
+        assert pub.approved_at is not None
+        assert (datetime.now(UTC) - pub.approved_at).total_seconds() < 60
+        audit = s.exec(select(AuditLog).where(AuditLog.action == "approve")).all()
+        assert sorted(a.entity_id for a in audit) == ["1", "2"]
+        assert audit[0].actor == "manager-lan"
+        # Approving again is a no-op; --all takes the remaining drafts.
+        assert approve(s, [1], "manager-lan") == 0
+        assert approve(s, None, "manager-lan") == 12
+        s.commit()
+
+
+def test_approve_refuses_non_drafts_and_unknown_ids(imported: Engine) -> None:
+    set_state(imported, 3, PublicationState.PUBLISHED)
+    with Session(imported) as s:
+        with pytest.raises(UserError, match="publication 3 is published"):
+            approve(s, [2, 3], "m")
+        with pytest.raises(UserError, match="no publication with id 99"):
+            approve(s, [99], "m")
+        assert s.get(Publication, 2).state == PublicationState.DRAFT  # type: ignore[union-attr]
+
+
+def test_cancel_rules(imported: Engine) -> None:
+    set_state(imported, 1, PublicationState.CLAIMED, locked_by="worker-7")
+    set_state(imported, 2, PublicationState.PUBLISHED)
+    set_state(imported, 4, PublicationState.HANDED_OFF, handoff=True, external_id="104_55")
+    with Session(imported) as s:
+        with pytest.raises(UserError, match=r"publication 1 is being published .*worker-7"):
+            cancel(s, [1], "officer")
+        with pytest.raises(UserError, match="publication 2 is already published"):
+            cancel(s, [2, 3], "officer")
+        assert cancel(s, [3, 4], "officer") == 2
+        s.commit()
+    with Session(imported) as s:
+        handed = s.get(Publication, 4)
+        assert handed is not None
+        assert handed.state == PublicationState.CANCELLED
+        assert handed.handoff is True
+        assert handed.external_id == "104_55"
+        assert s.get(Publication, 3).state == PublicationState.CANCELLED  # type: ignore[union-attr]
+        assert cancel(s, [3], "officer") == 0  # already cancelled
+        actions = [(a.action, a.entity_id) for a in s.exec(select(AuditLog)).all()]
+        assert ("cancel", "4") in actions
+
+
+def test_resolve_campaign(any_engine: Engine, tmp_path: object) -> None:
+    with Session(any_engine) as s, pytest.raises(UserError, match="no campaign imported"):
+        resolve_campaign(s, None)
+    with Session(any_engine) as s:
+        import_campaign(s, EXAMPLE_CAMPAIGN)
+        assert resolve_campaign(s, None).key == "action-month-2025"
+        with pytest.raises(UserError, match="no campaign 'x'"):
+            resolve_campaign(s, "x")

@@ -1,0 +1,95 @@
+"""`loa campaign validate|import`, `loa plan show`, `loa publications list`, `approve`, `cancel`."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from scheduler.cli import app
+from tests.conftest import EXAMPLE_CAMPAIGN
+
+TWENTY = Path(__file__).parents[1] / "campaigns" / "data" / "twenty-mistakes.yaml"
+runner = CliRunner()
+
+
+def test_validate_example_exits_zero_with_warning_on_stderr(loa_home: Path) -> None:
+    result = runner.invoke(app, ["campaign", "validate", str(EXAMPLE_CAMPAIGN)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines() == [
+        "1 file valid: 1 valid, 0 invalid; 0 errors, 1 warnings; 14 publications planned"
+    ]
+    assert result.stderr.startswith(f"warning: {EXAMPLE_CAMPAIGN}:")
+
+
+def test_validate_twenty_mistakes_in_a_subprocess(loa_home: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", "campaign", "validate", str(TWENTY)],
+        capture_output=True,
+        text=True,
+        cwd=loa_home.parent,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("warning: ")]
+    assert len(errors) == 20
+    assert all(re.match(rf"^{re.escape(str(TWENTY))}:\d+: \S+: .+", e) for e in errors)
+    assert "20 errors" in result.stdout
+
+
+def test_import_list_approve_cancel(loa_home: Path) -> None:
+    first = runner.invoke(app, ["campaign", "import", str(EXAMPLE_CAMPAIGN)])
+    assert first.exit_code == 0, first.output
+    assert "publication: 14 created" in first.stdout
+    again = runner.invoke(app, ["campaign", "import", str(EXAMPLE_CAMPAIGN)])
+    assert again.stdout.strip() == "campaign action-month-2025: unchanged"
+
+    listed = runner.invoke(app, ["publications", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 14
+    assert {r["state"] for r in rows} == {"draft"}
+    assert all(r["scheduled_at"].endswith("+07:00") for r in rows)
+    assert {r["platform"] for r in rows} == {"facebook", "youtube"}
+
+    ids = [str(r["id"]) for r in rows[:2]]
+    approved = runner.invoke(app, ["approve", *ids, "--as", "lan"])
+    assert approved.stdout.strip() == "approved 2 publications"
+    cancelled = runner.invoke(app, ["cancel", str(rows[2]["id"]), "--as", "minh"])
+    assert cancelled.stdout.strip() == "cancelled 1 publication"
+    states = runner.invoke(app, ["publications", "list", "--json", "--state", "approved,cancelled"])
+    assert sorted(r["state"] for r in json.loads(states.stdout)) == [
+        "approved",
+        "approved",
+        "cancelled",
+    ]
+    rest = runner.invoke(app, ["approve", "--all"])
+    assert rest.stdout.strip() == "approved 11 publications"
+
+    shown = runner.invoke(app, ["plan", "show", "--week", "2025-W48"], env={"COLUMNS": "120"})
+    assert shown.exit_code == 0, shown.output
+    assert "★ Tue 25/11" in shown.stdout
+    assert "International Day" in shown.stdout
+    assert "orange-day" in shown.stdout
+    assert "4 publications from 24/11/2025 to 30/11/2025" in shown.stdout
+
+
+def test_import_of_a_bad_file_imports_nothing(loa_home: Path) -> None:
+    result = runner.invoke(app, ["campaign", "import", str(TWENTY)])
+    assert result.exit_code == 1
+    assert "nothing imported: 20 errors" in result.stderr
+    listed = runner.invoke(app, ["publications", "list", "--json"])
+    assert "no campaign imported yet" in str(listed.exception)
+
+
+def test_user_errors(loa_home: Path) -> None:
+    runner.invoke(app, ["campaign", "import", str(EXAMPLE_CAMPAIGN)])
+    both = runner.invoke(app, ["approve", "1", "--all"])
+    assert both.exit_code == 1
+    assert "not both" in both.stderr
+    bad_week = runner.invoke(app, ["plan", "show", "--week", "2025-47"])
+    assert "is not an ISO week" in str(bad_week.exception)
+    unknown = runner.invoke(app, ["cancel", "999"])
+    assert "no publication with id 999" in str(unknown.exception)
