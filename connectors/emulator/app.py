@@ -54,7 +54,13 @@ class EmulatorApp:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
-        response = self.dispatch(request)
+        try:
+            response = self.dispatch(request)
+        except Dropped:
+            raise
+        except Exception as exc:  # a bug of ours must not print a request line full of tokens
+            log.error("emulator failed on %s %s: %r", request.method, request.path, exc)
+            response = json_response({"error": {"message": "emulator error", "code": 1}}, 500)
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
@@ -67,7 +73,7 @@ class EmulatorApp:
                 request,
                 call.tags,
                 _API_FAULTS,
-                lambda kind: self.youtube.fault(kind, call),
+                lambda kind, _scope: self.youtube.fault(kind, call),
                 lambda: self.youtube.handle(request, call),
             )
         if path.startswith("/v2/reports"):
@@ -76,7 +82,7 @@ class EmulatorApp:
                 request,
                 tags,
                 _API_FAULTS,
-                self.analytics.fault,
+                lambda kind, _scope: self.analytics.fault(kind),
                 lambda: self.analytics.handle(request),
             )
         if path == "/token":
@@ -84,7 +90,7 @@ class EmulatorApp:
                 request,
                 frozenset({"token", "youtube"}),
                 _TOKEN_FAULTS,
-                self.oauth.fault,
+                lambda kind, _scope: self.oauth.fault(kind),
                 lambda: self.oauth.token(request),
             )
         if path.startswith("/o/oauth2/auth"):
@@ -94,7 +100,7 @@ class EmulatorApp:
             request,
             gcall.tags,
             _API_FAULTS,
-            lambda kind: self.graph.fault(kind, gcall),
+            lambda kind, scope: self.graph.fault(kind, gcall, scope),
             lambda: self.graph.handle(request, gcall),
         )
 
@@ -103,7 +109,7 @@ class EmulatorApp:
         request: Request,
         tags: frozenset[str],
         applicable: frozenset[str],
-        fault: Callable[[str], Response],
+        fault: Callable[[str, str], Response],
         handle: Callable[[], Response],
     ) -> Response:
         decision = self.faults.decide(tags, applicable)
@@ -114,7 +120,7 @@ class EmulatorApp:
             self.stopping.wait(self.timeout_s)
             self._drop(request)
         if decision.fault and decision.fault != "drop":
-            return fault(decision.fault)
+            return fault(decision.fault, decision.scope)
         response = handle()
         if decision.fault == "drop":
             # The operation is done; the caller never learns it.

@@ -91,7 +91,7 @@ class Decision:
 
     latency_ms: int = 0
     fault: str = ""
-    rule: str = ""
+    scope: str = ""
 
 
 class FaultSet:
@@ -122,7 +122,7 @@ class FaultSet:
                 if rule.kind == "latency" or rule.kind not in applicable:
                     continue
                 if rule.matches(tags) and self._fires(rule):
-                    return Decision(latency, rule.kind, rule.describe())
+                    return Decision(latency, rule.kind, rule.scope)
         return Decision(latency)
 
     def _fires(self, rule: FaultRule) -> bool:

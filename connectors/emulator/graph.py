@@ -109,7 +109,7 @@ class Graph:
 
     # ---- faults and errors
 
-    def fault(self, kind: str, call: GraphCall) -> Response:
+    def fault(self, kind: str, call: GraphCall, scope: str = "") -> Response:
         now = self.clock.now()
         if kind == "5xx":
             err = graph_error(
@@ -126,36 +126,27 @@ class Graph:
                 subcode=463,
             )
         elif kind in ("rate_limit", "quota"):
-            err = self._rate_error(call, now, injected=True)
+            err = self._rate_error(call, injected_scope=scope)
         else:
             raise ValueError(kind)
         return self._with_usage(err.response, call, saturated=kind in ("rate_limit", "quota"))
 
-    def _rate_error(self, call: GraphCall, now: datetime, *, injected: bool) -> ApiError:
-        over = self.usage.over(call.page) if not injected else ""
-        if over == "page" or (
-            injected
-            and call.page
-            and call.page in call.tags
-            and "publish" not in call.tags
-            and self._scoped_to_page(call)
-        ):
+    def _rate_error(self, call: GraphCall, *, injected_scope: str | None) -> ApiError:
+        """Which limit code: the Page's (32 when reached, 80001 when injected for that Page),
+        a publishing burst (613), the user's (17) or the app's (4)."""
+        if injected_scope is None and self.usage.over(call.page) == "page":
+            return graph_error(32, "(#32) Page request limit reached")
+        if injected_scope and injected_scope == call.page:
             return graph_error(
-                80001 if injected else 32,
+                80001,
                 "(#80001) There have been too many calls to this Page account. Wait a bit and "
-                "try again."
-                if injected
-                else "(#32) Page request limit reached",
-                type_="OAuthException",
+                "try again.",
             )
-        if injected and "publish" in call.tags:
+        if injected_scope == "publish":
             return graph_error(613, "(#613) Calls to this api have exceeded the rate limit.")
-        if call.params.get("access_token") == self.state.user_token:
+        if call.params.get("access_token") in self.state.user_tokens:
             return graph_error(17, "(#17) User request limit reached")
         return graph_error(4, "(#4) Application request limit reached")
-
-    def _scoped_to_page(self, call: GraphCall) -> bool:
-        return call.page is not None
 
     def _with_usage(
         self, response: Response, call: GraphCall, *, saturated: bool = False
@@ -173,7 +164,7 @@ class Graph:
         self.state.settle(now)
         try:
             if self.usage.over(call.page):
-                raise self._rate_error(call, now, injected=False)
+                raise self._rate_error(call, injected_scope=None)
             self.usage.record(now, call.page)
             body = self._route(request, call, now)
             response = json_response(body)

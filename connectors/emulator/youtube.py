@@ -347,6 +347,10 @@ class YouTube:
             session = self.state.uploads.get(request.args.get("upload_id", ""))
         if session is None:
             raise google_error(404, "notFound", "No upload session with this id.")
+        done = session.meta.get("video_id")
+        if done:  # a finished session answers every later request with its video
+            video = self.state.yt_videos[done]
+            return json_response(self._video_doc(video, set(session.meta["parts"]), now))
         m = _RANGE.match(request.headers.get("Content-Range", ""))
         data = request.get_data()
         with self.state.lock:
@@ -365,9 +369,10 @@ class YouTube:
             complete = session.total and len(session.received) >= session.total
         if not complete:
             return self._resume_incomplete(session)
-        with self.state.lock:
-            self.state.uploads.pop(session.id, None)
         video = self._create(session.owner, session.meta["meta"], len(session.received), now)
+        with self.state.lock:
+            session.meta["video_id"] = video.id
+            session.received = bytearray()  # keep the answer, not the bytes
         return json_response(self._video_doc(video, set(session.meta["parts"]), now))
 
     def _resume_incomplete(self, session: UploadSession) -> Response:
