@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from campaigns.errors import Problem, UserError, ValidationFailed
+from campaigns.importer import REMOVED_FROM_PLAN
 from campaigns.limits import check_media, check_text
 from campaigns.models import (
     AuditLog,
@@ -29,11 +30,13 @@ from campaigns.models import (
     Objective,
     Platform,
     Publication,
+    PublicationState,
 )
-from campaigns.outbox import dedupe_key, new_publication
+from campaigns.outbox import dedupe_key, initial_state, new_publication
 from campaigns.sheets.cells import Cell, CellError, parse_date, parse_list, parse_time, text
 from campaigns.sheets.columns import fold
 from campaigns.sheets.reader import Sheet, SheetRow, read_sheet
+from campaigns.timeutil import utcnow
 
 PLAN_KEY_PREFIX = "sheet:"
 CONTENT_KEY_PREFIX = "sheet-"
@@ -57,11 +60,13 @@ class SheetReport:
     created: int = 0  # publications
     unchanged: int = 0  # publications already there
     content_created: int = 0
+    revived: int = 0  # cancelled by a campaign-file import, planned again by this sheet
 
     def __str__(self) -> str:
+        revived = f", {self.revived} revived" if self.revived else ""
         return (
-            f"{self.rows} rows: {self.created} publications created, {self.unchanged} unchanged "
-            f"({self.content_created} new content items) in campaign {self.campaign_key}"
+            f"{self.rows} rows: {self.created} publications created, {self.unchanged} unchanged"
+            f"{revived} ({self.content_created} new content items) in campaign {self.campaign_key}"
         )
 
 
@@ -337,27 +342,39 @@ def _write(
         for r in rows
         for ch in r.channels
     }
-    present: set[str] = set()
+    present: dict[str, Publication] = {}
     candidates = list(wanted)
     for start in range(0, len(candidates), 500):  # stay under the databases' parameter limits
         chunk = candidates[start : start + 500]
-        query = select(Publication.dedupe_key).where(col(Publication.dedupe_key).in_(chunk))
-        present.update(session.exec(query).all())
+        query = select(Publication).where(col(Publication.dedupe_key).in_(chunk))
+        present.update((p.dedupe_key, p) for p in session.exec(query))
     plan_key = f"{PLAN_KEY_PREFIX}{path.name}"
     for key, (row, channel) in wanted.items():
-        if key in present:
+        pub = present.get(key)
+        if pub is None:
+            session.add(new_publication(campaign, row.content, channel, row.slot, plan_key))
+            report.created += 1
+        elif pub.state == PublicationState.CANCELLED and pub.last_error_code == REMOVED_FROM_PLAN:
+            # A campaign-file import cancelled this slot as not in the file; the sheet plans it.
+            pub.state = initial_state(campaign)
+            pub.last_error_code = pub.last_error = ""
+            pub.updated_at = utcnow()
+            report.revived += 1
+        else:
             report.unchanged += 1
-            continue
-        session.add(new_publication(campaign, row.content, channel, row.slot, plan_key))
-        report.created += 1
-    if report.created or report.content_created:
+    if report.created or report.content_created or report.revived:
         session.add(
             AuditLog(
                 actor="calendar-import",
                 action="import",
                 entity="sheet",
                 entity_id=path.name,
-                detail={"campaign": campaign.key, "created": report.created, "rows": count},
+                detail={
+                    "campaign": campaign.key,
+                    "rows": count,
+                    "created": report.created,
+                    "revived": report.revived,
+                },
             )
         )
     session.flush()

@@ -120,3 +120,18 @@ def test_reference_campaign_imports_and_takes_the_template_example(
     assert report.counts["publication"].created == planned == len(expand(load_campaign(REFERENCE)))
     assert (added.rows, added.created) == (1, 1)
     assert total == planned + 1
+
+
+def test_sheet_rows_survive_a_campaign_file_reimport(sqlite_engine: Engine, tmp_path: Path) -> None:
+    sheet = write_template(tmp_path / "t.xlsx", lang="en")
+    with Session(sqlite_engine, expire_on_commit=False) as s:
+        import_campaign(s, REFERENCE)
+        import_sheet(s, sheet, "action-month-2025")
+        s.commit()
+        import_campaign(s, REFERENCE)  # the file does not know the sheet's rows
+        again = import_sheet(s, sheet, "action-month-2025")
+        s.commit()
+        from_sheet = s.exec(select(Publication).where(Publication.plan_key == "sheet:t.xlsx")).all()
+
+    assert again.created == 0
+    assert [p.state for p in from_sheet] == ["draft"]
