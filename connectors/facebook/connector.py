@@ -33,7 +33,7 @@ from connectors.facebook.graph import Graph, make_session
 from connectors.facebook.session import GraphSession
 from connectors.facebook.timefmt import parse_time, unix
 from connectors.facebook.video import upload_video
-from connectors.metric_map import current
+from connectors.metric_map import METRICS, MetricSpec, current
 
 # Native scheduling window (Graph Pages "scheduled_publish_time": 10 minutes to 30 days ahead).
 MIN_SCHEDULE_AHEAD = timedelta(minutes=10)
@@ -53,9 +53,13 @@ class FacebookConnector(Publisher, MetricsSource):
     platform = PLATFORM
 
     def __init__(
-        self, config: ConnectorConfig, clock: Callable[[], datetime] | None = None
+        self,
+        config: ConnectorConfig,
+        clock: Callable[[], datetime] | None = None,
+        metrics: Sequence[MetricSpec] = METRICS,
     ) -> None:
         self.config = config
+        self.metrics = tuple(metrics)  # the metric map: which Graph metric feeds which measure
         self._clock = clock or (lambda: datetime.now(UTC))
         self._local = threading.local()
         self._retired_lock = threading.Lock()
@@ -230,10 +234,10 @@ class FacebookConnector(Publisher, MetricsSource):
 
     # -- MetricsSource -------------------------------------------------------------------------
 
-    def _specs(self, level: str) -> list[Any]:
+    def _specs(self, level: str) -> list[MetricSpec]:
         with self._retired_lock:
             retired = set(self.retired)
-        return current(PLATFORM, level, self._now().date(), exclude=retired)
+        return current(PLATFORM, level, self._now().date(), exclude=retired, table=self.metrics)
 
     def _remember(self, dropped: Sequence[str]) -> None:
         with self._retired_lock:

@@ -1,0 +1,138 @@
+"""The YouTube connector end to end: google-api-python-client against a running emulator."""
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from connectors.base import (
+    ContentKind,
+    Credentials,
+    PublishRequest,
+    ReconcileProbe,
+    Secret,
+    UnknownOutcome,
+)
+from connectors.emulator import Emulator
+from connectors.youtube import YouTubeConnector
+
+
+@pytest.fixture
+def channel(frozen_emulator: Emulator) -> dict[str, object]:
+    return dict(frozen_emulator.accounts["youtube_channels"][0])
+
+
+def connector(emu: Emulator) -> YouTubeConnector:
+    return YouTubeConnector(emu.connector_config(), clock=emu.clock.now, chunk_retries=0)
+
+
+def creds(channel: dict[str, object]) -> Credentials:
+    return Credentials("youtube", str(channel["id"]), Secret(json.dumps(channel["credentials"])))
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(b"\0" * 2_300_000)
+    return path
+
+
+def test_upload_schedule_statistics_and_analytics(
+    frozen_emulator: Emulator, channel: dict[str, object], clip: Path
+) -> None:
+    yt = connector(frozen_emulator)
+    c = creds(channel)
+    seen: list[int] = []
+    now = yt.publish(
+        c,
+        PublishRequest(
+            ContentKind.CLIP,
+            str(channel["id"]),
+            title="An toàn trên mạng",
+            message="Mô tả",
+            media_path=clip,
+            marker="pub-1",
+        ),
+        progress=lambda done, total: seen.append(done),
+    )
+    assert seen[0] == 0
+    assert seen[-1] == 2_300_000
+    assert len(seen) >= 3
+    at = frozen_emulator.clock.now() + timedelta(days=1)
+    later = yt.publish(
+        c,
+        PublishRequest(
+            ContentKind.CLIP,
+            str(channel["id"]),
+            title="Hẹn giờ",
+            media_path=clip,
+            publish_at=at,
+            marker="pub-2",
+        ),
+    )
+    scheduled = yt.status(c, later.external_id)
+    assert scheduled is not None
+    assert scheduled.scheduled_for == at.replace(microsecond=0)
+    frozen_emulator.clock.advance(timedelta(days=3))
+    stats = yt.object_metrics(c, [now.external_id])
+    assert stats[0].values["views"] > 0
+    assert stats[0].values["video_views"] == stats[0].values["views"]
+    day = frozen_emulator.clock.now().date()
+    daily = yt.video_daily(c, [now.external_id], day - timedelta(days=3), day)
+    assert {d.metric for d in daily} >= {"views", "watch_time_hours", "followers_gained"}
+    shares = yt.audience(c, day - timedelta(days=3), day)
+    assert shares
+    assert abs(sum(s.share for s in shares) - 1.0) < 0.02
+    assert all(0.0 <= s.share <= 1.0 for s in shares)
+
+
+def test_cancel_withdraws_a_scheduled_upload(
+    frozen_emulator: Emulator, channel: dict[str, object], clip: Path
+) -> None:
+    yt = connector(frozen_emulator)
+    c = creds(channel)
+    at = frozen_emulator.clock.now() + timedelta(hours=5)
+    result = yt.publish(
+        c,
+        PublishRequest(
+            ContentKind.CLIP, str(channel["id"]), title="t", media_path=clip, publish_at=at
+        ),
+    )
+    yt.cancel_scheduled(c, result.external_id)
+    assert yt.status(c, result.external_id) is None
+
+
+def test_reconcile_after_dropped_uploads(
+    frozen_emulator: Emulator, channel: dict[str, object], clip: Path
+) -> None:
+    """A drop on every upload request is an unknown outcome; reconciliation then proves the
+    clip absent, while an earlier clip is found by its marker tag."""
+    yt = connector(frozen_emulator)
+    c = creds(channel)
+    start = frozen_emulator.clock.now()
+    earlier = yt.publish(
+        c,
+        PublishRequest(
+            ContentKind.CLIP, str(channel["id"]), title="Trước", media_path=clip, marker="pub-8"
+        ),
+    )
+    frozen_emulator.set_faults("drop:upload#20")  # httplib2 retries a dropped request once itself
+    with pytest.raises(UnknownOutcome):
+        yt.publish(
+            c,
+            PublishRequest(
+                ContentKind.CLIP, str(channel["id"]), title="Clip", media_path=clip, marker="pub-9"
+            ),
+        )
+    frozen_emulator.set_faults("")
+    window = (start, start + timedelta(minutes=1))
+    missing = yt.reconcile(
+        c, ReconcileProbe(ContentKind.CLIP, str(channel["id"]), "pub-9", "", "Clip", *window)
+    )
+    assert missing.complete
+    assert missing.found == ()
+    found = yt.reconcile(
+        c, ReconcileProbe(ContentKind.CLIP, str(channel["id"]), "pub-8", "", "", *window)
+    )
+    assert [(f.external_id, f.matched_on) for f in found.found] == [(earlier.external_id, "marker")]
