@@ -10,7 +10,6 @@ import typer
 from campaigns.errors import UserError
 from connectors.emulator import AcceleratedClock, Emulator, FaultSpecError, SystemClock
 from connectors.emulator.clock import Clock
-from scheduler.cli.common import console
 
 
 def _clock(speed: float, start: str) -> Clock:
@@ -66,9 +65,10 @@ def serve(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    console.print(f"Emulator serving at {emu.base_url}", markup=False, highlight=False)
-    console.print(f"Settings: {emu.env_file}", markup=False, highlight=False)
-    console.print(f"Accounts: {emu.accounts_file}", markup=False, highlight=False)
+    # Plain lines, flushed at once: scripts read the URL and paths from them (no wrapping).
+    print(f"Emulator serving at {emu.base_url}", flush=True)
+    print(f"Settings: {emu.env_file}", flush=True)
+    print(f"Accounts: {emu.accounts_file}", flush=True)
     emu.wait()
 
 
