@@ -149,3 +149,23 @@ def test_bad_input_exits_1_with_a_message(loa: Path, args: list[str], message: s
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert message in str(result.exception) + result.output
+
+
+def test_auth_facebook_connects_the_pages_that_are_channels(
+    loa: Path, emulator: Emulator, tmp_path: Path
+) -> None:
+    user_token = emulator.accounts["facebook_user"]["access_token"]
+    path = tmp_path / "user.txt"
+    path.write_text(user_token)
+    result = runner.invoke(
+        app, ["auth", "facebook", "--user-token-file", str(path)], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "Connected ncfaw-fb" in result.output
+    assert "Connected other-fb" in result.output
+    assert "Pages with no channel in Loa" in result.output
+    assert user_token not in result.output
+    raw = db_bytes()
+    assert user_token.encode() not in raw
+    for page in emulator.accounts["facebook_pages"][:2]:
+        assert page["access_token"].encode() not in raw
