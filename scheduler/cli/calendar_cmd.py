@@ -23,7 +23,7 @@ def import_cmd(
             report = import_sheet(s, file, campaign, display=str(file))
     except UserError as exc:
         raise fail(str(exc)) from None
-    console.print(str(report), markup=False, highlight=False)
+    console.print(str(report), markup=False, highlight=False, soft_wrap=True)
 
 
 @calendar_app.command("template")
@@ -45,7 +45,7 @@ def template_cmd(
         path = write_template(out, lang=lang, campaign=info)
     except UserError as exc:
         raise fail(str(exc)) from None
-    console.print(f"Template written to {path}", markup=False, highlight=False)
+    console.print(f"Template written to {path}", markup=False, highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
