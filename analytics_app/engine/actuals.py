@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -66,6 +66,7 @@ class MetricReader:
             .where(PUB.c.campaign_id == window.campaign_id)
         ).scalar()
         self.from_latest = self.newest is None or self.as_of >= self.newest
+        self._fresh: dict[str, dict[str, tuple[datetime, int]]] = {}
 
     def value_rows(self, metrics: Sequence[str]) -> Select:
         """Rows (publication_id, metric, value) whose sum per publication is its lifetime value
@@ -109,28 +110,35 @@ class MetricReader:
         )
         return float(self.session.execute(query).scalar() or 0.0)
 
+    def _newest_per_metric(self, conds: Conditions) -> dict[str, tuple[datetime, int]]:
+        """Newest capture and number of reporting publications per metric, once per filter."""
+        key = str(and_(*conds).compile(compile_kwargs={"literal_binds": True}))
+        if key not in self._fresh:
+            query = (
+                select(LATEST.c.metric, func.max(LATEST.c.captured_at), func.count())
+                .select_from(LATEST.join(PUB, PUB.c.id == LATEST.c.publication_id))
+                .where(*conds)
+                .group_by(LATEST.c.metric)
+            )
+            self._fresh[key] = {m: (at, n) for m, at, n in self.session.execute(query)}
+        return self._fresh[key]
+
     def freshness(self, metrics: Sequence[str], conds: Conditions) -> tuple[datetime | None, str]:
         """The newest capture of `metrics` for these publications, and a note when those
         metrics stopped arriving more than a day before the others (a retired metric)."""
-        query = (
-            select(
-                func.max(case((LATEST.c.metric.in_(metrics), LATEST.c.captured_at))),
-                func.max(LATEST.c.captured_at),
-                func.count(distinct(LATEST.c.publication_id)),
-                func.count(distinct(case((LATEST.c.metric.in_(metrics), LATEST.c.publication_id)))),
-            )
-            .select_from(LATEST.join(PUB, PUB.c.id == LATEST.c.publication_id))
-            .where(*conds)
-        )
-        mine, every, measured, reporting = self.session.execute(query).one()
-        if mine is None:
+        per_metric = self._newest_per_metric(conds)
+        mine = [per_metric[m] for m in metrics if m in per_metric]
+        if not mine:
             return None, ""
-        data_as_of = min(mine, self.as_of)
-        horizon = min(every, self.as_of)
-        if horizon - mine <= STALE_AFTER:
+        newest = max(at for at, _ in mine)
+        data_as_of = min(newest, self.as_of)
+        horizon = min(max(at for at, _ in per_metric.values()), self.as_of)
+        if horizon - newest <= STALE_AFTER:
             return data_as_of, ""
-        last = mine.astimezone(self.window.zone).strftime("%d/%m/%Y %H:%M")
-        missing = measured - reporting
+        last = newest.astimezone(self.window.zone).strftime("%d/%m/%Y %H:%M")
+        # The most widely reported metric tells how many publications are measured at all.
+        measured = max(n for _, n in per_metric.values())
+        missing = measured - max(n for _, n in mine)
         also = (
             f"; {missing} of {measured} measured publications never reported it" if missing else ""
         )
