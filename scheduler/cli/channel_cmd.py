@@ -174,6 +174,7 @@ def connect_cmd(
 @channel_app.command("list")
 def list_cmd(
     campaign: str | None = typer.Option(None, "--campaign", help="Only this campaign."),
+    as_json: bool = typer.Option(False, "--json", help="A JSON list for scripts."),
 ) -> None:
     """Channels with their account, whether a token is stored, its health and expiry."""
     with session() as s:
@@ -186,39 +187,51 @@ def list_cmd(
         creds = {(c.platform, c.account_id): c for c in s.exec(select(Credential)).all()}
     if not rows:
         raise UserError("no channels: import a campaign file first")
-    table = Table(title="Channels")
-    for name in (
-        "campaign",
-        "channel",
-        "platform",
-        "account",
-        "connected",
-        "health",
-        "expires",
-        "checked",
-    ):
-        table.add_column(name, overflow="fold")
+    records = []
     for channel, camp in rows:
         cred = creds.get((channel.platform, channel.external_id))
+        records.append(
+            {
+                "campaign": camp.key,
+                "channel": channel.key,
+                "platform": channel.platform,
+                "account": channel.external_id,
+                "connected": cred is not None,
+                "health": cred.health if cred else None,
+                "health_detail": cred.health_detail if cred else "",
+                "expires_at": cred.expires_at.isoformat() if cred and cred.expires_at else None,
+                "checked_at": cred.checked_at.isoformat() if cred and cred.checked_at else None,
+                "paused": channel.paused,
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Channels")
+    for name in ("campaign", "channel", "platform", "account", "connected", "health", "expires"):
+        # Keys are what officers type next: never fold them across lines.
+        keys = name in ("campaign", "channel", "account")
+        table.add_column(name, overflow="fold", no_wrap=keys)
+    for (channel, _camp), rec in zip(rows, records, strict=True):
+        cred = creds.get((channel.platform, channel.external_id))
+        health = "-"
+        if cred:
+            health = cred.health + (f": {cred.health_detail}" if cred.health_detail else "")
+        expires = "-"
+        if cred:
+            expires = (
+                f"{cred.expires_at:%Y-%m-%d}"
+                if cred.expires_at
+                else ("never" if cred.checked_at else "?")
+            )
         table.add_row(
-            camp.key,
+            str(rec["campaign"]),
             channel.key,
             channel.platform,
             channel.external_id,
             "yes" if cred else "no",
-            (cred.health + (f": {cred.health_detail}" if cred.health_detail else ""))
-            if cred
-            else "-",
-            (
-                f"{cred.expires_at:%Y-%m-%d}"
-                if cred.expires_at
-                else "never"
-                if cred.checked_at
-                else "?"
-            )
-            if cred
-            else "-",
-            f"{cred.checked_at:%Y-%m-%d %H:%M}" if cred and cred.checked_at else "-",
+            health,
+            expires,
         )
     console.print(table)
 

@@ -14,7 +14,7 @@ from campaigns.db import make_engine, session_scope
 from campaigns.errors import UserError
 from campaigns.settings import Settings, get_settings
 
-console = Console()
+console = Console(soft_wrap=True)  # messages stay one line when piped to scripts
 err_console = Console(stderr=True)
 
 

@@ -85,17 +85,15 @@ def test_connect_facebook_stores_no_plain_token(
     assert "health ok" in result.output
     assert token not in result.output
     assert token.encode() not in db_bytes()
-    listing = runner.invoke(app, ["channel", "list"], env={"COLUMNS": "200"})
+    listing = runner.invoke(app, ["channel", "list"])
     assert listing.exit_code == 0, listing.output
     assert token not in listing.output
-    lines = {
-        line.split("│")[2].strip(): line
-        for line in listing.output.splitlines()
-        if line.count("│") > 5
-    }
-    assert "yes" in lines["ncfaw-fb"]
-    assert "ok" in lines["ncfaw-fb"]
-    assert " no " in lines["other-fb"]
+    listed = runner.invoke(app, ["channel", "list", "--json"])
+    assert token not in listed.output
+    rows = {row["channel"]: row for row in json.loads(listed.output)}
+    assert rows["ncfaw-fb"]["connected"] is True
+    assert rows["ncfaw-fb"]["health"] == "ok"
+    assert rows["other-fb"]["connected"] is False
 
 
 def test_connect_youtube_with_authorized_user_json(
