@@ -92,39 +92,50 @@ class AudienceRow:
 def record_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneInfo) -> int:
     """Write `rows` as snapshots and bring MetricLatest and MetricDelta up to date with them.
 
-    Days are taken in `zone` (the campaign's). Returns the number of snapshots written. Raises
-    UserError for a metric outside the vocabulary or a value that is not a finite number, and
-    ValueError for a naive capture time. Runs in the session's transaction; the caller commits.
+    Days are taken in `zone` (the campaign's). A row that repeats a stored (publication, metric,
+    capture time) replaces it; within `rows` the later one wins. Returns the number of rows
+    given. Raises UserError for a metric outside the vocabulary or a value that is not a finite
+    number, and ValueError for a naive capture time; nothing is written then. Runs in the
+    session's transaction; the caller commits.
     """
     if not rows:
         return 0
-    _check(rows)
     conn = session.connection()
-    by_key: dict[Key, list[SnapshotRow]] = defaultdict(list)
-    for row in rows:
-        by_key[(row.publication_id, row.metric)].append(row)
-    stored = _load_latest(conn, by_key.keys())
+    series = _group(rows, _moments(conn, zone))
+    stored = _load_latest(conn, series.keys())
 
-    deltas: dict[tuple[int, str, date], float] = defaultdict(float)
-    latest: dict[Key, tuple[float, datetime]] = {}
+    fresh: list[tuple[Any, ...]] = []  # snapshots after every stored one: a plain bulk insert
+    replayed: list[tuple[Any, ...]] = []  # may repeat a stored key: an upsert
+    deltas: list[tuple[Any, ...]] = []
+    latest: list[tuple[Any, ...]] = []
     rebuild: list[Key] = []
-    days: dict[datetime, date] = {}
-    for key, items in by_key.items():
-        items.sort(key=lambda r: r.captured_at)  # stable: ties keep arrival order
+    for key, points in series.items():
+        if len(points) > 1:
+            points = _one_per_time(points)
+        pid, metric = key
         prev = stored.get(key)
-        if prev is not None and items[0].captured_at <= prev[1]:
-            rebuild.append(key)  # arrives before a stored capture: the series is recomputed
+        if prev is not None and points[0][0] <= _micros(prev[1]):
+            # Goes back before a stored capture: stored, then the series' rollups recomputed.
+            rebuild.append(key)
+            replayed.extend((pid, metric, p[2], p[1], p[3]) for p in points)
             continue
         previous = prev[0] if prev is not None else 0.0
-        for item in items:
-            day = days.get(item.captured_at)
-            if day is None:
-                day = days[item.captured_at] = _day(item.captured_at, zone)
-            deltas[(key[0], key[1], day)] += item.value - previous
-            previous = item.value
-        latest[key] = (items[-1].value, items[-1].captured_at)
+        day: Any = None
+        growth = 0.0
+        for _, value, bound, source, on_day in points:
+            fresh.append((pid, metric, bound, value, source))
+            if on_day != day:
+                if growth != 0.0:  # no growth changes no sum: the row is not worth writing
+                    deltas.append((pid, metric, day, growth))
+                day, growth = on_day, 0.0
+            growth += value - previous
+            previous = value
+        if growth != 0.0:
+            deltas.append((pid, metric, day, growth))
+        last = points[-1]
+        latest.append((pid, metric, last[1], last[2]))
 
-    _insert_snapshots(conn, rows)
+    _insert_snapshots(conn, fresh, replayed)
     if rebuild:
         _rebuild(conn, rebuild, zone, deltas, latest)
     _add_deltas(conn, deltas)
@@ -132,15 +143,89 @@ def record_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
     return len(rows)
 
 
-def _check(rows: Sequence[SnapshotRow]) -> None:
+# A point of a series: (UTC microseconds, value, stored capture time, source metric, stored day).
+Point = tuple[int, float, Any, str, Any]
+Moment = tuple[int, Any, Any]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(moment: datetime) -> int:
+    return (ensure_aware(moment) - _EPOCH) // _MICROSECOND
+
+
+def _moments(conn: Connection, zone: ZoneInfo) -> Callable[[datetime], Moment]:
+    """What a capture time becomes: its order, its stored form and its stored day.
+
+    SQLite stores UTC text and ISO days, PostgreSQL takes the values as they are. Computed once
+    per distinct time by the caller: a pull's rows share a handful of capture times.
+    """
+    process = SNAPSHOT.c.captured_at.type.bind_processor(conn.dialect)
+    iso_days = conn.dialect.name != "postgresql"
+
+    def moment(at: datetime) -> Moment:
+        order = _micros(at)  # refuses a naive time
+        stored = process(at) if process is not None else at.astimezone(UTC)
+        day = _day(at, zone)
+        return order, stored, day.isoformat() if iso_days else day
+
+    return moment
+
+
+def _group(
+    rows: Sequence[SnapshotRow], moment: Callable[[datetime], Moment]
+) -> dict[Key, list[Point]]:
+    """Check every row and group them by (publication, metric), in arrival order.
+
+    The per-row work is kept to attribute reads and one tuple: this loop runs millions of times
+    in a national backfill. Capture times are looked up by identity first (the rows of one pull
+    share the same objects; hashing an aware datetime asks its zone for the offset each time),
+    and the cache holds each object, so an id is never reused within the call.
+    """
+    by_id: dict[int, tuple[datetime, Moment]] = {}
+    by_value: dict[datetime, Moment] = {}
+    series: dict[Key, list[Point]] = {}
+    isfinite = math.isfinite
     for row in rows:
-        if row.metric not in TERMS:
-            raise UserError(f"unknown metric {row.metric!r} for publication {row.publication_id}")
-        if not math.isfinite(row.value):
-            raise UserError(
-                f"metric {row.metric} of publication {row.publication_id} is not a number"
-            )
-        ensure_aware(row.captured_at)
+        at = row.captured_at
+        cached = by_id.get(id(at))
+        if cached is None:
+            found = by_value.get(at) if at.tzinfo is not None else None
+            m = found if found is not None else moment(at)
+            by_value[at] = m
+            by_id[id(at)] = (at, m)
+        else:
+            m = cached[1]
+        metric = row.metric
+        if metric not in TERMS:
+            raise UserError(f"unknown metric {metric!r} for publication {row.publication_id}")
+        value = row.value
+        if not isfinite(value):
+            raise UserError(f"metric {metric} of publication {row.publication_id} is not a number")
+        key = (row.publication_id, metric)
+        point = (m[0], value, m[1], row.source_metric, m[2])
+        found_series = series.get(key)
+        if found_series is None:
+            series[key] = [point]
+        else:
+            found_series.append(point)
+    return series
+
+
+def _one_per_time(points: list[Point]) -> list[Point]:
+    """Points in time order, the last arrival kept where several share a capture time."""
+    points.sort(key=_first)  # stable: ties keep arrival order
+    kept = [points[0]]
+    for point in points[1:]:
+        if point[0] == kept[-1][0]:
+            kept[-1] = point
+        else:
+            kept.append(point)
+    return kept
+
+
+def _first(point: Point) -> int:
+    return point[0]
 
 
 def _day(moment: datetime, zone: ZoneInfo) -> date:
@@ -168,32 +253,13 @@ def _load_latest(conn: Connection, keys: Iterable[Key]) -> dict[Key, tuple[float
     return found
 
 
-def _datetime_binder(conn: Connection) -> Callable[[datetime], Any]:
-    """How the dialect stores a UTCDateTime value (SQLite: a UTC text; PostgreSQL: as is).
+def _raw_executemany(conn: Connection, sql: str, params: Sequence[tuple[Any, ...]]) -> None:
+    """executemany on the driver cursor, inside the session's transaction; `?` placeholders.
 
-    Memoised: the rows of one pull share a handful of capture times, and converting each row's
-    time again was the largest Python cost of a bulk write.
+    One prepared statement for the whole list: no per-row SQLAlchemy compilation or binding.
     """
-    process = SNAPSHOT.c.captured_at.type.bind_processor(conn.dialect)
-    if process is None:
-        return lambda value: ensure_aware(value).astimezone(UTC)
-    cache: dict[datetime, Any] = {}
-
-    def bind(value: datetime) -> Any:
-        found = cache.get(value)
-        if found is None:
-            found = process(value)
-            if isinstance(found, datetime):
-                # What sqlite3's default adapter would write, done once per distinct time.
-                found = found.isoformat(" ")
-            cache[value] = found
-        return found
-
-    return bind
-
-
-def _raw_executemany(conn: Connection, sql: str, params: Iterable[tuple[Any, ...]]) -> None:
-    """executemany on the driver cursor, inside the session's transaction; `?` placeholders."""
+    if not params:
+        return
     if conn.dialect.name == "postgresql":
         sql = sql.replace("?", "%s")
     raw: Any = conn.connection.driver_connection
@@ -204,25 +270,33 @@ def _raw_executemany(conn: Connection, sql: str, params: Iterable[tuple[Any, ...
         cursor.close()
 
 
-def _insert_snapshots(conn: Connection, rows: Sequence[SnapshotRow]) -> None:
-    columns = "publication_id, metric, value, captured_at, source_metric"
-    if conn.dialect.name == "postgresql":
+_SNAPSHOT_COLUMNS = "publication_id, metric, captured_at, value, source_metric"
+
+
+def _insert_snapshots(
+    conn: Connection, fresh: Sequence[tuple[Any, ...]], replayed: Sequence[tuple[Any, ...]]
+) -> None:
+    """`fresh` rows are newer than anything stored for their series, so their keys are new: a
+    plain bulk insert (COPY on PostgreSQL). `replayed` rows may repeat a stored key."""
+    if fresh and conn.dialect.name == "postgresql":
         raw: Any = conn.connection.driver_connection
         # COPY is PostgreSQL's bulk path: several times faster than multi-row INSERTs.
         with (
             raw.cursor() as cursor,
-            cursor.copy(f"COPY metricsnapshot ({columns}) FROM STDIN") as copy,
+            cursor.copy(f"COPY metricsnapshot ({_SNAPSHOT_COLUMNS}) FROM STDIN") as copy,
         ):
-            for r in rows:
-                copy.write_row(
-                    (r.publication_id, r.metric, r.value, r.captured_at, r.source_metric)
-                )
-        return
-    bind = _datetime_binder(conn)
+            for row in fresh:
+                copy.write_row(row)
+    else:
+        _raw_executemany(
+            conn, f"INSERT INTO metricsnapshot ({_SNAPSHOT_COLUMNS}) VALUES (?, ?, ?, ?, ?)", fresh
+        )
     _raw_executemany(
         conn,
-        f"INSERT INTO metricsnapshot ({columns}) VALUES (?, ?, ?, ?, ?)",
-        ((r.publication_id, r.metric, r.value, bind(r.captured_at), r.source_metric) for r in rows),
+        f"INSERT INTO metricsnapshot ({_SNAPSHOT_COLUMNS}) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (publication_id, metric, captured_at) DO UPDATE SET "
+        "value = excluded.value, source_metric = excluded.source_metric",
+        replayed,
     )
 
 
@@ -230,10 +304,11 @@ def _rebuild(
     conn: Connection,
     keys: list[Key],
     zone: ZoneInfo,
-    deltas: dict[tuple[int, str, date], float],
-    latest: dict[Key, tuple[float, datetime]],
+    deltas: list[tuple[Any, ...]],
+    latest: list[tuple[Any, ...]],
 ) -> None:
     """Recompute the rollups of series that received a capture older than their newest one."""
+    moment = _moments(conn, zone)
     for chunk in _chunks(keys, 200):
         key_filter = tuple_(SNAPSHOT.c.publication_id, SNAPSHOT.c.metric).in_(list(chunk))
         series: dict[Key, list[tuple[float, datetime]]] = defaultdict(list)
@@ -245,7 +320,7 @@ def _rebuild(
                 SNAPSHOT.c.captured_at,
             )
             .where(key_filter)
-            .order_by(SNAPSHOT.c.captured_at, SNAPSHOT.c.id)
+            .order_by(SNAPSHOT.c.captured_at)
         )
         for pid, metric, value, captured_at in result:
             series[(pid, metric)].append((value, captured_at))
@@ -254,33 +329,29 @@ def _rebuild(
                 or_(*(and_(DELTA.c.publication_id == p, DELTA.c.metric == m) for p, m in chunk))
             )
         )
-        for key, points in series.items():
+        for (pid, metric), points in series.items():
+            by_day: dict[Any, float] = {}
             previous = 0.0
             for value, captured_at in points:
-                deltas[(key[0], key[1], _day(captured_at, zone))] += value - previous
+                on_day = moment(captured_at)[2]
+                by_day[on_day] = by_day.get(on_day, 0.0) + value - previous
                 previous = value
-            latest[key] = points[-1]
+            deltas.extend((pid, metric, d, g) for d, g in by_day.items() if g != 0.0)
+            value, captured_at = points[-1]
+            latest.append((pid, metric, value, moment(captured_at)[1]))
 
 
-def _add_deltas(conn: Connection, deltas: dict[tuple[int, str, date], float]) -> None:
-    as_day: Callable[[date], Any] = (
-        (lambda d: d) if conn.dialect.name == "postgresql" else date.isoformat
-    )
+def _add_deltas(conn: Connection, deltas: Sequence[tuple[Any, ...]]) -> None:
     _raw_executemany(
         conn,
         "INSERT INTO metricdelta (publication_id, metric, day, delta) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (publication_id, metric, day) "
         "DO UPDATE SET delta = metricdelta.delta + excluded.delta",
-        (
-            (pid, metric, as_day(day), delta)
-            for (pid, metric, day), delta in deltas.items()
-            if delta != 0.0  # no growth changes no sum: the row is not worth writing
-        ),
+        deltas,
     )
 
 
-def _upsert_latest(conn: Connection, latest: dict[Key, tuple[float, datetime]]) -> None:
-    bind = _datetime_binder(conn)
+def _upsert_latest(conn: Connection, latest: Sequence[tuple[Any, ...]]) -> None:
     _raw_executemany(
         conn,
         "INSERT INTO metriclatest (publication_id, metric, value, captured_at) "
@@ -288,10 +359,7 @@ def _upsert_latest(conn: Connection, latest: dict[Key, tuple[float, datetime]]) 
         "value = excluded.value, captured_at = excluded.captured_at "
         # A concurrent writer with a newer capture keeps its value.
         "WHERE metriclatest.captured_at <= excluded.captured_at",
-        (
-            (pid, metric, value, bind(captured_at))
-            for (pid, metric), (value, captured_at) in latest.items()
-        ),
+        latest,
     )
 
 
@@ -418,7 +486,7 @@ def values_at_age(
         for pid, captured_at, value in conn.execute(
             select(SNAPSHOT.c.publication_id, SNAPSHOT.c.captured_at, SNAPSHOT.c.value)
             .where(SNAPSHOT.c.publication_id.in_(list(published)), SNAPSHOT.c.metric == metric)
-            .order_by(SNAPSHOT.c.publication_id, SNAPSHOT.c.captured_at, SNAPSHOT.c.id)
+            .order_by(SNAPSHOT.c.publication_id, SNAPSHOT.c.captured_at)
         ):
             series[pid].append((captured_at, value))
         for pid, points in series.items():
