@@ -26,7 +26,13 @@ from campaigns.models import (
     PublicationState,
     Unit,
 )
-from campaigns.outbox import dedupe_key, initial_state, new_publication
+from campaigns.outbox import (
+    SHEET_CONTENT_PREFIX,
+    SHEET_PLAN_PREFIX,
+    dedupe_key,
+    initial_state,
+    new_publication,
+)
 from campaigns.plans import Slot, expand
 from campaigns.timeutil import utcnow
 
@@ -387,6 +393,7 @@ class _Importer:
         rows = {
             p.dedupe_key: p
             for p in self.s.exec(select(Publication).where(Publication.campaign_id == campaign.id))
+            if not p.plan_key.startswith(SHEET_PLAN_PREFIX)  # an officer's sheet owns those
         }
         wanted: dict[str, Slot] = {}
         for slot in expand(self.doc):
@@ -409,6 +416,17 @@ class _Importer:
                 counts.unchanged += 1
                 continue
             values["plan_key"] = slot.plan_key
+            item = content[slot.content]
+            if pub.content_hash != item.content_hash:
+                values["content_hash"] = item.content_hash
+                if pub.state != PublicationState.DRAFT and campaign.approval != "auto":
+                    # What a manager approved is not what would go out: ask again.
+                    values.update(state=PublicationState.DRAFT, approved_by="", approved_at=None)
+                    self.warn(
+                        "content",
+                        f"publication {pub.id} ({slot.content}) changed after approval: "
+                        "back to draft for approval",
+                    )
             if _sync(pub, values):
                 pub.updated_at = self.now
                 counts.updated += 1
@@ -461,7 +479,7 @@ class _Importer:
                 self.s.delete(ch)
                 counts["channel"].deleted += 1
         for key, item in content.items():
-            if key in keep_content:
+            if key in keep_content or key.startswith(SHEET_CONTENT_PREFIX):
                 continue
             if item.id in used_content:
                 self.warn(

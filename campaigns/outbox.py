@@ -5,6 +5,10 @@ from datetime import UTC, datetime
 from campaigns.models import Campaign, Channel, ContentItem, Publication, PublicationState
 from campaigns.timeutil import ensure_aware
 
+# Rows an officer's Excel/CSV plan owns: a campaign-file import leaves them alone.
+SHEET_PLAN_PREFIX = "sheet:"
+SHEET_CONTENT_PREFIX = "sheet-"
+
 
 def dedupe_key(campaign_key: str, content_key: str, channel_key: str, slot_at: datetime) -> str:
     """One publication per (content, channel, slot): the key that keeps re-imports idempotent."""

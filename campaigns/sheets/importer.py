@@ -32,14 +32,20 @@ from campaigns.models import (
     Publication,
     PublicationState,
 )
-from campaigns.outbox import dedupe_key, initial_state, new_publication
+from campaigns.outbox import (
+    SHEET_CONTENT_PREFIX,
+    SHEET_PLAN_PREFIX,
+    dedupe_key,
+    initial_state,
+    new_publication,
+)
 from campaigns.sheets.cells import Cell, CellError, parse_date, parse_list, parse_time, text
 from campaigns.sheets.columns import fold
 from campaigns.sheets.reader import Sheet, SheetRow, read_sheet
 from campaigns.timeutil import utcnow
 
-PLAN_KEY_PREFIX = "sheet:"
-CONTENT_KEY_PREFIX = "sheet-"
+PLAN_KEY_PREFIX = SHEET_PLAN_PREFIX
+CONTENT_KEY_PREFIX = SHEET_CONTENT_PREFIX
 KINDS: dict[str, str] = {
     **{k.value: k.value for k in ContentKind},
     "bai viet": "post",

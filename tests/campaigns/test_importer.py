@@ -19,6 +19,7 @@ from campaigns.models import (
     PublicationState,
     Unit,
 )
+from campaigns.publications import approve
 from tests.conftest import EXAMPLE_CAMPAIGN
 
 
@@ -94,6 +95,27 @@ def test_edited_file_updates_in_place(any_engine: Engine, tmp_path: Path) -> Non
     assert report.counts["content"].updated == 1
     assert report.counts["publication"].created == 0
     assert {p.dedupe_key: p.id for p in publications(any_engine)} == ids
+
+
+def test_content_edited_after_approval_goes_back_to_draft(
+    any_engine: Engine, tmp_path: Path
+) -> None:
+    path = copy_example(tmp_path)
+    with Session(any_engine) as s:
+        import_campaign(s, path)
+        approve(s, None, "manager")
+        s.commit()
+    edit(path, "Gọi 111 để được hỗ trợ", "Hãy gọi 111 để được hỗ trợ")
+    with Session(any_engine) as s:
+        report = import_campaign(s, path)
+    states = {p.dedupe_key.split("|")[1]: p.state for p in publications(any_engine)}
+    assert states["clip-hotline"] == PublicationState.DRAFT  # what was approved has changed
+    assert states["launch"] == PublicationState.APPROVED  # untouched content stays approved
+    assert any("changed after approval" in str(w) for w in report.warnings)
+    hotline = [p for p in publications(any_engine) if "|clip-hotline|" in p.dedupe_key]
+    with Session(any_engine) as s:
+        item = s.exec(select(ContentItem).where(ContentItem.key == "clip-hotline")).one()
+    assert [p.content_hash for p in hotline] == [item.content_hash]
 
 
 def test_moved_slot_cancels_old_and_creates_new(any_engine: Engine, tmp_path: Path) -> None:

@@ -128,10 +128,12 @@ def test_sheet_rows_survive_a_campaign_file_reimport(sqlite_engine: Engine, tmp_
         import_campaign(s, REFERENCE)
         import_sheet(s, sheet, "action-month-2025")
         s.commit()
-        import_campaign(s, REFERENCE)  # the file does not know the sheet's rows
+        report = import_campaign(s, REFERENCE)  # the file does not know the sheet's rows
         again = import_sheet(s, sheet, "action-month-2025")
         s.commit()
         from_sheet = s.exec(select(Publication).where(Publication.plan_key == "sheet:t.xlsx")).all()
 
-    assert again.created == 0
+    assert not report.changed
+    assert not [w for w in report.warnings if "sheet" in str(w)]
+    assert (again.created, again.revived) == (0, 0)
     assert [p.state for p in from_sheet] == ["draft"]
