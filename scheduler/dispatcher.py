@@ -95,28 +95,36 @@ class ConnectorFactory(Protocol):
 
 
 class RealConnectors:
-    """The real Facebook and YouTube connectors and the token vault, built from settings."""
+    """The real Facebook and YouTube connectors and the token vault, built from settings.
 
-    def __init__(self, settings: Settings) -> None:
+    YouTube's quota ledger lives in the database when an engine is given, so every worker
+    spends from the same one.
+    """
+
+    def __init__(
+        self, settings: Settings, engine: Engine | None = None, clock: Clock | None = None
+    ) -> None:
         self._settings = settings
+        self._engine = engine
+        self._clock = clock
         self._publishers: dict[str, Publisher] = {}
 
     def publisher(self, platform: str) -> Publisher:
         if platform not in self._publishers:
-            from connectors.registry import build  # type: ignore[import-not-found, unused-ignore]
-
+            from connectors.registry import build
             from scheduler.config import connector_config
+            from scheduler.quota_store import DbQuotaStore
 
-            self._publishers[platform] = build(platform, connector_config(self._settings))
+            quota = DbQuotaStore(self._engine) if self._engine is not None else None
+            now = self._clock.now if self._clock is not None else None
+            config = connector_config(self._settings)
+            self._publishers[platform] = build(platform, config, quota=quota, clock=now)
         return self._publishers[platform]
 
     def credentials(self, session: Session, channel: Channel) -> Credentials:
-        from scheduler.credentials import (  # type: ignore[import-not-found, unused-ignore]
-            load_credentials,
-        )
+        from scheduler.credentials import load_credentials
 
-        creds: Credentials = load_credentials(session, channel)
-        return creds
+        return load_credentials(session, channel)
 
 
 def build_request(pub: Publication, channel: Channel, content: ContentItem) -> PublishRequest:

@@ -96,7 +96,7 @@ def run_once(
     lease = effective_lease(settings)
     dispatcher = Dispatcher(
         engine,
-        connectors or RealConnectors(settings),
+        connectors or RealConnectors(settings, engine, clock),
         clock,
         worker_id,
         policy or RetryPolicy.from_settings(settings),
@@ -187,7 +187,7 @@ class Daemon:
         self.settings = settings
         self.clock = clock
         self.worker_id = worker_id
-        self.connectors = connectors or RealConnectors(settings)
+        self.connectors = connectors or RealConnectors(settings, engine, clock)
         self.catch_up = catch_up
         self.poll_seconds = poll_seconds
         self.stop = threading.Event()
