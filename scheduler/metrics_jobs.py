@@ -118,11 +118,13 @@ class MetricsAccess(Protocol):
 
 
 class ConnectorAccess:
-    """The real thing: connectors from the registry, credentials from the vault."""
+    """The real thing: connectors from the registry, credentials from the vault, and YouTube's
+    quota spent on the database ledger every worker and the publisher share."""
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    def __init__(self, settings: Settings, clock: Clock, engine: Engine) -> None:
         self._settings = settings
         self._clock = clock
+        self._engine = engine
         self._sources: dict[str, MetricsSource] = {}
 
     def source(self, platform: str) -> MetricsSource:
@@ -130,11 +132,15 @@ class ConnectorAccess:
             # Imported here: the platform clients are heavy and only a real pull needs them.
             from connectors.registry import build
             from scheduler.config import connector_config
+            from scheduler.quota_store import DbQuotaStore
 
             # The connector stamps `as_of` with the scheduler's clock (frozen in tests, fast
             # in the demo), so captures line up with the schedule that asked for them.
             self._sources[platform] = build(
-                platform, connector_config(self._settings), clock=self._clock.now
+                platform,
+                connector_config(self._settings),
+                quota=DbQuotaStore(self._engine),
+                clock=self._clock.now,
             )
         return self._sources[platform]
 
@@ -187,7 +193,7 @@ def pull_metrics(
     whatever its schedule says (a backfill). `campaign` narrows the pass to one campaign key.
     """
     now = utc_now(clock)
-    access = access or ConnectorAccess(settings, clock)
+    access = access or ConnectorAccess(settings, clock, engine)
     report = PullReport()
     with session_scope(engine) as session:
         campaign_id = _campaign_id(session, campaign)
