@@ -220,3 +220,54 @@ def test_audience_capture_replaces_itself(any_engine: Engine) -> None:
     assert got == {("female", 0.7), ("male", 0.3)}
     with Session(any_engine) as s, pytest.raises(UserError):
         record_audience(s, [AudienceRow(cid, "female", "age18-24", 1.5, at)])
+
+
+def test_a_replayed_capture_replaces_its_snapshot(any_engine: Engine) -> None:
+    """The natural key (publication, metric, capture time) holds one value: the last written,
+    whether it repeats a stored capture or another row of the same call."""
+    (pid, _) = _pub_ids(any_engine)
+    t1, t2 = START + timedelta(hours=1), START + timedelta(hours=25)
+    with Session(any_engine) as s:
+        record_snapshots(
+            s,
+            [
+                SnapshotRow(pid, "reach", 10.0, t1),
+                SnapshotRow(pid, "reach", 12.0, t1, "post_total_media_view_unique"),
+                SnapshotRow(pid, "reach", 40.0, t2),
+            ],
+            HANOI,
+        )
+        s.commit()
+    with Session(any_engine) as s:
+        # The platform corrected its +1 h number; the pull is replayed with the same time.
+        record_snapshots(s, [SnapshotRow(pid, "reach", 15.0, t1, "again")], HANOI)
+        s.commit()
+    with Session(any_engine) as s:
+        snaps = s.exec(select(MetricSnapshot).order_by(MetricSnapshot.captured_at)).all()  # type: ignore[arg-type]
+        assert [(r.captured_at, r.value, r.source_metric) for r in snaps] == [
+            (t1, 15.0, "again"),
+            (t2, 40.0, ""),
+        ]
+        latest = _latest(s, pid, "reach")
+        assert latest is not None
+        assert (latest.value, latest.captured_at) == (40.0, t2)
+        assert _delta_sum(s, pid, "reach", date(2025, 11, 15)) == pytest.approx(15.0)
+        assert _delta_sum(s, pid, "reach", date(2025, 11, 16)) == pytest.approx(40.0)
+
+
+def test_same_time_in_another_zone_is_the_same_capture(any_engine: Engine) -> None:
+    (pid, _) = _pub_ids(any_engine)
+    utc = START + timedelta(hours=2)
+    with Session(any_engine) as s:
+        record_snapshots(
+            s,
+            [
+                SnapshotRow(pid, "views", 5.0, utc),
+                SnapshotRow(pid, "views", 6.0, utc.astimezone(HANOI)),
+            ],
+            HANOI,
+        )
+        s.commit()
+    with Session(any_engine) as s:
+        assert s.exec(select(MetricSnapshot.value)).all() == [6.0]
+        assert _delta_sum(s, pid, "views", date(2025, 11, 15)) == pytest.approx(6.0)
