@@ -6,8 +6,9 @@ import threading
 from types import FrameType
 
 import typer
+from pydantic import ValidationError
 
-from scheduler.cli.common import console, engine, settings
+from scheduler.cli.common import console, engine, fail, settings
 from scheduler.clock import SystemClock
 from scheduler.worker import Daemon, default_worker_id, run_once, single_worker_guard
 
@@ -39,7 +40,10 @@ def run(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    cfg = settings()
+    try:
+        cfg = settings()
+    except ValidationError as exc:
+        raise fail(f"settings: {exc}") from None
     eng = engine()
     clock = SystemClock()
     wid = worker_id or default_worker_id()
