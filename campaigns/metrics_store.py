@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -101,7 +102,7 @@ def record_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
     if not rows:
         return 0
     conn = session.connection()
-    series = _group(rows, _moments(conn, zone))
+    series, unordered = _group(rows, _moments(conn, zone))
     stored = _load_latest(conn, series.keys())
 
     fresh: list[tuple[Any, ...]] = []  # snapshots after every stored one: a plain bulk insert
@@ -110,7 +111,7 @@ def record_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
     latest: list[tuple[Any, ...]] = []
     rebuild: list[Key] = []
     for key, points in series.items():
-        if len(points) > 1:
+        if key in unordered:
             points = _one_per_time(points)
         pid, metric = key
         prev = stored.get(key)
@@ -177,8 +178,9 @@ def _moments(conn: Connection, zone: ZoneInfo) -> Callable[[datetime], Moment]:
 
 def _group(
     rows: Sequence[SnapshotRow], moment: Callable[[datetime], Moment]
-) -> dict[Key, list[Point]]:
-    """Check every row and group them by (publication, metric), in arrival order.
+) -> tuple[dict[Key, list[Point]], set[Key]]:
+    """Check every row and group them by (publication, metric), in arrival order; also the
+    series whose rows did not arrive in strictly increasing time (to be sorted and deduplicated).
 
     The per-row work is kept to attribute reads and one tuple: this loop runs millions of times
     in a national backfill. Capture times are looked up by identity first (the rows of one pull
@@ -188,6 +190,7 @@ def _group(
     by_id: dict[int, tuple[datetime, Moment]] = {}
     by_value: dict[datetime, Moment] = {}
     series: dict[Key, list[Point]] = {}
+    unordered: set[Key] = set()
     isfinite = math.isfinite
     for row in rows:
         at = row.captured_at
@@ -211,13 +214,15 @@ def _group(
         if found_series is None:
             series[key] = [point]
         else:
+            if found_series[-1][0] >= point[0]:
+                unordered.add(key)
             found_series.append(point)
-    return series
+    return series, unordered
 
 
 def _one_per_time(points: list[Point]) -> list[Point]:
     """Points in time order, the last arrival kept where several share a capture time."""
-    points.sort(key=_first)  # stable: ties keep arrival order
+    points.sort(key=itemgetter(0))  # stable: ties keep arrival order
     kept = [points[0]]
     for point in points[1:]:
         if point[0] == kept[-1][0]:
@@ -225,10 +230,6 @@ def _one_per_time(points: list[Point]) -> list[Point]:
         else:
             kept.append(point)
     return kept
-
-
-def _first(point: Point) -> int:
-    return point[0]
 
 
 def _day(moment: datetime, zone: ZoneInfo) -> date:
