@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaigns.errors import UserError
 from campaigns.models import (
@@ -205,7 +205,7 @@ def test_backfill_ignores_the_schedule_and_daily_insights_come_once_a_day(
     daily_calls = [c for c in access.sources["facebook"].calls if c[0] == "account_daily"]
     assert daily_calls == [("account_daily", ("2025-11-15", "2025-11-17"))]
     with Session(sqlite_engine) as s:
-        days = s.exec(select(ChannelDailyMetric.day, ChannelDailyMetric.value)).all()
+        days = s.exec(select(col(ChannelDailyMetric.day), col(ChannelDailyMetric.value))).all()
         assert sorted(days)[:3] == [
             (date(2025, 11, 15), 3.0),
             (date(2025, 11, 15), 3.0),
