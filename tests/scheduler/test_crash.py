@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaigns.db import make_engine, upgrade
 from campaigns.models import Attempt, PublicationState
@@ -68,7 +68,9 @@ def test_killed_worker_restarts_without_duplicates_or_losses(
     # The first publication shows how it was recovered: reconciled whenever a call may have run.
     with Session(engine) as session:
         outcomes = session.exec(
-            select(Attempt.outcome).where(Attempt.publication_id == ids[0]).order_by(Attempt.number)
+            select(Attempt.outcome)
+            .where(Attempt.publication_id == ids[0])
+            .order_by(col(Attempt.number))
         ).all()
     assert list(outcomes) in EXPECTED[step]
     engine.dispose()

@@ -72,10 +72,10 @@ def test_reaper_frees_expired_claims_and_marks_the_attempt_unknown(any_engine: E
         session.commit()
         assert outbox.reap_expired(session, START + LEASE) == []  # not expired yet
         assert outbox.reap_expired(session, START + LEASE + timedelta(seconds=1)) == [pid]
-        pub = session.get(Publication, pid)
-        assert pub is not None
-        session.refresh(pub)
-        assert (pub.state, pub.locked_by, pub.last_error_code) == (S.QUEUED, None, "lease_expired")
+        row = session.get(Publication, pid)
+        assert row is not None
+        session.refresh(row)
+        assert (row.state, row.locked_by, row.last_error_code) == (S.QUEUED, None, "lease_expired")
         [attempt] = outbox.unresolved_attempts(session, pid)
         assert attempt.outcome == AttemptOutcome.UNKNOWN
         assert "dead" in attempt.error_message
@@ -144,10 +144,10 @@ def test_missed_never_touches_a_row_whose_outcome_is_unknown(any_engine: Engine)
             pid + 1,
             pid + 2,
         ]
-        pub = session.get(Publication, pid)
-        assert pub is not None
-        session.refresh(pub)
-        assert pub.state == S.QUEUED
+        row = session.get(Publication, pid)
+        assert row is not None
+        session.refresh(row)
+        assert row.state == S.QUEUED
 
 
 def test_next_due_is_the_earliest_future_due_time(any_engine: Engine) -> None:

@@ -40,11 +40,11 @@ def test_installers_register_once() -> None:
     def install(ticker: Ticker, context: object) -> None:
         ticker.add_job(lambda: None, 60, name="other-part")
 
-    register_installer(install)  # type: ignore[arg-type]
-    register_installer(install)  # type: ignore[arg-type]
+    register_installer(install)
+    register_installer(install)
     try:
-        assert installers().count(install) == 1  # type: ignore[comparison-overlap]
+        assert installers().count(install) == 1
     finally:
         from scheduler import ticker as module
 
-        module._INSTALLERS.remove(install)  # type: ignore[arg-type]
+        module._INSTALLERS.remove(install)
