@@ -1,13 +1,13 @@
-"""`loa demo`: the Action Month in about two minutes, against an in-process emulator.
+"""`loa demo`: the Action Month against an in-process emulator, in about a minute.
 
-A private home (`.loa/demo`, recreated each run), the emulator and Loa on one AcceleratedClock
+A private home (`.loa/demo`, recreated each run), the emulator and Loa on one SteppedClock
 starting 2025-11-14 17:00 UTC (midnight in Ha Noi before the launch), the reference campaign
 imported, every channel connected with the emulator's accounts, everything approved by a
-manager, then the real scheduler (dispatcher, hand-off) publishing as the emulated month goes
-by, metrics pulled, and the scorecard printed.
+manager, then the real scheduler (hand-off, dispatcher, metric pulls) working through the month.
 
-At this speed one real second is hours of campaign time, so the demo widens the lease and the
-grace period by the same factor: a call that takes 50 ms real is minutes of emulated time.
+The clock runs at real speed while there is work and jumps to the next due publication or
+metric pull when there is none, so a publication is late by the real seconds its call took (as it
+would be in production) while the month takes only as long as the work does.
 """
 
 import json
@@ -30,14 +30,14 @@ from sqlmodel import Session, col, func, select
 
 from campaigns.db import make_engine, session_scope, upgrade
 from campaigns.importer import import_campaign
-from campaigns.models import Campaign, Channel, Publication
+from campaigns.models import Campaign, Channel, Publication, PublicationState
 from campaigns.publications import approve
 from campaigns.settings import Settings, get_settings
 from connectors.emulator import Emulator
-from connectors.emulator.clock import AcceleratedClock
+from connectors.emulator.clock import SteppedClock
 from scheduler.credentials import store_credentials
 from scheduler.dispatcher import RealConnectors
-from scheduler.handoff import HandOff
+from scheduler.handoff import CONFIRM_AFTER, HandOff
 from scheduler.worker import run_once
 
 REFERENCE = Path(__file__).resolve().parents[1] / "campaigns" / "action_month_2025.yaml"
@@ -45,6 +45,7 @@ START = datetime(2025, 11, 14, 17, 0, tzinfo=UTC)
 END = datetime(2025, 12, 15, 17, 0, tzinfo=UTC)  # midnight after the last day in Ha Noi
 WORKER = "demo-worker"
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+METRICS_EVERY = timedelta(hours=6)  # emulated time between metric pulls
 
 
 @dataclass
@@ -54,14 +55,9 @@ class DemoResult:
     states: dict[str, int]
     emulator_objects: int
     real_seconds: float
-    speed: float
+    handed_off: int = 0
     metrics_pulled: int = 0
     scorecard: list[dict[str, Any]] = field(default_factory=list)
-
-
-def speed_for(minutes: float) -> float:
-    """Emulated seconds per real second so that the month lasts `minutes` of real time."""
-    return (END - START).total_seconds() / (minutes * 60)
 
 
 @contextmanager
@@ -121,19 +117,15 @@ def _describe(counts: dict[str, int], now: datetime) -> str:
 def run_demo(
     home: Path,
     *,
-    minutes: float = 2.0,
-    speed: float | None = None,
     console: Console | None = None,
     campaign_file: Path = REFERENCE,
 ) -> DemoResult:
     """Run the whole demo in `home` (wiped first); returns what happened."""
     out = console or Console()
-    speed = speed or speed_for(minutes)
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True)
-    clock = AcceleratedClock(START, speed)
-    factor = max(speed, 1.0)
+    clock = SteppedClock(START)
     emulator = Emulator(home / "emulator", clock=clock, token_lifetime_s=10**9)
     emulator.start()
     try:
@@ -141,26 +133,47 @@ def run_demo(
             **emulator.env,
             "LOA_HOME": str(home),
             "LOA_DATABASE_URL": f"sqlite:///{home / 'loa.db'}",
-            # Scaled to the clock: a real 100 ms is minutes of emulated time.
-            "LOA_LEASE_SECONDS": str(int(max(120, 60 * factor))),
-            "LOA_GRACE_MINUTES": str(int(max(30, factor / 2))),
-            "LOA_HTTP_TIMEOUT_S": "30",
         }
         with environment(env):
-            return _run(home, clock, emulator, campaign_file, get_settings(), out, speed)
+            return _run(home, clock, emulator, campaign_file, get_settings(), out)
     finally:
         emulator.stop()
 
 
+def next_event(engine: Engine, after: datetime, next_pull: datetime) -> datetime:
+    """The next moment anything is due: a publication, a retry, a hand-off to confirm, a pull."""
+    ready = (PublicationState.APPROVED, PublicationState.QUEUED, PublicationState.RETRY_WAIT)
+    with Session(engine) as session:
+        due = session.exec(
+            select(func.min(Publication.scheduled_at)).where(
+                col(Publication.state).in_(ready), Publication.scheduled_at > after
+            )
+        ).one()
+        retry = session.exec(
+            select(func.min(Publication.next_attempt_at)).where(
+                col(Publication.state).in_(ready), col(Publication.next_attempt_at) > after
+            )
+        ).one()
+        handed = session.exec(
+            select(func.min(Publication.scheduled_at)).where(
+                Publication.state == PublicationState.HANDED_OFF,
+                Publication.scheduled_at > after - CONFIRM_AFTER,
+            )
+        ).one()
+    confirm = handed + CONFIRM_AFTER if handed is not None else None
+    return min(t for t in (due, retry, confirm, next_pull, END) if t is not None)
+
+
 def _run(
     home: Path,
-    clock: AcceleratedClock,
+    clock: SteppedClock,
     emulator: Emulator,
     campaign_file: Path,
     settings: Settings,
     out: Console,
-    speed: float,
 ) -> DemoResult:
+    from scheduler.metrics_jobs import pull_metrics
+
     started = time.monotonic()
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
@@ -171,14 +184,17 @@ def _run(
     with session_scope(engine) as session:
         approved = approve(session, None, "demo-manager")
     out.print(
-        f"Imported [bold]{campaign.key}[/], connected {connected} "
-        f"channels, approved {approved} publications. Emulated clock x{speed:,.0f}."
+        f"Imported [bold]{campaign.key}[/], connected {connected} channels, "
+        f"approved {approved} publications; the month begins."
     )
-    connectors = RealConnectors(settings)
+    connectors = RealConnectors(settings, engine, clock)
     handoff = HandOff(
         engine, settings, clock, connectors, WORKER, lease=timedelta(seconds=settings.lease_seconds)
     )
     total = sum(state_counts(engine).values())
+    handed_off: set[int] = set()
+    snapshots = 0
+    next_pull = START + METRICS_EVERY
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -189,8 +205,13 @@ def _run(
         task = progress.add_task("starting", total=total)
         while True:
             now = clock.now()
-            handoff.run_all()
+            for pub_id, outcome in handoff.run_all().get("hand_off", {}).items():
+                if outcome == "handed_off":
+                    handed_off.add(pub_id)
             run_once(engine, settings, clock, WORKER, connectors=connectors)
+            if clock.now() >= next_pull:
+                snapshots += pull_metrics(engine, settings, clock).snapshots_written
+                next_pull = clock.now() + METRICS_EVERY
             counts = state_counts(engine)
             finished = sum(
                 counts.get(s, 0)
@@ -199,8 +220,9 @@ def _run(
             progress.update(task, completed=finished, description=_describe(counts, now))
             if now >= END:
                 break
-            time.sleep(0.05)
-    metrics = _pull_metrics(engine, settings, clock, out)
+            clock.jump_to(next_event(engine, clock.now(), next_pull))
+    snapshots += pull_metrics(engine, settings, clock).snapshots_written
+    out.print(f"Metrics pulled through the month: {snapshots} snapshots.")
     scores = _scorecard(engine, campaign.key, clock, out)
     counts = state_counts(engine)
     result = DemoResult(
@@ -209,33 +231,22 @@ def _run(
         states=counts,
         emulator_objects=len(emulator.objects()),
         real_seconds=time.monotonic() - started,
-        speed=speed,
-        metrics_pulled=metrics,
+        handed_off=len(handed_off),
+        metrics_pulled=snapshots,
         scorecard=scores,
     )
     engine.dispose()
     out.print(
         f"Done in {result.real_seconds:.0f} s: "
         + ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-        + f"; {result.emulator_objects} objects on the emulator."
+        + f" ({result.handed_off} through the platforms' own scheduling); "
+        + f"{result.emulator_objects} objects on the emulator."
     )
     return result
 
 
-def _pull_metrics(engine: Engine, settings: Settings, clock: AcceleratedClock, out: Console) -> int:
-    from scheduler.metrics_jobs import pull_metrics
-
-    # A backfill from the launch: every published item is measured once now.
-    report = pull_metrics(engine, settings, clock, since=START.astimezone(ZONE).date())
-    out.print(
-        f"Metrics pulled: {report.items_measured} items measured, "
-        f"{report.snapshots_written} snapshots, {report.daily_rows} daily Page/channel rows."
-    )
-    return int(report.snapshots_written)
-
-
 def _scorecard(
-    engine: Engine, campaign_key: str, clock: AcceleratedClock, out: Console
+    engine: Engine, campaign_key: str, clock: SteppedClock, out: Console
 ) -> list[dict[str, Any]]:
     from analytics_app.engine import scorecard
     from scheduler.cli.scorecard_cmd import render

@@ -5,7 +5,13 @@ Stands in for the platforms in tests, the demo and training; the unmodified face
 google-api-python-client talk to it.
 """
 
-from connectors.emulator.clock import AcceleratedClock, Clock, FrozenClock, SystemClock
+from connectors.emulator.clock import (
+    AcceleratedClock,
+    Clock,
+    FrozenClock,
+    SteppedClock,
+    SystemClock,
+)
 from connectors.emulator.emulator import Emulator
 from connectors.emulator.faults import FaultSpecError, parse_spec
 
@@ -15,6 +21,7 @@ __all__ = [
     "Emulator",
     "FaultSpecError",
     "FrozenClock",
+    "SteppedClock",
     "SystemClock",
     "parse_spec",
 ]

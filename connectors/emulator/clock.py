@@ -74,3 +74,32 @@ class AcceleratedClock:
 
     def __repr__(self) -> str:
         return f"AcceleratedClock(start={self.start.isoformat()}, speed={self.speed})"
+
+
+class SteppedClock:
+    """Emulated time that runs at real speed while work is in hand and jumps ahead when idle.
+
+    A simulation clock for the demo: the month plays out in as long as the work takes, yet a
+    publication dispatched at its minute is late by only the real seconds it took, as it would be.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self._base = _aware(start)
+        self._mark = time.monotonic()
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._base + timedelta(seconds=time.monotonic() - self._mark)
+
+    def jump_to(self, when: datetime) -> datetime:
+        """Skip idle time up to `when`; a time already passed leaves the clock as it is."""
+        target = _aware(when)
+        with self._lock:
+            current = self._base + timedelta(seconds=time.monotonic() - self._mark)
+            if target > current:
+                self._base, self._mark = target, time.monotonic()
+            return max(target, current)
+
+    def __repr__(self) -> str:
+        return f"SteppedClock({self.now().isoformat()})"

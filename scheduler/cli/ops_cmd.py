@@ -139,16 +139,12 @@ def status_cmd(
 
 def demo_cmd(
     no_serve: bool = typer.Option(False, "--no-serve", help="End after the summary."),
-    speed: float | None = typer.Option(
-        None, "--speed", min=1.0, help="Emulated seconds per real second (overrides --minutes)."
-    ),
-    minutes: float = typer.Option(2.0, "--minutes", min=0.05, help="Real minutes the month lasts."),
 ) -> None:
-    """The Action Month published in minutes against an in-process emulator."""
+    """The Action Month published and measured against an in-process emulator."""
     from scheduler.demo import run_demo
 
     home = settings().home / "demo"
-    run_demo(home, minutes=minutes, speed=speed, console=console)
+    run_demo(home, console=console)
     if not no_serve:
         console.print(
             "The dashboard is not part of this version yet; the demo's data stays in "

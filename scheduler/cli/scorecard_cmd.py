@@ -5,6 +5,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import typer
+from rich import box
+from rich.console import Group
 from rich.table import Table
 from sqlalchemy import select
 from sqlmodel import Session
@@ -66,32 +68,46 @@ def _num(value: float | None, metric: str) -> str:
     return "—" if value is None else fmt(value, metric)
 
 
-def render(scores: list[KpiScore], campaign: Campaign, as_of: datetime) -> Table:
+def _short(value: float | None, metric: str) -> str:
+    """Large counts as 1.99 M / 250 k so the table fits a terminal; rates as `fmt` has them."""
+    if value is None:
+        return "—"
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:.2f} M"
+    if abs(value) >= 10_000:
+        return f"{value / 1_000:.0f} k"
+    return fmt(value, metric)
+
+
+def render(scores: list[KpiScore], campaign: Campaign, as_of: datetime) -> Group:
+    """The numbers in a table that fits 80 columns, then why each KPI stands where it does."""
     zone = ZoneInfo(campaign.timezone)
     table = Table(
         title=f"{campaign.key} as of {as_of.astimezone(zone):%d/%m/%Y %H:%M} ({campaign.timezone})",
-        show_lines=False,
+        box=box.SIMPLE_HEAD,
     )
-    table.add_column("Objective", no_wrap=True)
-    table.add_column("KPI", no_wrap=True)
-    for name in ("Target", "Actual", "%", "Expected", "Projection"):
-        table.add_column(name, justify="right")
+    table.add_column("Obj.", no_wrap=True)
+    table.add_column("KPI", overflow="fold", min_width=12)
+    for name in ("Target", "Actual", "%", "Expected", "Projected"):
+        table.add_column(name, justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
-    table.add_column("Reason", overflow="fold", ratio=1)
+    reasons = Table.grid(padding=(0, 1))
+    reasons.add_column(no_wrap=True)
+    reasons.add_column(overflow="fold")
     for s in scores:
         label, style = STATUS_STYLE.get(s.status, (s.status, ""))
         table.add_row(
             s.objective,
-            f"{s.kpi} ({s.metric})",
-            _num(s.target, s.metric),
-            _num(s.actual, s.metric),
+            s.kpi,
+            _short(s.target, s.metric),
+            _short(s.actual, s.metric),
             "—" if s.percent is None else f"{s.percent:.0f} %",
-            _num(s.expected, s.metric),
-            _num(s.projection, s.metric),
+            _short(s.expected, s.metric),
+            _short(s.projection, s.metric),
             f"[{style}]{label}[/]",
-            s.reason,
         )
-    return table
+        reasons.add_row(f"[{style}]{s.kpi}[/]", f"({s.metric}) {s.reason}")
+    return Group(table, reasons)
 
 
 def scorecard_cmd(

@@ -9,7 +9,7 @@ from scheduler.demo import run_demo
 
 def test_demo_publishes_the_month_once_each(loa_home: Path) -> None:
     console = Console(record=True, width=160)
-    result = run_demo(loa_home / "demo", minutes=0.1, console=console)
+    result = run_demo(loa_home / "demo", console=console)
 
     done = sum(result.states.values())
     assert done > 100  # the reference campaign's month
