@@ -148,6 +148,7 @@ def record_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
 Point = tuple[int, float, Any, str, Any]
 Moment = tuple[int, Any, Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_UNSET = object()
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -192,16 +193,20 @@ def _group(
     series: dict[Key, list[Point]] = {}
     unordered: set[Key] = set()
     isfinite = math.isfinite
+    last_at: object = _UNSET  # nothing a row can hold, so the first row is always looked up
+    m: Moment = (0, None, None)
     for row in rows:
         at = row.captured_at
-        cached = by_id.get(id(at))
-        if cached is None:
-            found = by_value.get(at) if at.tzinfo is not None else None
-            m = found if found is not None else moment(at)
-            by_value[at] = m
-            by_id[id(at)] = (at, m)
-        else:
-            m = cached[1]
+        if at is not last_at:  # runs of rows share one capture: most rows skip the lookups
+            cached = by_id.get(id(at))
+            if cached is None:
+                found = by_value.get(at) if at.tzinfo is not None else None
+                m = found if found is not None else moment(at)
+                by_value[at] = m
+                by_id[id(at)] = (at, m)
+            else:
+                m = cached[1]
+            last_at = at
         metric = row.metric
         if metric not in TERMS:
             raise UserError(f"unknown metric {metric!r} for publication {row.publication_id}")
