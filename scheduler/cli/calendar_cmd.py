@@ -7,7 +7,7 @@ import typer
 from campaigns.errors import UserError
 from campaigns.sheet_template import LANGS, TemplateCampaign, template_campaign, write_template
 from campaigns.sheets import import_sheet
-from scheduler.cli.common import console, fail, session
+from scheduler.cli.common import console, fail, session, warn_quota
 
 calendar_app = typer.Typer(help="Officers' Excel and CSV calendars.", no_args_is_help=True)
 
@@ -24,6 +24,7 @@ def import_cmd(
     except UserError as exc:
         raise fail(str(exc)) from None
     console.print(str(report), markup=False, highlight=False, soft_wrap=True)
+    warn_quota(campaign)
 
 
 @calendar_app.command("template")

@@ -17,7 +17,7 @@ from campaigns.loader import load_campaign
 from campaigns.models import Channel
 from campaigns.plans import expand
 from campaigns.publications import list_publications, resolve_campaign
-from scheduler.cli.common import console, engine, fail, session
+from scheduler.cli.common import console, engine, fail, session, warn_quota
 
 campaign_app = typer.Typer(help="Campaign files: check and import them.", no_args_is_help=True)
 plan_app = typer.Typer(help="The planned calendar.", no_args_is_help=True)
@@ -101,6 +101,7 @@ def import_cmd(
     _print_problems(report.warnings)
     for line in report.lines():
         typer.echo(line)
+    warn_quota(report.campaign_key)
 
 
 def render(view: CalendarView, zone_name: str) -> list[Table]:

@@ -37,6 +37,22 @@ def session() -> Iterator[Session]:
         yield s
 
 
+def warn_quota(campaign_key: str) -> None:
+    """At plan time, say which days' YouTube uploads cannot fit the API quota (issue: warn early)."""
+    from sqlmodel import select
+
+    from campaigns.models import Campaign
+    from scheduler.quota_plan import check_plan_fits
+
+    with session() as s:
+        campaign = s.exec(select(Campaign).where(Campaign.key == campaign_key)).first()
+        if campaign is None or campaign.id is None:
+            return
+        problems = check_plan_fits(s, campaign.id, settings())
+    for line in problems:
+        err_console.print(f"warning: quota: {line}", markup=False, highlight=False, soft_wrap=True)
+
+
 def fail(message: str) -> typer.Exit:
     """Print a user error on stderr and return the exit to raise (code 1)."""
     err_console.print(message, markup=False, highlight=False)

@@ -2,12 +2,15 @@
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from campaigns.settings import get_settings
 from scheduler.cli import app
 from tests.conftest import EXAMPLE_CAMPAIGN
 
@@ -93,3 +96,24 @@ def test_user_errors(loa_home: Path) -> None:
     assert "is not an ISO week" in str(bad_week.exception)
     unknown = runner.invoke(app, ["cancel", "999"])
     assert "no publication with id 999" in str(unknown.exception)
+
+
+def test_import_warns_when_a_days_uploads_cannot_fit_the_quota(
+    loa_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "campaign"
+    shutil.copytree(EXAMPLE_CAMPAIGN.parent, folder)
+    path = folder / EXAMPLE_CAMPAIGN.name
+    path.chmod(0o644)
+    text = path.read_text(encoding="utf-8")
+    # Both clips on 25/11 (one Pacific day), with room for one upload a day.
+    path.write_text(text.replace("at: 2025-12-10 19:00", "at: 2025-11-25 21:00"), "utf-8")
+    monkeypatch.setenv("LOA_YOUTUBE_DAILY_UPLOADS", "1")
+    get_settings.cache_clear()
+
+    result = runner.invoke(app, ["campaign", "import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    quota = [line for line in result.stderr.splitlines() if line.startswith("warning: quota:")]
+    assert len(quota) == 1
+    assert "2025-11-25" in quota[0] or "25/11" in quota[0]
