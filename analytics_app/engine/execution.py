@@ -10,19 +10,25 @@ Definitions (each written once, here):
 - on_time_rate = on time / (published + failed + missed) among the due; None when none is.
 - posts_published: published posts, links and photos; clips_published: published clips.
 - active_units: units owning a channel with at least one published item.
+
+All counts come from one query grouped by publication group (`groups`); each KPI's filter sums
+the groups it keeps.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from analytics_app.engine.actuals import Measurement
+from analytics_app.engine.groups import Grouping, GroupKey
+from analytics_app.engine.scope import KpiFilter
 from analytics_app.engine.sqlutil import seconds_between
-from analytics_app.engine.tables import CHANNEL, CONTENT, PUB
+from analytics_app.engine.tables import CONTENT, PUB
 from campaigns.models import PublicationState
 from campaigns.timeutil import ensure_aware
 
@@ -67,73 +73,131 @@ class ExecutionCounts:
         return self.on_time / judged if judged else None
 
 
-def execution_counts(
-    session: Session,
-    conds: Sequence[ColumnElement[bool]],
-    as_of: datetime,
-    on_time_minutes: int,
-) -> ExecutionCounts:
-    """Every execution count in two aggregate queries over the outbox."""
-    moment = ensure_aware(as_of)
-    dialect = session.get_bind().dialect.name
-    kept = and_(*conds, PUB.c.state != PublicationState.CANCELLED)
-    due = PUB.c.scheduled_at <= moment
+@dataclass
+class GroupCounts:
+    """One publication group's counts (`all` and `published_any` include cancelled rows)."""
+
+    all: int = 0
+    published_any: int = 0  # with a publication time, whatever the state
+    planned: int = 0
+    due: int = 0
+    on_time: int = 0
+    late: int = 0
+    failed: int = 0
+    missed: int = 0
+    needs_review: int = 0
+    out: int = 0  # published by as_of
+    still: int = 0  # still to come as of as_of
+
+
+def _count_columns(dialect: str, moment: datetime, minutes: int) -> list[ColumnElement[Any]]:
+    """The SQL of each GroupCounts field, in field order."""
+    kept = PUB.c.state != PublicationState.CANCELLED
+    due = and_(kept, PUB.c.scheduled_at <= moment)
     out = and_(PUB.c.state == PublicationState.PUBLISHED, PUB.c.published_at <= moment)
-    prompt = seconds_between(dialect, PUB.c.published_at, PUB.c.scheduled_at) <= (
-        on_time_minutes * 60.0
-    )
+    prompt = seconds_between(dialect, PUB.c.published_at, PUB.c.scheduled_at) <= minutes * 60.0
     # Published after as_of was still to come as of as_of.
     still = or_(
         PUB.c.state.in_(OPEN_STATES),
         and_(PUB.c.state == PublicationState.PUBLISHED, PUB.c.published_at > moment),
     )
-    clip = CONTENT.c.kind == "clip"
 
     def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    row = session.execute(
-        select(
-            func.count(),
-            count(due),
-            count(and_(out, prompt)),
-            count(and_(out, ~prompt)),
-            count(and_(due, PUB.c.state == PublicationState.FAILED)),
-            count(and_(due, PUB.c.state == PublicationState.MISSED)),
-            count(and_(due, PUB.c.state == PublicationState.NEEDS_REVIEW)),
-            count(and_(out, ~clip)),
-            count(and_(out, clip)),
-            count(and_(still, ~clip)),
-            count(and_(still, clip)),
+    return [
+        func.count(),
+        func.count(PUB.c.published_at),
+        count(kept),
+        count(due),
+        count(and_(kept, out, prompt)),
+        count(and_(kept, out, ~prompt)),
+        count(and_(due, PUB.c.state == PublicationState.FAILED)),
+        count(and_(due, PUB.c.state == PublicationState.MISSED)),
+        count(and_(due, PUB.c.state == PublicationState.NEEDS_REVIEW)),
+        count(and_(kept, out)),
+        count(and_(kept, still)),
+    ]
+
+
+class ExecutionFacts:
+    """The outbox's counts per publication group as of a moment, read in one query."""
+
+    def __init__(
+        self,
+        session: Session,
+        campaign_id: int,
+        grouping: Grouping,
+        as_of: datetime,
+        on_time_minutes: int,
+    ) -> None:
+        assert grouping.by_kind, "execution counts tell clips from posts"
+        self.grouping = grouping
+        self.as_of = ensure_aware(as_of)
+        dialect = session.get_bind().dialect.name
+        gcols = grouping.columns()
+        query = (
+            select(*gcols, *_count_columns(dialect, self.as_of, on_time_minutes))
+            .select_from(PUB.join(CONTENT, CONTENT.c.id == PUB.c.content_id))
+            .where(PUB.c.campaign_id == campaign_id)
+            .group_by(*gcols)
         )
-        .select_from(PUB.join(CONTENT, CONTENT.c.id == PUB.c.content_id))
-        .where(kept)
-    ).one()
-    active_units, units_any = session.execute(
-        select(
-            func.count(distinct(case((out, CHANNEL.c.unit_id)))),
-            func.count(distinct(case((or_(out, still), CHANNEL.c.unit_id)))),
+        width = len(gcols)
+        self.groups: dict[GroupKey, GroupCounts] = {
+            grouping.key(row): GroupCounts(*(int(v) for v in row[width:]))
+            for row in session.execute(query)
+        }
+
+    def total(self, flt: KpiFilter) -> GroupCounts:
+        """The counts of the filter's publications."""
+        out = GroupCounts()
+        for key, counts in self.groups.items():
+            if self.grouping.matches(flt, key):
+                for f in fields(GroupCounts):
+                    setattr(out, f.name, getattr(out, f.name) + getattr(counts, f.name))
+        return out
+
+    def channels(self, flt: KpiFilter) -> set[int]:
+        """Channels carrying at least one of the filter's publications (any state)."""
+        return {
+            k.channel_id for k, c in self.groups.items() if c.all and self.grouping.matches(flt, k)
+        }
+
+    def counts(self, flt: KpiFilter) -> ExecutionCounts:
+        """Every execution count of the filter's publications."""
+        kinds: dict[bool, GroupCounts] = defaultdict(GroupCounts)
+        active: set[int] = set()
+        planned_units: set[int] = set()
+        for key, c in self.groups.items():
+            if not self.grouping.matches(flt, key):
+                continue
+            side = kinds[key.kind == "clip"]
+            for f in fields(GroupCounts):
+                setattr(side, f.name, getattr(side, f.name) + getattr(c, f.name))
+            unit = self.grouping.channels.get(key.channel_id)
+            if unit is None or unit.unit_id is None:
+                continue
+            if c.out:
+                active.add(unit.unit_id)
+            if c.out or c.still:
+                planned_units.add(unit.unit_id)
+        posts, clips = kinds[False], kinds[True]
+        return ExecutionCounts(
+            as_of=self.as_of,
+            planned=posts.planned + clips.planned,
+            due=posts.due + clips.due,
+            on_time=posts.on_time + clips.on_time,
+            late=posts.late + clips.late,
+            failed=posts.failed + clips.failed,
+            missed=posts.missed + clips.missed,
+            needs_review=posts.needs_review + clips.needs_review,
+            posts_published=posts.out,
+            clips_published=clips.out,
+            posts_still_planned=posts.still,
+            clips_still_planned=clips.still,
+            active_units=len(active),
+            units_still_planned=len(planned_units) - len(active),
         )
-        .select_from(PUB.join(CHANNEL, CHANNEL.c.id == PUB.c.channel_id))
-        .where(kept)
-    ).one()
-    values = [int(v) for v in row]
-    return ExecutionCounts(
-        as_of=moment,
-        planned=values[0],
-        due=values[1],
-        on_time=values[2],
-        late=values[3],
-        failed=values[4],
-        missed=values[5],
-        needs_review=values[6],
-        posts_published=values[7],
-        clips_published=values[8],
-        posts_still_planned=values[9],
-        clips_still_planned=values[10],
-        active_units=int(active_units),
-        units_still_planned=int(units_any) - int(active_units),
-    )
 
 
 def measure_execution(metric: str, counts: ExecutionCounts) -> Measurement:

@@ -4,6 +4,7 @@ Every number carries its "as of": `as_of` is the moment asked about, `data_as_of
 capture (or outbox state) the actual rests on.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -12,22 +13,31 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from analytics_app.engine.actuals import (
+    ChannelAudience,
     Measurement,
-    MetricReader,
+    channel_audiences,
     measure_audience_share,
     measure_ratio,
     measure_sum,
 )
-from analytics_app.engine.execution import ExecutionCounts, execution_counts, measure_execution
+from analytics_app.engine.execution import ExecutionFacts, measure_execution
+from analytics_app.engine.facts import MetricFacts, Pair
+from analytics_app.engine.groups import Grouping
 from analytics_app.engine.kinds import ENGAGEMENT_PARTS, is_execution, is_ratio
 from analytics_app.engine.pacing import campaign_key_dates, expected_value
-from analytics_app.engine.projection import project_trend, trend_window
-from analytics_app.engine.scope import KpiFilter, load_window, publication_conditions
+from analytics_app.engine.projection import TrendWindow, project_trend, trend_window
+from analytics_app.engine.scope import CampaignWindow, KpiFilter, load_window
 from analytics_app.engine.status import judge
 from campaigns.models import Kpi, Objective
 from campaigns.settings import get_settings
 from campaigns.timeutil import ensure_aware
 from campaigns.vocabulary import AUDIENCE_SHARES
+
+# metric -> (numerators, denominator, the metric a publication must report, scale)
+RATIOS: dict[str, tuple[tuple[str, ...], str, str, float]] = {
+    "engagement_rate": (ENGAGEMENT_PARTS, "reach", "reach", 1.0),
+    "avg_view_duration_s": (("watch_time_hours",), "video_views", "watch_time_hours", 3600.0),
+}
 
 
 @dataclass(frozen=True)
@@ -71,42 +81,75 @@ class KpiScore:
         }
 
 
-def measure(
-    session: Session,
-    reader: MetricReader,
-    metric: str,
-    flt: KpiFilter,
-    counts: "_CountsCache",
-) -> Measurement:
-    """The actual of one KPI metric under its filter."""
-    conds = publication_conditions(session, reader.window.campaign_id, flt)
-    trend = trend_window(reader.window, reader.as_of)
-    if is_execution(metric):
-        return measure_execution(metric, counts.get(flt, conds))
-    if metric in AUDIENCE_SHARES:
-        return measure_audience_share(reader, metric, conds)
-    if metric == "engagements":
-        return measure_sum(reader, ENGAGEMENT_PARTS, conds, trend)
-    if metric == "engagement_rate":
-        return measure_ratio(reader, ENGAGEMENT_PARTS, "reach", "reach", conds)
-    if metric == "avg_view_duration_s":
-        return measure_ratio(
-            reader, ["watch_time_hours"], "video_views", "watch_time_hours", conds, 3600.0
+def summed_metrics(metric: str) -> tuple[str, ...]:
+    """The measured metrics a sum KPI adds up."""
+    return ENGAGEMENT_PARTS if metric == "engagements" else (metric,)
+
+
+class Measurer:
+    """Reads everything the campaign's KPIs need in a fixed handful of grouped queries, then
+    measures each KPI from those results."""
+
+    def __init__(
+        self,
+        session: Session,
+        window: CampaignWindow,
+        as_of: datetime,
+        on_time_minutes: int,
+        kpis: list[tuple[str, KpiFilter]],
+    ) -> None:
+        metrics: set[str] = set()
+        growth: set[str] = set()
+        pairs: set[Pair] = set()
+        audience = False
+        for metric, _ in kpis:
+            if is_execution(metric):
+                continue
+            if metric in AUDIENCE_SHARES:
+                audience = True
+                metrics.add("views")
+            elif metric in RATIOS:
+                nums, den, reporting, _ = RATIOS[metric]
+                pairs.update((reporting, m) for m in (*nums, den))
+            else:
+                metrics.update(summed_metrics(metric))
+                growth.update(summed_metrics(metric))
+        filters = [flt for _, flt in kpis]
+        grouping = Grouping(session, window.campaign_id, filters)
+        self.trend = trend_window(window, as_of)
+        self.facts = MetricFacts(
+            session, window, as_of, grouping, metrics, pairs, growth, self.trend
         )
-    return measure_sum(reader, [metric], conds, trend)
+        self.execution = ExecutionFacts(
+            session, window.campaign_id, grouping.with_kind(), as_of, on_time_minutes
+        )
+        self.audiences: dict[int, ChannelAudience] = (
+            channel_audiences(session, window.campaign_id, as_of) if audience else {}
+        )
 
+    def why_empty(self, flt: KpiFilter, metrics: Sequence[str]) -> str:
+        counts = self.execution.total(flt)
+        if not counts.all:
+            return "no publication matches this KPI"
+        if not counts.published_any:
+            return f"none of the {counts.all} matching publications is published yet"
+        return (
+            f"{counts.published_any} matching publications are published but none reports "
+            f"{', '.join(metrics)} yet"
+        )
 
-class _CountsCache:
-    """Execution counts per filter: several KPIs often share one."""
-
-    def __init__(self, session: Session, as_of: datetime, on_time_minutes: int) -> None:
-        self.session, self.as_of, self.minutes = session, as_of, on_time_minutes
-        self.cache: dict[KpiFilter, ExecutionCounts] = {}
-
-    def get(self, flt: KpiFilter, conds: Any) -> ExecutionCounts:
-        if flt not in self.cache:
-            self.cache[flt] = execution_counts(self.session, conds, self.as_of, self.minutes)
-        return self.cache[flt]
+    def measure(self, metric: str, flt: KpiFilter) -> Measurement:
+        """The actual of one KPI metric under its filter."""
+        if is_execution(metric):
+            return measure_execution(metric, self.execution.counts(flt))
+        if metric in AUDIENCE_SHARES:
+            return measure_audience_share(
+                self.facts, flt, metric, self.audiences, self.execution.channels(flt)
+            )
+        if metric in RATIOS:
+            nums, den, reporting, scale = RATIOS[metric]
+            return measure_ratio(self.facts, flt, nums, den, reporting, self.why_empty, scale)
+        return measure_sum(self.facts, flt, summed_metrics(metric), self.why_empty)
 
 
 def scorecard(
@@ -121,20 +164,20 @@ def scorecard(
     moment = ensure_aware(as_of)
     window = load_window(session, campaign_key)
     minutes = get_settings().on_time_minutes if on_time_minutes is None else on_time_minutes
-    reader = MetricReader(session, window, moment)
-    counts = _CountsCache(session, moment, minutes)
     days = campaign_key_dates(window) if key_dates is None else key_dates
-    trend = trend_window(window, moment)
     rows = session.execute(
         select(Kpi, Objective)
         .join(Objective, Objective.id == Kpi.objective_id)  # type: ignore[arg-type]
         .where(Kpi.campaign_id == window.campaign_id)  # type: ignore[arg-type]
         .order_by(Objective.position, Objective.key, Kpi.position, Kpi.key)  # type: ignore[arg-type]
     ).all()
+    filters = [KpiFilter.of(kpi) for kpi, _ in rows]
+    wanted = [(kpi.metric, flt) for (kpi, _), flt in zip(rows, filters, strict=True)]
+    measurer = Measurer(session, window, moment, minutes, wanted)
+    trend = measurer.trend
     scores: list[KpiScore] = []
-    for kpi, objective in rows:
-        flt = KpiFilter.of(kpi)
-        m = measure(session, reader, kpi.metric, flt, counts)
+    for (kpi, objective), flt in zip(rows, filters, strict=True):
+        m = measurer.measure(kpi.metric, flt)
         expected = expected_value(kpi.metric, kpi.target, kpi.pacing, window, moment, days)
         projection = _project(kpi.metric, m, trend, window, moment)
         verdict = judge(
@@ -166,7 +209,9 @@ def scorecard(
     return scores
 
 
-def _project(metric: str, m: Measurement, trend: Any, window: Any, as_of: datetime) -> float | None:
+def _project(
+    metric: str, m: Measurement, trend: TrendWindow, window: CampaignWindow, as_of: datetime
+) -> float | None:
     if m.value is None:
         return None
     if is_ratio(metric):
