@@ -1,0 +1,58 @@
+"""The scorecard's number of queries does not grow with its KPIs, so speed cannot silently
+regress into one query per KPI (or per day)."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlmodel import Session
+
+from analytics_app.engine import scorecard
+from tests.analytics_app.factories import add_kpi, build_hand, local
+
+AS_OF = local(20, 11, 12)
+HISTORY = local(17, 11, 12)  # before the newest capture: the daily rollups are read
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _kpis(engine: Engine, n_sum_kpis: int) -> None:
+    hand = build_hand(engine)
+    with Session(engine) as s:
+        for metric in ("on_time_rate", "posts_published", "active_units", "engagement_rate"):
+            add_kpi(s, hand.campaign_id, metric, metric, 1)
+        for i in range(n_sum_kpis):
+            add_kpi(s, hand.campaign_id, f"reach-{i}", "reach", 1000 + i, objective=f"O{i % 3}")
+        s.commit()
+
+
+def test_queries_do_not_grow_with_the_kpis(any_engine: Engine) -> None:
+    _kpis(any_engine, 30)
+    with Session(any_engine) as s, counting(any_engine) as seen:
+        scores = scorecard(s, "hand", AS_OF, on_time_minutes=5)
+    assert len(scores) == 34
+    # campaign, KPIs, channels, rollup facts, outbox counts, one growth query per distinct
+    # (filter, metrics): here one for all 30 reach KPIs (one query per KPI would be over 60).
+    assert len(seen) <= 6, seen
+
+
+def test_history_queries_are_bounded_by_distinct_filters(any_engine: Engine) -> None:
+    _kpis(any_engine, 30)
+    with Session(any_engine) as s, counting(any_engine) as seen:
+        scores = scorecard(s, "hand", HISTORY, on_time_minutes=5)
+    assert {x.kpi: x.actual for x in scores}["reach-7"] == 350
+    # Plus the daily-rollup sums of reach (once, shared by 30 KPIs) and the engagement rate.
+    assert len(seen) <= 8, seen
