@@ -24,6 +24,7 @@ from connectors.base import (
     FoundPost,
     MetricsSource,
     ObjectMetrics,
+    PermissionDenied,
     PlatformError,
     ProgressCallback,
     Publisher,
@@ -342,10 +343,20 @@ class YouTubeConnector(Publisher, MetricsSource):
     def object_metrics(
         self, creds: Credentials, external_ids: Sequence[str]
     ) -> list[ObjectMetrics]:
+        """Lifetime statistics (videos.list) plus watch time and shares (Analytics, per video).
+
+        videos.list has no watch time; YouTube Analytics gives it per video with
+        `dimensions=video` and `filters=video==a,b,...` summed from the oldest publication day
+        (developers.google.com/youtube/analytics/reference/reports/query). Analytics numbers lag
+        the statistics by a day or two on the real platform.
+        """
         specs = current(PLATFORM, "video", self._now().date())
         now = self._now()
+        clients = self.clients(creds)
+        videos = self._videos(clients, list(external_ids), "snippet,statistics")
+        analytics, unavailable = self._lifetime_analytics(creds, videos, now)
         out = []
-        for video in self._videos(self.clients(creds), list(external_ids), "statistics"):
+        for video in videos:
             stats = video.get("statistics", {})
             values: dict[str, float] = {}
             sources: dict[str, str] = {}
@@ -356,8 +367,49 @@ class YouTubeConnector(Publisher, MetricsSource):
             if "views" in values:
                 values["video_views"] = values["views"]  # every YouTube view is a video view
                 sources["video_views"] = sources["views"]
-            out.append(ObjectMetrics(str(video["id"]), now, values, sources))
+            for measure, (value, source) in analytics.get(str(video["id"]), {}).items():
+                values[measure] = value
+                sources[measure] = source
+            out.append(ObjectMetrics(str(video["id"]), now, values, sources, unavailable))
         return out
+
+    def _lifetime_analytics(
+        self, creds: Credentials, videos: list[dict[str, Any]], now: datetime
+    ) -> tuple[dict[str, dict[str, tuple[float, str]]], tuple[str, ...]]:
+        """Per video: measure -> (lifetime value, source metric), for the Analytics-only ones."""
+        # Sums only: the average view duration is derived (watch time / views) downstream.
+        wanted = {"estimatedMinutesWatched", "shares"}
+        specs = [s for s in current(PLATFORM, "channel", now.date()) if s.name in wanted]
+        starts = [
+            parse_rfc3339(v.get("snippet", {}).get("publishedAt"))
+            for v in videos
+            if v.get("snippet", {}).get("publishedAt")
+        ]
+        if not videos or not specs or not starts:
+            return {}, ()
+        first = min(t for t in starts if t is not None).astimezone(UTC).date()
+        try:
+            rows = self._report(
+                creds,
+                ids="channel==MINE",
+                startDate=first.isoformat(),
+                endDate=now.astimezone(UTC).date().isoformat(),
+                metrics=",".join(s.name for s in specs),
+                dimensions="video",
+                filters="video==" + ",".join(str(v["id"]) for v in videos),
+                maxResults=BATCH,
+            )
+        except (PermissionDenied, Rejected) as exc:
+            # Statistics still count; say which measures are missing rather than fail them all.
+            log.warning("YouTube Analytics refused per-video metrics: %s", exc.message)
+            return {}, tuple(s.measure for s in specs)
+        out: dict[str, dict[str, tuple[float, str]]] = {}
+        for row in rows:
+            per = out.setdefault(str(row.get("video", "")), {})
+            for spec in specs:
+                if row.get(spec.name) is not None:
+                    per[spec.measure] = (float(row[spec.name]) * spec.scale, spec.name)
+        return out, ()
 
     def _report(self, creds: Credentials, **query: Any) -> list[dict[str, Any]]:
         clients = self.clients(creds)

@@ -44,7 +44,7 @@ from tests.connectors.emulator import clients
 PUBLISH_AT = datetime.fromisoformat("2025-11-15T08:00:00+07:00")
 FB_POSTS = 3  # on each of two Pages
 FB_MEASURES = ("reach", "views", "reactions", "comments", "shares", "clicks")
-YT_MEASURES = ("views", "video_views", "reactions", "comments")
+YT_MEASURES = ("views", "video_views", "reactions", "comments", "watch_time_hours")
 
 
 @dataclass(frozen=True)
@@ -195,14 +195,31 @@ def _raw_facebook(
 
 
 def _raw_youtube(emu: Emulator, video_id: str) -> dict[str, float]:
-    answer = clients.youtube(emu).videos().list(part="statistics", id=video_id).execute()
+    answer = clients.youtube(emu).videos().list(part="snippet,statistics", id=video_id).execute()
     stats = answer["items"][0]["statistics"]
+    published = answer["items"][0]["snippet"]["publishedAt"][:10]
     views = float(stats["viewCount"])
+    # Watch time exists only in YouTube Analytics: summed per video since publication.
+    report = (
+        clients.analytics(emu)
+        .reports()
+        .query(
+            ids="channel==MINE",
+            startDate=published,
+            endDate=emu.clock.now().date().isoformat(),
+            metrics="estimatedMinutesWatched",
+            dimensions="video",
+            filters=f"video=={video_id}",
+        )
+        .execute()
+    )
+    minutes = sum(float(row[1]) for row in report.get("rows", []))
     return {
         "views": views,
         "video_views": views,
         "reactions": float(stats["likeCount"]),
         "comments": float(stats["commentCount"]),
+        "watch_time_hours": minutes / 60,
     }
 
 
