@@ -9,7 +9,7 @@ from rich.text import Text
 from sqlalchemy import inspect
 from sqlmodel import select
 
-from campaigns.calendar_view import CalendarView, bounds, build, period
+from campaigns.calendar_view import CalendarDay, CalendarView, bounds, build, period
 from campaigns.db import upgrade
 from campaigns.errors import Problem, UserError, ValidationFailed
 from campaigns.importer import import_campaign
@@ -104,6 +104,34 @@ def import_cmd(
     warn_quota(report.campaign_key)
 
 
+PROBLEM_STATES = frozenset({"failed", "needs_review", "missed"})
+
+
+def _grid_cell(day: CalendarDay) -> Text:
+    """Date (starred on key dates), how many posts and clips, coloured by how they went."""
+    style = "bold magenta" if day.key_date else ("" if day.in_campaign else "dim")
+    cell = Text(("★" if day.key_date else " ") + f"{day.day:%d/%m}", style=style)
+    if not day.entries:
+        return cell
+    clips = sum(e.content_kind == "clip" for e in day.entries)
+    posts = len(day.entries) - clips
+    states = {e.state for e in day.entries}
+    colour = "red" if states & PROBLEM_STATES else "green" if states == {"published"} else "cyan"
+    cell.append(f"\n{posts:>2} post{'s' * (posts != 1)}" if posts else "", style=colour)
+    cell.append(f"\n{clips:>2} clip{'s' * (clips != 1)}" if clips else "", style=colour)
+    return cell
+
+
+def render_grid(view: CalendarView) -> list[Table]:
+    """Month at a glance: a column per weekday, a row per week; fits 80 columns."""
+    table = Table(title=f"{view.title} · ★ key date · green published, red needs attention")
+    for name in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"):
+        table.add_column(name, no_wrap=True, min_width=8)
+    for week in view.weeks:
+        table.add_row(*(_grid_cell(d) for d in week.days))
+    return [table]
+
+
 def render(view: CalendarView, zone_name: str) -> list[Table]:
     """One table per week, a row per publication under its day; key dates starred."""
     tables = []
@@ -142,6 +170,9 @@ def show_cmd(
     week: str | None = typer.Option(None, "--week", help="ISO week, e.g. 2025-W47."),
     month: str | None = typer.Option(None, "--month", help="Month, e.g. 2025-11."),
     channel: str | None = typer.Option(None, "--channel", help="Only this channel key."),
+    grid: bool = typer.Option(
+        False, "--grid", help="A month-at-a-glance grid of counts instead of the agenda."
+    ),
 ) -> None:
     """The calendar of publications, times in the campaign's zone, key dates marked."""
     ensure_schema()
@@ -156,7 +187,7 @@ def show_cmd(
         lo, hi = bounds(start, end, ZoneInfo(camp.timezone))
         views = list_publications(s, campaign=camp.key, channel=channel, start=lo, end=hi)
         view = build(camp.key, start, end, views, (camp.starts, camp.ends))
-    for table in render(view, camp.timezone):
+    for table in render_grid(view) if grid else render(view, camp.timezone):
         console.print(table)
     console.print(f"{view.count} publications from {start:%d/%m/%Y} to {end:%d/%m/%Y}")
 

@@ -117,3 +117,20 @@ def test_import_warns_when_a_days_uploads_cannot_fit_the_quota(
     quota = [line for line in result.stderr.splitlines() if line.startswith("warning: quota:")]
     assert len(quota) == 1
     assert "2025-11-25" in quota[0] or "25/11" in quota[0]
+
+
+def test_plan_show_grid_counts_posts_and_clips_per_day(loa_home: Path) -> None:
+    assert runner.invoke(app, ["campaign", "import", str(EXAMPLE_CAMPAIGN)]).exit_code == 0
+
+    result = runner.invoke(app, ["plan", "show", "--grid", "--month", "2025-11"])
+
+    assert result.exit_code == 0, result.output
+    rows = result.stdout.splitlines()
+    # The week of 24/11: the key date 25/11 has 3 posts (orange-day) and 1 clip.
+    week = next(i for i, line in enumerate(rows) if "★25/11" in line)
+    column = rows[week].split("│").index(next(c for c in rows[week].split("│") if "★25/11" in c))
+    assert rows[week + 1].split("│")[column].strip() == "3 posts"
+    assert rows[week + 2].split("│")[column].strip() == "1 clip"
+    assert "★15/11" in result.stdout  # the launch
+    # 3 launch photos, 6 tips, 3 orange-day posts and 1 clip fall in November.
+    assert "13 publications from 01/11/2025 to 30/11/2025" in result.stdout
