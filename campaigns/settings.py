@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(default=30.0, gt=0)
     retry_cap_seconds: float = Field(default=900.0, gt=0)
     http_timeout_s: float = Field(default=30.0, gt=0)
+    concurrency: int = Field(default=8, ge=1, le=64)  # attempts in flight per `loa run` worker
 
     # Alerts by e-mail (optional).
     smtp_host: str = ""

@@ -45,6 +45,7 @@ from connectors.base import (
     PermissionDenied,
     PlatformError,
     PolicyBlocked,
+    ProgressCallback,
     Publisher,
     PublishRequest,
     PublishResult,
@@ -98,7 +99,8 @@ class RealConnectors:
     """The real Facebook and YouTube connectors and the token vault, built from settings.
 
     YouTube's quota ledger lives in the database when an engine is given, so every worker
-    spends from the same one.
+    spends from the same one. One connector per platform serves every dispatch thread: both
+    keep their HTTP clients per thread (requests sessions; httplib2-based Google clients).
     """
 
     def __init__(
@@ -108,8 +110,13 @@ class RealConnectors:
         self._engine = engine
         self._clock = clock
         self._publishers: dict[str, Publisher] = {}
+        self._building = threading.Lock()  # dispatch threads ask at once; build each one once
 
     def publisher(self, platform: str) -> Publisher:
+        with self._building:
+            return self._publisher(platform)
+
+    def _publisher(self, platform: str) -> Publisher:
         if platform not in self._publishers:
             from connectors.registry import build
             from scheduler.config import connector_config
@@ -208,7 +215,9 @@ class Dispatcher:
         crash_point("after_attempt")
         crash_point("during_call")
         try:
-            result = self.connectors.publisher(job.platform).publish(job.creds, job.request)
+            result = self.connectors.publisher(job.platform).publish(
+                job.creds, job.request, self._lease_keeper(publication_id)
+            )
         except PlatformError as exc:
             crash_point("after_call")
             return self._record_error(job, attempt_id, exc)
@@ -220,6 +229,25 @@ class Dispatcher:
             )
         crash_point("after_call")
         return self._record_published(job, attempt_id, result, late_s)
+
+    def _lease_keeper(self, publication_id: int) -> ProgressCallback:
+        """Upload progress renews the claim every third of a lease, so a long upload is not
+        reaped (and reconciled and re-sent) while its bytes are still going out."""
+        renewed = [utc_now(self.clock)]
+        every = self.lease / 3
+
+        def progress(_sent: int, _total: int) -> None:
+            now = utc_now(self.clock)
+            if now - renewed[0] < every:
+                return
+            renewed[0] = now
+            with session_scope(self.engine) as session:
+                if not outbox.extend_lease(
+                    session, publication_id, self.worker_id, now + self.lease
+                ):
+                    log.warning("publication %s: lease lost during the upload", publication_id)
+
+        return progress
 
     def _prepare(self, publication_id: int) -> "_Job | str":
         with session_scope(self.engine) as session:

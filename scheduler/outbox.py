@@ -49,23 +49,38 @@ def claim_due(
     """Claim up to `limit` due rows for `worker_id` and commit; the caller then calls out.
 
     Due: claimable state, due time <= now, channel not paused, no active block on it.
+    Fair: channels take turns (each channel's oldest due row first, then each one's second...),
+    so a channel with a thousand rows due cannot hold back one with a single row.
     """
     blocked = blocked_channel_ids(session, now)
-    stmt = (
-        select(Publication)
+    turn = (
+        func.row_number()
+        .over(partition_by=col(Publication.channel_id), order_by=(due_at(), col(Publication.id)))
+        .label("turn")
+    )
+    due = (
+        select(col(Publication.id).label("id"), turn, due_at().label("due"))
         .join(Channel, col(Channel.id) == col(Publication.channel_id))
         .where(
             col(Publication.state).in_(CLAIMABLE),
             due_at() <= now,
             col(Channel.paused).is_(False),
         )
-        .order_by(due_at(), col(Publication.id))
-        .limit(limit)
     )
     if blocked:
-        stmt = stmt.where(col(Publication.channel_id).not_in(blocked))
-    opts = _for_update(session)
-    if opts:
+        due = due.where(col(Publication.channel_id).not_in(blocked))
+    ranked = due.subquery()
+    stmt = (
+        select(Publication)
+        .join(ranked, ranked.c.id == col(Publication.id))
+        # Repeated on the locked table: PostgreSQL re-checks these on a row another worker
+        # claimed and committed meanwhile, and drops it (the ranking subquery is not re-checked).
+        .where(col(Publication.state).in_(CLAIMABLE), due_at() <= now)
+        .order_by(ranked.c.turn, ranked.c.due, col(Publication.id))
+        .limit(limit)
+    )
+    if _for_update(session):
+        # FOR UPDATE may not cover the window function's subquery: lock only the rows.
         stmt = stmt.with_for_update(skip_locked=True, of=Publication)
     rows = list(session.scalars(stmt).all())
     for pub in rows:

@@ -1,7 +1,8 @@
 """A worker: passes over the outbox (`run_once`) and the `loa run` daemon around them.
 
 A pass: heartbeat, reap expired leases, mark publications missed past the grace period (unless
-catching up), then claim and dispatch everything due now, one attempt at a time. The daemon runs
+catching up), then claim and dispatch everything due now, `concurrency` attempts at a time on a
+thread pool (each attempt keeps the dispatcher's order: attempt row committed before the call). The daemon runs
 passes on the ticker: at each next due time, every few seconds as a safety net, the reaper every
 lease/2. On SQLite exactly one worker may run: a second one is refused (an exclusive `flock` on
 a lock file beside the database, released by the kernel even when the process is killed).
@@ -12,8 +13,10 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,7 +38,9 @@ from scheduler.ticker import JobContext, Ticker, installers
 
 log = logging.getLogger(__name__)
 
-BATCH = 10  # rows claimed per transaction: small, so other workers share the minute's load
+BATCH = 10  # rows claimed per transaction at most: small, so other workers share the load
+HEARTBEAT_S = 5.0  # how often a busy pass tells `loa status` it is alive
+IDLE_CLAIM_S = 1.0  # how often a pass with idle threads looks for rows newly due
 
 
 @dataclass
@@ -90,8 +95,10 @@ def run_once(
     stop: threading.Event | None = None,
     policy: RetryPolicy | None = None,
     batch: int = BATCH,
+    concurrency: int | None = None,
 ) -> PassReport:
-    """One pass: reap, mark missed, then dispatch everything due now; stops early on `stop`."""
+    """One pass: reap, mark missed, then dispatch everything due now with up to `concurrency`
+    attempts in flight (default: the setting); stops early on `stop`."""
     report = PassReport()
     lease = effective_lease(settings)
     dispatcher = Dispatcher(
@@ -112,23 +119,71 @@ def run_once(
         with session_scope(engine) as session:
             grace = timedelta(minutes=settings.grace_minutes)
             report.missed = len(outbox.mark_missed(session, utc_now(clock), grace))
-    while stop is None or not stop.is_set():
-        with session_scope(engine) as session:
-            claimed = outbox.claim_due(session, worker_id, utc_now(clock), batch, lease)
-            ids = [p.id for p in claimed if p.id is not None]
-        if not ids:
-            break
-        report.claimed += len(ids)
-        crash_point("after_claim")
-        for index, publication_id in enumerate(ids):
-            if stop is not None and stop.is_set():
-                with session_scope(engine) as session:
-                    outbox.release(session, ids[index:], worker_id, utc_now(clock))
-                break
-            report.outcomes[dispatcher.attempt(publication_id)] += 1
-        with session_scope(engine) as session:
-            heartbeat(session, worker_id, utc_now(clock))
+    _dispatch_due(
+        dispatcher, report, stop or threading.Event(), batch, concurrency or settings.concurrency
+    )
     return report
+
+
+def _dispatch_due(
+    dispatcher: Dispatcher, report: PassReport, stop: threading.Event, batch: int, slots: int
+) -> None:
+    """Claim only as many rows as there are free threads, so every claimed row starts at once
+    (its lease is not spent waiting in a queue) and other workers share the minute's load."""
+    engine, clock, worker_id = dispatcher.engine, dispatcher.clock, dispatcher.worker_id
+    lease = dispatcher.lease
+
+    def attempt(publication_id: int) -> str:
+        if stop.is_set():  # stopping: a claim not yet attempted goes back, due at once
+            with session_scope(engine) as session:
+                outbox.release(session, [publication_id], worker_id, utc_now(clock))
+            return "released"
+        return dispatcher.attempt(publication_id)
+
+    inflight: dict[Future[str], int] = {}
+    beat = time.monotonic()
+    with ThreadPoolExecutor(slots, thread_name_prefix=f"dispatch-{worker_id}") as pool:
+        while True:
+            free = slots - len(inflight)
+            ids: list[int] = []
+            if free and not stop.is_set():
+                with session_scope(engine) as session:
+                    claimed = outbox.claim_due(
+                        session, worker_id, utc_now(clock), min(batch, free), lease
+                    )
+                    ids = [p.id for p in claimed if p.id is not None]
+                if ids:
+                    report.claimed += len(ids)
+                    crash_point("after_claim")
+                    inflight.update({pool.submit(attempt, pid): pid for pid in ids})
+            if not inflight:
+                break
+            # All threads busy: claim again when one frees. Some idle: also look again every
+            # second, so rows falling due beside a long upload do not wait for it.
+            idle = len(inflight) < slots and not stop.is_set()
+            done, _ = wait(
+                inflight, timeout=IDLE_CLAIM_S if idle else None, return_when=FIRST_COMPLETED
+            )
+            for future in done:
+                publication_id = inflight.pop(future)
+                report.outcomes[_outcome(future, publication_id)] += 1
+            if time.monotonic() - beat > HEARTBEAT_S:
+                beat = time.monotonic()
+                with session_scope(engine) as session:
+                    heartbeat(session, worker_id, utc_now(clock))
+    with session_scope(engine) as session:
+        heartbeat(session, worker_id, utc_now(clock))
+
+
+def _outcome(future: "Future[str]", publication_id: int) -> str:
+    """The attempt's label; an attempt that crashed leaves its claim for the reaper."""
+    try:
+        return future.result()
+    except Exception:
+        log.exception(
+            "publication %s: the attempt failed; its lease will be reaped", publication_id
+        )
+        return "error"
 
 
 # -- one worker on SQLite ------------------------------------------------------------------
@@ -170,7 +225,7 @@ def single_worker_guard(engine: Engine, clock: Clock) -> Iterator[None]:
 
 
 class Daemon:
-    """`loa run`: passes on the ticker until `stop` is set; the attempt in hand always ends."""
+    """`loa run`: passes on the ticker until `stop` is set; the attempts in hand always end."""
 
     def __init__(
         self,
@@ -182,6 +237,7 @@ class Daemon:
         connectors: ConnectorFactory | None = None,
         catch_up: bool = False,
         poll_seconds: float = 5.0,
+        concurrency: int | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -190,6 +246,7 @@ class Daemon:
         self.connectors = connectors or RealConnectors(settings, engine, clock)
         self.catch_up = catch_up
         self.poll_seconds = poll_seconds
+        self.concurrency = concurrency or settings.concurrency
         self.stop = threading.Event()
         self.ticker = Ticker()
         self.passes = 0
@@ -208,6 +265,7 @@ class Daemon:
                 connectors=self.connectors,
                 catch_up=self.catch_up and self.passes == 0,
                 stop=self.stop,
+                concurrency=self.concurrency,
             )
             self.passes += 1
             self._add(report)

@@ -1,4 +1,5 @@
-"""`loa run [--once] [--worker-id ID] [--catch-up]`: the scheduler daemon, or one pass."""
+"""`loa run [--once] [--worker-id ID] [--catch-up] [--concurrency N]`: the scheduler daemon, or
+one pass."""
 
 import logging
 import signal
@@ -14,11 +15,11 @@ from scheduler.worker import Daemon, default_worker_id, run_once, single_worker_
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
-    """SIGTERM/SIGINT: claim nothing new; the attempt in hand finishes, then exit 0."""
+    """SIGTERM/SIGINT: claim nothing new; the attempts in hand finish, then exit 0."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         console.print(
-            f"{signal.Signals(signum).name}: finishing the attempt in hand, then stopping"
+            f"{signal.Signals(signum).name}: finishing the attempts in hand, then stopping"
         )
         stop.set()
 
@@ -35,6 +36,13 @@ def run(
         False, "--catch-up", help="Publish overdue items even past the grace period."
     ),
     poll_seconds: float = typer.Option(5.0, "--poll-seconds", min=0.2, help="Safety-net tick."),
+    concurrency: int | None = typer.Option(
+        None,
+        "--concurrency",
+        min=1,
+        max=64,
+        help="Attempts in flight at once in this worker (default: setting LOA_CONCURRENCY, 8).",
+    ),
 ) -> None:
     """Publish due publications: exactly once, at their minute, with retries and reconciliation."""
     logging.basicConfig(
@@ -51,10 +59,20 @@ def run(
         if once:
             stop = threading.Event()
             _stop_on_signals(stop)
-            report = run_once(eng, cfg, clock, wid, catch_up=catch_up, stop=stop)
+            report = run_once(
+                eng, cfg, clock, wid, catch_up=catch_up, stop=stop, concurrency=concurrency
+            )
             console.print(f"Worker {wid}: {report.summary()}.")
             return
-        daemon = Daemon(eng, cfg, clock, wid, catch_up=catch_up, poll_seconds=poll_seconds)
+        daemon = Daemon(
+            eng,
+            cfg,
+            clock,
+            wid,
+            catch_up=catch_up,
+            poll_seconds=poll_seconds,
+            concurrency=concurrency,
+        )
         _stop_on_signals(daemon.stop)
         console.print(f"Worker {wid} running on {eng.dialect.name}; Ctrl-C or SIGTERM stops it.")
         totals = daemon.run()

@@ -7,6 +7,7 @@
                           cannot know: a dropped connection or a timeout after sending).
 """
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
@@ -72,20 +73,22 @@ class FakePublisher(Publisher):
     reconcile_complete: bool = True
     reconcile_error: PlatformError | None = None
     reconcile_calls: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _now(self) -> datetime:
         return self.clock.now() if self.clock else datetime.now(UTC)
 
     def publish(self, creds, request, progress=None) -> PublishResult:  # type: ignore[no-untyped-def]
         assert creds.account_id == request.account_id
-        self.calls.append(request)
-        action = self.script.pop(0) if self.script else None
-        if isinstance(action, PlatformError):
-            raise action
-        external_id = f"{request.account_id}_{len(self.posts) + 1}"
-        self.posts[external_id] = FakePost(
-            external_id, request.account_id, request.marker, request.message, self._now()
-        )
+        with self.lock:  # dispatch threads call at once, as they would a platform
+            self.calls.append(request)
+            action = self.script.pop(0) if self.script else None
+            if isinstance(action, PlatformError):
+                raise action
+            external_id = f"{request.account_id}_{len(self.posts) + 1}"
+            self.posts[external_id] = FakePost(
+                external_id, request.account_id, request.marker, request.message, self._now()
+            )
         if isinstance(action, ApplyThenRaise):
             raise action.error
         return PublishResult(external_id=external_id, published_at=self._now(), trace_id="t1")
@@ -145,7 +148,10 @@ class Rig:
     engine: Engine
     clock: TestClock = field(default_factory=lambda: TestClock(START))
     settings: Settings = field(
-        default_factory=lambda: Settings(grace_minutes=30, lease_seconds=60, http_timeout_s=1)
+        # One attempt at a time: scripted failures meet publications in a known order.
+        default_factory=lambda: Settings(
+            grace_minutes=30, lease_seconds=60, http_timeout_s=1, concurrency=1
+        )
     )
     policy: RetryPolicy = field(
         default_factory=lambda: RetryPolicy(

@@ -18,7 +18,9 @@ from connectors.base import (
     TransientError,
     UnknownOutcome,
 )
-from scheduler.channel_state import resume_channel
+from scheduler import outbox
+from scheduler.channel_state import account_scope, block, resume_channel
+from scheduler.dispatcher import Dispatcher
 from tests.scheduler import factories as f
 from tests.scheduler.fakes import START, ApplyThenRaise, Rig
 
@@ -109,9 +111,9 @@ def test_app_rate_limit_holds_every_facebook_call_but_not_youtube(any_engine: En
         )
     ]
     report = rig.run()
-    assert report.outcomes == {"rate_limited": 1, "deferred": 1, "published": 1}
+    assert report.outcomes == {"rate_limited": 1, "published": 1}
     assert len(rig.fb.calls) == 1  # the second Page was not called under the app block
-    assert rig.pub(ids[1]).state == S.QUEUED
+    assert rig.pub(ids[1]).state == S.APPROVED  # not even claimed while the block holds
     assert rig.pub(ids[2]).state == S.PUBLISHED
     with Session(any_engine) as session:
         block = session.get(RateLimitBlock, "facebook:app")
@@ -122,6 +124,30 @@ def test_app_rate_limit_holds_every_facebook_call_but_not_youtube(any_engine: En
     assert rig.run().claimed == 0
     rig.clock.advance(timedelta(minutes=1))
     assert rig.run().outcomes["published"] == 2
+
+
+def test_row_claimed_before_its_channel_was_blocked_is_handed_back_untouched(
+    any_engine: Engine,
+) -> None:
+    rig, [first, second] = _setup(any_engine, n=2)
+    with Session(any_engine) as session:
+        claimed = outbox.claim_due(session, "w1", rig.clock.now(), 2, timedelta(minutes=1))
+        assert [p.id for p in claimed] == [first, second]
+        block(
+            session,
+            account_scope("facebook", "104251380000001"),
+            START + timedelta(hours=1),
+            "limit",
+            START,
+        )
+        session.commit()
+    dispatcher = Dispatcher(
+        any_engine, rig.connectors, rig.clock, "w1", rig.policy, timedelta(minutes=1)
+    )
+    assert dispatcher.attempt(second) == "deferred"
+    row = rig.pub(second)
+    assert (row.state, row.locked_by, row.attempts) == (S.QUEUED, None, 0)
+    assert rig.fb.calls == []
 
 
 def test_page_rate_limit_holds_only_that_page(any_engine: Engine) -> None:
@@ -139,7 +165,7 @@ def test_page_rate_limit_holds_only_that_page(any_engine: Engine) -> None:
     ]
     rig.run()
     states = [rig.pub(i).state for i in ids]
-    assert states == [S.RETRY_WAIT, S.QUEUED, S.PUBLISHED, S.PUBLISHED]
+    assert states == [S.RETRY_WAIT, S.APPROVED, S.PUBLISHED, S.PUBLISHED]
 
 
 def test_quota_defers_every_upload_of_the_account_until_reset(any_engine: Engine) -> None:
@@ -150,7 +176,7 @@ def test_quota_defers_every_upload_of_the_account_until_reset(any_engine: Engine
     ]
     rig.run()
     assert len(rig.yt.calls) == 1  # no more calls burned on 403s
-    assert [rig.pub(i).state for i in ids] == [S.RETRY_WAIT, S.QUEUED, S.QUEUED]
+    assert [rig.pub(i).state for i in ids] == [S.RETRY_WAIT, S.APPROVED, S.APPROVED]
     with Session(any_engine) as session:
         assert (
             session.get(RateLimitBlock, "youtube:quota:UCvnGenderEquality0000001:uploads")
@@ -171,7 +197,7 @@ def test_auth_failure_pauses_the_channel_and_the_rest_goes_on(any_engine: Engine
     rig.clock.advance(timedelta(seconds=1))
     rig.fb.script = [AuthExpired("Error validating access token", code="190", subcode="463")]
     rig.run()
-    assert [rig.pub(i).state for i in ids] == [S.QUEUED, S.QUEUED, S.PUBLISHED, S.PUBLISHED]
+    assert [rig.pub(i).state for i in ids] == [S.QUEUED, S.APPROVED, S.PUBLISHED, S.PUBLISHED]
     assert len(rig.fb.calls) == 3  # fb1's second post was never tried
     assert rig.pub(ids[0]).last_error_code == "190"
     [paused] = rig.alerts()
