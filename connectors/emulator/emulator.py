@@ -1,14 +1,11 @@
 """`Emulator`: the HTTPS server, its state directory and the handles tests and the demo use."""
 
 import json
-import logging
 import os
 import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from connectors.base import ConnectorConfig, Secret
 from connectors.emulator.analytics import Analytics
@@ -20,22 +17,11 @@ from connectors.emulator.graph import Graph
 from connectors.emulator.graph_usage import GraphUsage
 from connectors.emulator.oauth import GoogleOAuth
 from connectors.emulator.quota import QuotaLedger
+from connectors.emulator.server import EmulatorServer, KeepAliveHandler
 from connectors.emulator.state import State
 from connectors.emulator.youtube import YouTube
 
 GRAPH_VERSION = "v23.0"
-log = logging.getLogger(__name__)
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Logs nothing per request: request lines carry access tokens in their query strings."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        if type == "error":
-            log.debug("emulator server: %s", message.split("?", 1)[0])
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -88,7 +74,7 @@ class Emulator:
             graph_app_calls_per_hour,
             graph_page_calls_per_hour,
         )
-        self._server: BaseWSGIServer | None = None
+        self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self.base_url = ""
@@ -102,13 +88,8 @@ class Emulator:
             return self
         self.state_dir.mkdir(parents=True, exist_ok=True)
         ctx, self.ca_file = make_ssl_context(self.state_dir)
-        server = make_server(
-            "127.0.0.1",
-            self.port,
-            self._placeholder,
-            threaded=True,
-            request_handler=_QuietHandler,
-            ssl_context=ctx,
+        server = EmulatorServer(
+            "127.0.0.1", self.port, self._placeholder, handler=KeepAliveHandler, ssl_context=ctx
         )
         self.port = server.server_port
         self.base_url = f"https://127.0.0.1:{self.port}/"
@@ -130,6 +111,7 @@ class Emulator:
         self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
+            self._server.close_connections()
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -198,6 +180,11 @@ class Emulator:
 
     def objects(self) -> list[dict[str, Any]]:
         return self._state().objects()
+
+    @property
+    def connections_opened(self) -> int:
+        """Client connections the server has accepted since it started."""
+        return self._server.connections_opened if self._server is not None else 0
 
     def set_faults(self, spec: str) -> None:
         self.faults.set(spec)
