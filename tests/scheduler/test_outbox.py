@@ -41,6 +41,28 @@ def test_claim_takes_due_rows_in_order_and_leases_them(any_engine: Engine) -> No
         assert outbox.claim_due(session, "w2", now, 10, LEASE) == []
 
 
+def test_channels_take_turns_in_a_claim_so_a_busy_one_starves_no_other(
+    any_engine: Engine,
+) -> None:
+    with Session(any_engine) as session:
+        camp = f.campaign(session)
+        busy, quiet, late = (f.channel(session, camp, k) for k in ("busy", "quiet", "late"))
+        item = f.content(session, camp, "a")
+        flood = [
+            f.publication(session, camp, item, busy, START + timedelta(microseconds=n)).id
+            for n in range(30)
+        ]
+        lone = f.publication(session, camp, item, quiet, START + timedelta(seconds=30)).id
+        later = f.publication(session, camp, item, late, START + timedelta(seconds=10)).id
+        session.commit()
+        now = START + timedelta(minutes=1)
+        first = [p.id for p in outbox.claim_due(session, "w1", now, 4, LEASE)]
+        second = [p.id for p in outbox.claim_due(session, "w2", now, 2, LEASE)]
+    # Each channel's oldest due row first, in due order; then the busy channel's next ones.
+    assert first == [flood[0], later, lone, flood[1]]
+    assert second == flood[2:4]
+
+
 def test_claim_respects_limit_and_skips_paused_channels_and_drafts(any_engine: Engine) -> None:
     with Session(any_engine) as session:
         camp = f.campaign(session)
