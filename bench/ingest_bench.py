@@ -1,4 +1,8 @@
-"""Snapshot ingestion: `record_snapshots` (raw rows plus both rollups) beside bare baselines.
+"""Snapshot ingestion beside bare baselines: the durable write, the rollup refresh, and both.
+
+Loa's side, per chunk: `ingest_snapshots` (raw rows, MetricLatest, the pending-series list) and
+its commit, then `refresh_rollups` (MetricDelta) and its commit in a transaction of its own, as
+`pull_metrics` does. Both are timed apart and reported apart, and end to end.
 
 SQLite: `sqlite3.executemany` of the same rows into a bare table (no index, no rollups, rows
 already converted to tuples) in another file with the same pragmas. PostgreSQL (when one answers):
@@ -27,7 +31,7 @@ from sqlmodel import Session
 
 from bench.national import ZONE, chunks, generate, rows
 from campaigns.db import make_engine, upgrade
-from campaigns.metrics_store import SnapshotRow, record_snapshots
+from campaigns.metrics_store import SnapshotRow, ingest_snapshots, refresh_rollups
 
 DEFAULT_POSTGRES = os.environ.get(
     "LOA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -42,41 +46,45 @@ BARE_TABLE = (
 class Result:
     engine: str
     rows: int
-    loa_seconds: float
+    ingest_seconds: float
+    refresh_seconds: float
     baseline: str
     baseline_seconds: float
 
-    @property
-    def loa_rate(self) -> float:
-        return self.rows / self.loa_seconds
+    def ratio(self, seconds: float) -> float:
+        return self.baseline_seconds / seconds
 
-    @property
-    def baseline_rate(self) -> float:
-        return self.rows / self.baseline_seconds
-
-    @property
-    def ratio(self) -> float:
-        return self.loa_rate / self.baseline_rate
-
-    def line(self) -> str:
-        verdict = "meets" if self.ratio >= 0.5 else "MISSES"
-        return (
-            f"{self.engine:10s} {self.rows:>10,d} rows  record_snapshots {self.loa_rate:>11,.0f} rows/s"
-            f"  {self.baseline} {self.baseline_rate:>11,.0f} rows/s  ratio {self.ratio:.2f}"
-            f" ({verdict} the 0.5 goal)"
-        )
+    def lines(self) -> list[str]:
+        ingest = self.ratio(self.ingest_seconds)
+        both = self.ratio(self.ingest_seconds + self.refresh_seconds)
+        verdict = "meets" if ingest >= 0.5 else "MISSES"
+        return [
+            f"{self.engine:10s} {self.rows:>10,d} rows  {self.baseline}"
+            f" {self.rows / self.baseline_seconds:>11,.0f} rows/s ({self.baseline_seconds:.2f} s)",
+            f"{self.engine:10s} ingest_snapshots {self.rows / self.ingest_seconds:>11,.0f} rows/s"
+            f" ({self.ingest_seconds:.2f} s)  ratio {ingest:.2f} ({verdict} the 0.5 goal)",
+            f"{self.engine:10s} refresh_rollups  {self.refresh_seconds:.2f} s",
+            f"{self.engine:10s} end to end       "
+            f"{self.rows / (self.ingest_seconds + self.refresh_seconds):>11,.0f} rows/s"
+            f" ({self.ingest_seconds + self.refresh_seconds:.2f} s)  ratio {both:.2f}",
+        ]
 
 
-def _time_loa(engine: Engine, scale: float, seed: int) -> tuple[int, float]:
+def _time_loa(engine: Engine, scale: float, seed: int) -> tuple[int, float, float]:
     info = generate(engine, scale, seed, snapshots=False)
-    count, spent = 0, 0.0
+    count, ingest, refresh = 0, 0.0, 0.0
     for chunk in chunks(rows(scale, seed, info.first_publication_id)):
         began = time.perf_counter()
         with Session(engine) as session:
-            count += record_snapshots(session, chunk, ZONE)
+            count += ingest_snapshots(session, chunk, ZONE)
             session.commit()
-        spent += time.perf_counter() - began
-    return count, spent
+        middle = time.perf_counter()
+        with Session(engine) as session:
+            refresh_rollups(session)
+            session.commit()
+        ingest += middle - began
+        refresh += time.perf_counter() - middle
+    return count, ingest, refresh
 
 
 def _sqlite_tuple(r: SnapshotRow) -> tuple[int, str, float, str, str]:
@@ -87,7 +95,7 @@ def _sqlite_tuple(r: SnapshotRow) -> tuple[int, str, float, str, str]:
 def bench_sqlite(scale: float, seed: int, folder: Path) -> Result:
     engine = make_engine(f"sqlite:///{folder / 'loa.db'}")
     upgrade(engine)
-    count, loa_seconds = _time_loa(engine, scale, seed)
+    count, ingest, refresh = _time_loa(engine, scale, seed)
     engine.dispose()
 
     raw = sqlite3.connect(folder / "bare.db")
@@ -103,7 +111,7 @@ def bench_sqlite(scale: float, seed: int, folder: Path) -> Result:
         raw.commit()
         baseline += time.perf_counter() - began
     raw.close()
-    return Result("sqlite", count, loa_seconds, "executemany", baseline)
+    return Result("sqlite", count, ingest, refresh, "executemany", baseline)
 
 
 @contextmanager
@@ -124,7 +132,7 @@ def bench_postgres(scale: float, seed: int, admin_url: str) -> Result:
     with _scratch_database(admin_url) as url:
         engine = make_engine(url)
         upgrade(engine)
-        count, loa_seconds = _time_loa(engine, scale, seed)
+        count, ingest, refresh = _time_loa(engine, scale, seed)
         engine.dispose()
         plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         baseline = 0.0
@@ -142,7 +150,7 @@ def bench_postgres(scale: float, seed: int, admin_url: str) -> Result:
                         copy.write_row(v)
                 conn.commit()
                 baseline += time.perf_counter() - began
-    return Result("postgresql", count, loa_seconds, "COPY", baseline)
+    return Result("postgresql", count, ingest, refresh, "COPY", baseline)
 
 
 def _postgres_answers(url: str) -> bool:
@@ -167,12 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="loa-ingest-") as folder:
         results.append(bench_sqlite(args.scale, args.seed, Path(folder)))
-        print(results[-1].line(), flush=True)
+        print("\n".join(results[-1].lines()), flush=True)
     if args.no_postgres:
         pass
     elif _postgres_answers(args.postgres_url):
         results.append(bench_postgres(args.scale, args.seed, args.postgres_url))
-        print(results[-1].line(), flush=True)
+        print("\n".join(results[-1].lines()), flush=True)
     else:
         print("postgresql: skipped (no server answers at --postgres-url)")
     return 0

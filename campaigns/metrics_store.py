@@ -23,7 +23,7 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, and_, delete, or_, select, tuple_
+from sqlalchemy import Connection, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -36,6 +36,7 @@ from campaigns.models import (
     MetricSnapshot,
     Publication,
 )
+from campaigns.rollups import refresh_rollups
 from campaigns.timeutil import ensure_aware
 from campaigns.vocabulary import TERMS
 
@@ -91,62 +92,56 @@ class AudienceRow:
 
 
 def record_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneInfo) -> int:
-    """Write `rows` as snapshots and bring MetricLatest and MetricDelta up to date with them.
+    """Write `rows` and bring both rollups up to date with them, in the session's transaction.
 
-    Days are taken in `zone` (the campaign's). A row that repeats a stored (publication, metric,
-    capture time) replaces it; within `rows` the later one wins. Returns the number of rows
-    given. Raises UserError for a metric outside the vocabulary or a value that is not a finite
-    number, and ValueError for a naive capture time; nothing is written then. Runs in the
-    session's transaction; the caller commits.
+    `ingest_snapshots` then `refresh_rollups`: for callers that want the rollups current the
+    moment their own commit lands. Bulk writers ingest chunk after chunk and refresh once.
+    """
+    written = ingest_snapshots(session, rows, zone)
+    refresh_rollups(session)
+    return written
+
+
+def ingest_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneInfo) -> int:
+    """Write `rows` as snapshots, keep MetricLatest current, and list the touched series as
+    pending for `refresh_rollups` (their MetricDelta rows are behind until it runs).
+
+    Days are taken in `zone` (the campaign's) by the refresh. A row that repeats a stored
+    (publication, metric, capture time) replaces it; within `rows` the later one wins. Returns
+    the number of rows given. Raises UserError for a metric outside the vocabulary or a value
+    that is not a finite number, and ValueError for a naive capture time; nothing is written
+    then. Runs in the session's transaction; the caller commits.
     """
     if not rows:
         return 0
     conn = session.connection()
-    series, unordered = _group(rows, _moments(conn, zone))
+    series, unordered = _group(rows, _moments(conn))
     stored = _load_latest(conn, series.keys())
 
     fresh: list[tuple[Any, ...]] = []  # snapshots after every stored one: a plain bulk insert
     replayed: list[tuple[Any, ...]] = []  # may repeat a stored key: an upsert
-    deltas: list[tuple[Any, ...]] = []
     latest: list[tuple[Any, ...]] = []
-    rebuild: list[Key] = []
+    pending: list[tuple[Any, ...]] = []
     for key, points in series.items():
         if key in unordered:
             points = _one_per_time(points)
         pid, metric = key
         prev = stored.get(key)
-        if prev is not None and points[0][0] <= _micros(prev[1]):
-            # Goes back before a stored capture: stored, then the series' rollups recomputed.
-            rebuild.append(key)
-            replayed.extend((pid, metric, p[2], p[1], p[3]) for p in points)
-            continue
-        previous = prev[0] if prev is not None else 0.0
-        day: Any = None
-        growth = 0.0
-        for _, value, bound, source, on_day in points:
-            fresh.append((pid, metric, bound, value, source))
-            if on_day != day:
-                if growth != 0.0:  # no growth changes no sum: the row is not worth writing
-                    deltas.append((pid, metric, day, growth))
-                day, growth = on_day, 0.0
-            growth += value - previous
-            previous = value
-        if growth != 0.0:
-            deltas.append((pid, metric, day, growth))
-        last = points[-1]
+        target = replayed if prev is not None and points[0][0] <= _micros(prev[1]) else fresh
+        target.extend([(pid, metric, p[2], p[1], p[3]) for p in points])
+        first, last = points[0], points[-1]
         latest.append((pid, metric, last[1], last[2]))
+        pending.append((pid, metric, first[2], zone.key))
 
     _insert_snapshots(conn, fresh, replayed)
-    if rebuild:
-        _rebuild(conn, rebuild, zone, deltas, latest)
-    _add_deltas(conn, deltas)
     _upsert_latest(conn, latest)
+    _mark_pending(conn, pending)
     return len(rows)
 
 
-# A point of a series: (UTC microseconds, value, stored capture time, source metric, stored day).
-Point = tuple[int, float, Any, str, Any]
-Moment = tuple[int, Any, Any]
+# A point of a series: (UTC microseconds, value, stored capture time, source metric).
+Point = tuple[int, float, Any, str]
+Moment = tuple[int, Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _UNSET = object()
 _MICROSECOND = timedelta(microseconds=1)
@@ -156,23 +151,30 @@ def _micros(moment: datetime) -> int:
     return (ensure_aware(moment) - _EPOCH) // _MICROSECOND
 
 
-def _moments(conn: Connection, zone: ZoneInfo) -> Callable[[datetime], Moment]:
-    """What a capture time becomes: its order, its stored form and its stored day.
-
-    SQLite stores UTC text and ISO days, PostgreSQL takes the values as they are. Computed once
-    per distinct time by the caller: a pull's rows share a handful of capture times.
-    """
+def _stored_time(conn: Connection) -> Callable[[datetime], Any]:
+    """A capture time as the driver takes it: UTC text on SQLite, the aware value otherwise."""
     process = SNAPSHOT.c.captured_at.type.bind_processor(conn.dialect)
-    iso_days = conn.dialect.name != "postgresql"
+    as_text = conn.dialect.name != "postgresql"
+
+    def stored(at: datetime) -> Any:
+        value = process(at) if process is not None else at.astimezone(UTC)
+        if isinstance(value, datetime) and as_text:
+            # What sqlite3's default datetime adapter writes, done once here instead of per row.
+            value = value.isoformat(" ")
+        return value
+
+    return stored
+
+
+def _moments(conn: Connection) -> Callable[[datetime], Moment]:
+    """What a capture time becomes: its order and its stored form.
+
+    Computed once per distinct time by the caller: a pull's rows share a handful of capture times.
+    """
+    stored = _stored_time(conn)
 
     def moment(at: datetime) -> Moment:
-        order = _micros(at)  # refuses a naive time
-        stored = process(at) if process is not None else at.astimezone(UTC)
-        if isinstance(stored, datetime) and iso_days:
-            # What sqlite3's default datetime adapter writes, done once here instead of per row.
-            stored = stored.isoformat(" ")
-        day = _day(at, zone)
-        return order, stored, day.isoformat() if iso_days else day
+        return _micros(at), stored(at)  # _micros refuses a naive time
 
     return moment
 
@@ -194,7 +196,7 @@ def _group(
     unordered: set[Key] = set()
     isfinite = math.isfinite
     last_at: object = _UNSET  # nothing a row can hold, so the first row is always looked up
-    m: Moment = (0, None, None)
+    order, stored = 0, None
     for row in rows:
         at = row.captured_at
         if at is not last_at:  # runs of rows share one capture: most rows skip the lookups
@@ -206,6 +208,7 @@ def _group(
                 by_id[id(at)] = (at, m)
             else:
                 m = cached[1]
+            order, stored = m
             last_at = at
         metric = row.metric
         if metric not in TERMS:
@@ -214,12 +217,12 @@ def _group(
         if not isfinite(value):
             raise UserError(f"metric {metric} of publication {row.publication_id} is not a number")
         key = (row.publication_id, metric)
-        point = (m[0], value, m[1], row.source_metric, m[2])
+        point = (order, value, stored, row.source_metric)
         found_series = series.get(key)
         if found_series is None:
             series[key] = [point]
         else:
-            if found_series[-1][0] >= point[0]:
+            if found_series[-1][0] >= order:
                 unordered.add(key)
             found_series.append(point)
     return series, unordered
@@ -235,10 +238,6 @@ def _one_per_time(points: list[Point]) -> list[Point]:
         else:
             kept.append(point)
     return kept
-
-
-def _day(moment: datetime, zone: ZoneInfo) -> date:
-    return moment.astimezone(zone).date()
 
 
 def _chunks(values: Sequence[Any], size: int = _ID_CHUNK) -> Iterable[Sequence[Any]]:
@@ -316,58 +315,6 @@ def _insert_snapshots(
     )
 
 
-def _rebuild(
-    conn: Connection,
-    keys: list[Key],
-    zone: ZoneInfo,
-    deltas: list[tuple[Any, ...]],
-    latest: list[tuple[Any, ...]],
-) -> None:
-    """Recompute the rollups of series that received a capture older than their newest one."""
-    moment = _moments(conn, zone)
-    for chunk in _chunks(keys, 200):
-        key_filter = tuple_(SNAPSHOT.c.publication_id, SNAPSHOT.c.metric).in_(list(chunk))
-        series: dict[Key, list[tuple[float, datetime]]] = defaultdict(list)
-        result = conn.execute(
-            select(
-                SNAPSHOT.c.publication_id,
-                SNAPSHOT.c.metric,
-                SNAPSHOT.c.value,
-                SNAPSHOT.c.captured_at,
-            )
-            .where(key_filter)
-            .order_by(SNAPSHOT.c.captured_at)
-        )
-        for pid, metric, value, captured_at in result:
-            series[(pid, metric)].append((value, captured_at))
-        conn.execute(
-            delete(DELTA).where(
-                or_(*(and_(DELTA.c.publication_id == p, DELTA.c.metric == m) for p, m in chunk))
-            )
-        )
-        for (pid, metric), points in series.items():
-            by_day: dict[Any, float] = {}
-            previous = 0.0
-            for value, captured_at in points:
-                on_day = moment(captured_at)[2]
-                by_day[on_day] = by_day.get(on_day, 0.0) + value - previous
-                previous = value
-            deltas.extend((pid, metric, d, g) for d, g in by_day.items() if g != 0.0)
-            value, captured_at = points[-1]
-            latest.append((pid, metric, value, moment(captured_at)[1]))
-
-
-def _add_deltas(conn: Connection, deltas: Sequence[tuple[Any, ...]]) -> None:
-    _bulk_upsert(
-        conn,
-        "metricdelta",
-        (("publication_id", "integer"), ("metric", "text"), ("day", "date"), ("delta", "float8")),
-        "ON CONFLICT (publication_id, metric, day) "
-        "DO UPDATE SET delta = metricdelta.delta + excluded.delta",
-        deltas,
-    )
-
-
 def _upsert_latest(conn: Connection, latest: Sequence[tuple[Any, ...]]) -> None:
     _bulk_upsert(
         conn,
@@ -380,9 +327,26 @@ def _upsert_latest(conn: Connection, latest: Sequence[tuple[Any, ...]]) -> None:
         ),
         "ON CONFLICT (publication_id, metric) DO UPDATE SET "
         "value = excluded.value, captured_at = excluded.captured_at "
-        # A concurrent writer with a newer capture keeps its value.
+        # A late or replayed older capture, or a concurrent writer's older one, never regresses.
         "WHERE metriclatest.captured_at <= excluded.captured_at",
         latest,
+    )
+
+
+def _mark_pending(conn: Connection, pending: Sequence[tuple[Any, ...]]) -> None:
+    _bulk_upsert(
+        conn,
+        "metricpending",
+        (
+            ("publication_id", "integer"),
+            ("metric", "text"),
+            ("since", "timestamptz"),
+            ("zone", "text"),
+        ),
+        "ON CONFLICT (publication_id, metric) DO UPDATE SET zone = excluded.zone, since = "
+        "CASE WHEN excluded.since < metricpending.since "
+        "THEN excluded.since ELSE metricpending.since END",
+        pending,
     )
 
 

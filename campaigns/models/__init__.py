@@ -18,6 +18,7 @@ from campaigns.models.metrics import (
     MeasurementPlan,
     MetricDelta,
     MetricLatest,
+    MetricPending,
     MetricSnapshot,
 )
 from campaigns.models.outbox import (
@@ -52,6 +53,7 @@ __all__ = [
     "MeasurementPlan",
     "MetricDelta",
     "MetricLatest",
+    "MetricPending",
     "MetricSnapshot",
     "Objective",
     "PlanRule",

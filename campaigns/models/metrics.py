@@ -90,3 +90,16 @@ class MetricDelta(SQLModel, table=True):
     metric: str = Field(primary_key=True, max_length=40)
     day: date = Field(primary_key=True)
     delta: float
+
+
+class MetricPending(SQLModel, table=True):
+    """Series whose MetricDelta rows are behind their snapshots, from the day of `since` on.
+
+    Written with the snapshots in one transaction and removed by the refresh that brings the
+    deltas up to date: a crash between the two leaves the series listed here, to be refreshed.
+    """
+
+    publication_id: int = Field(primary_key=True, foreign_key="publication.id")
+    metric: str = Field(primary_key=True, sa_type=String(40))
+    since: datetime = Field(sa_type=UTCDateTime)
+    zone: str = Field(sa_type=String(64))  # the campaign's zone the days are taken in

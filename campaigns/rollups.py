@@ -1,0 +1,175 @@
+"""Set-based refresh of the daily-growth rollup (MetricDelta) from the raw snapshots.
+
+Ingestion writes snapshots and MetricLatest, and lists every series it touched in
+`metricpending` with its earliest new capture, all in one transaction. `refresh_rollups` claims
+those rows and, for each series, recomputes the growth of every campaign-zone day from the day of
+that capture on, in SQL: the growth of a capture is its value minus the previous capture's
+(`LAG` over the series, 0 before the first), summed per day; the old rows of those days are
+replaced. The rows before that day are untouched and already sum to the lifetime value as of
+the previous capture, so the invariant (Σ deltas up to a day == lifetime value at that day's
+end) holds after every refresh, for late and replayed captures alike.
+
+Recomputing instead of adding makes a refresh idempotent, and claiming the pending rows in the
+refresh's own transaction makes it safe after a crash: until a refresh commits, the series stay
+listed (the watermark), and the rollups are behind, never wrong.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, time
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Table, delete
+from sqlmodel import Session
+
+from campaigns.models import MetricPending, MetricSnapshot
+
+PENDING: Table = MetricPending.__table__  # type: ignore[attr-defined]
+_CAPTURED: Any = MetricSnapshot.__table__.c.captured_at.type  # type: ignore[attr-defined]
+
+# The claimed series, in a temporary table so that each step is one statement over all of them.
+_WORK_SQLITE = (
+    "CREATE TEMP TABLE IF NOT EXISTS loa_refresh (publication_id INTEGER NOT NULL, "
+    "metric TEXT NOT NULL, day0 TEXT NOT NULL, from_at TEXT NOT NULL, zone TEXT NOT NULL, "
+    "PRIMARY KEY (publication_id, metric))"
+)
+_WORK_POSTGRES = (
+    "CREATE TEMP TABLE IF NOT EXISTS loa_refresh (publication_id integer NOT NULL, "
+    "metric text NOT NULL, day0 date NOT NULL, from_at timestamptz NOT NULL, zone text NOT NULL, "
+    "PRIMARY KEY (publication_id, metric)) ON COMMIT DELETE ROWS"
+)
+
+# Growth per (series, day) from day0 on. The window starts at the series' last capture before
+# day0 (or day0's first instant) so the first growth inside day0 subtracts the right value;
+# that earlier capture's own row falls before day0 and is filtered out.
+_RECOMPUTE = """
+INSERT INTO metricdelta (publication_id, metric, day, delta)
+SELECT publication_id, metric, day, SUM(growth)
+FROM (
+    SELECT s.publication_id, s.metric, r.day0, {day} AS day,
+           s.value - LAG(s.value, 1, 0.0) OVER (
+               PARTITION BY s.publication_id, s.metric ORDER BY s.captured_at
+           ) AS growth
+    FROM loa_refresh r
+    JOIN metricsnapshot s ON s.publication_id = r.publication_id AND s.metric = r.metric
+    WHERE s.captured_at >= COALESCE(
+        (SELECT MAX(b.captured_at) FROM metricsnapshot b
+         WHERE b.publication_id = r.publication_id AND b.metric = r.metric
+           AND b.captured_at < r.from_at),
+        r.from_at)
+) AS g
+WHERE day >= day0
+GROUP BY publication_id, metric, day
+HAVING SUM(growth) <> 0
+"""
+_DAY_SQLITE = "loa_zone_day(s.captured_at, r.zone)"
+_DAY_POSTGRES = "(s.captured_at AT TIME ZONE r.zone)::date"
+
+_FORGET_SQLITE = """
+DELETE FROM metricdelta WHERE (publication_id, metric, day) IN (
+    SELECT d.publication_id, d.metric, d.day FROM loa_refresh r
+    JOIN metricdelta d ON d.publication_id = r.publication_id AND d.metric = r.metric
+    WHERE d.day >= r.day0)
+"""
+_FORGET_POSTGRES = """
+DELETE FROM metricdelta d USING loa_refresh r
+WHERE d.publication_id = r.publication_id AND d.metric = r.metric AND d.day >= r.day0
+"""
+
+
+def refresh_rollups(session: Session) -> int:
+    """Bring MetricDelta up to date with every pending series; returns how many were refreshed.
+
+    Runs in the session's transaction (the caller commits); running it again with nothing
+    pending changes nothing. Concurrent ingestion is safe: a series claimed here is locked
+    (PostgreSQL row locks, SQLite's single writer) until the commit, and a capture written
+    meanwhile lists its series again for the next refresh.
+    """
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    if not postgres:
+        _register_zone_day(conn)
+    # A write first: it takes SQLite's write lock, so nothing commits between claim and recompute.
+    claimed = conn.execute(
+        delete(PENDING).returning(
+            PENDING.c.publication_id, PENDING.c.metric, PENDING.c.since, PENDING.c.zone
+        )
+    ).all()
+    if not claimed:
+        return 0
+    work = _work_rows(conn, claimed)
+    raw: Any = conn.connection.driver_connection
+    cursor = raw.cursor()
+    try:
+        if postgres:
+            cursor.execute(_WORK_POSTGRES)
+            cursor.execute(
+                "INSERT INTO loa_refresh SELECT * FROM unnest("
+                "%s::integer[], %s::text[], %s::date[], %s::timestamptz[], %s::text[])",
+                [list(column) for column in zip(*work, strict=True)],
+            )
+            cursor.execute("ANALYZE loa_refresh")  # a temporary table has no statistics
+            cursor.execute(_FORGET_POSTGRES)
+            cursor.execute(_RECOMPUTE.format(day=_DAY_POSTGRES))
+            cursor.execute("DELETE FROM loa_refresh")
+        else:
+            cursor.execute(_WORK_SQLITE)
+            cursor.execute("DELETE FROM temp.loa_refresh")
+            cursor.executemany("INSERT INTO temp.loa_refresh VALUES (?, ?, ?, ?, ?)", work)
+            cursor.execute(_FORGET_SQLITE)
+            cursor.execute(_RECOMPUTE.format(day=_DAY_SQLITE))
+            cursor.execute("DELETE FROM temp.loa_refresh")
+    finally:
+        cursor.close()
+    return len(claimed)
+
+
+def pending_series(session: Session) -> int:
+    """How many series await a refresh (0 when the rollups are current)."""
+    return len(session.connection().execute(PENDING.select()).all())
+
+
+def _work_rows(conn: Connection, claimed: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """(publication, metric, first day to recompute, that day's first instant, zone) per series,
+    in the forms the driver stores: ISO text on SQLite, date and aware time on PostgreSQL."""
+    process = _CAPTURED.bind_processor(conn.dialect)
+    postgres = conn.dialect.name == "postgresql"
+    rows: list[tuple[Any, ...]] = []
+    for pid, metric, since, zone_key in claimed:
+        zone = _zone(zone_key)
+        day0 = since.astimezone(zone).date()
+        start = datetime.combine(day0, time(0), zone).astimezone(UTC)
+        if postgres:
+            rows.append((pid, metric, day0, start, zone_key))
+        else:
+            stored = process(start) if process is not None else start
+            text = stored.isoformat(" ") if isinstance(stored, datetime) else stored
+            rows.append((pid, metric, day0.isoformat(), text, zone_key))
+    return rows
+
+
+@lru_cache(maxsize=64)
+def _zone(key: str) -> ZoneInfo:
+    return ZoneInfo(key)
+
+
+@lru_cache(maxsize=65536)
+def _zone_day_of_minute(minute: str, zone_key: str) -> str:
+    moment = datetime.fromisoformat(minute).replace(tzinfo=UTC)
+    return moment.astimezone(_zone(zone_key)).date().isoformat()
+
+
+def _zone_day(stored: str, zone_key: str) -> str:
+    """The zone's day of a stored UTC time ('YYYY-MM-DD HH:MM:SS[.ffffff]'), as ISO text.
+
+    Cached per minute: zone offsets change on minute boundaries, and a refresh sees a handful of
+    distinct minutes per day against hundreds of thousands of rows.
+    """
+    return _zone_day_of_minute(stored[:16], zone_key)
+
+
+def _register_zone_day(conn: Connection) -> None:
+    """SQLite has no time zones: the day of a capture in a zone comes from Python (zoneinfo)."""
+    raw: Any = conn.connection.driver_connection
+    raw.create_function("loa_zone_day", 2, _zone_day, deterministic=True)
