@@ -187,6 +187,7 @@ def _run(
         f"Imported [bold]{campaign.key}[/], connected {connected} channels, "
         f"approved {approved} publications; the month begins."
     )
+    _calendar(engine, campaign.key, out)
     connectors = RealConnectors(settings, engine, clock)
     handoff = HandOff(
         engine, settings, clock, connectors, WORKER, lease=timedelta(seconds=settings.lease_seconds)
@@ -223,6 +224,7 @@ def _run(
             clock.jump_to(next_event(engine, clock.now(), next_pull))
     snapshots += pull_metrics(engine, settings, clock).snapshots_written
     out.print(f"Metrics pulled through the month: {snapshots} snapshots.")
+    _calendar(engine, campaign.key, out)
     scores = _scorecard(engine, campaign.key, clock, out)
     counts = state_counts(engine)
     result = DemoResult(
@@ -243,6 +245,21 @@ def _run(
         + f"{result.emulator_objects} objects on the emulator."
     )
     return result
+
+
+def _calendar(engine: Engine, campaign_key: str, out: Console) -> None:
+    """The month at a glance, as `loa plan show --grid` draws it."""
+    from campaigns.calendar_view import bounds, build
+    from campaigns.publications import list_publications
+    from scheduler.cli.campaign_cmd import render_grid
+
+    with Session(engine) as session:
+        campaign = session.exec(select(Campaign).where(Campaign.key == campaign_key)).one()
+        span = (campaign.starts, campaign.ends)
+        lo, hi = bounds(*span, ZoneInfo(campaign.timezone))
+        views = list_publications(session, campaign=campaign_key, start=lo, end=hi)
+    for table in render_grid(build(campaign_key, *span, views, span)):
+        out.print(table)
 
 
 def _scorecard(
