@@ -7,7 +7,8 @@ so `rows(scale, seed)` yields the very rows `generate` stores and benchmarks can
 rows to their baselines.
 
 Campaign, units, channels, content and publications are written with bulk Core inserts (the
-"fast path": they are fixtures, not what is measured); snapshots go through `record_snapshots`.
+"fast path": they are fixtures, not what is measured); snapshots go through `ingest_snapshots`
+chunk by chunk, then one `refresh_rollups` brings the daily rollup up to date.
 """
 
 import math
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Table, func, insert
 from sqlmodel import Session, col, select
 
-from campaigns.metrics_store import SnapshotRow, record_snapshots
+from campaigns.metrics_store import SnapshotRow, ingest_snapshots, refresh_rollups
 from campaigns.models import (
     Campaign,
     Channel,
@@ -71,7 +72,7 @@ SCALE_OF = {
     "avg_view_duration_s": 0.0,
 }
 DECAY_HOURS = (1, 3, 6, 24, 48)
-CHUNK_ROWS = 20_000  # snapshot rows per record_snapshots call
+CHUNK_ROWS = 20_000  # snapshot rows per ingest_snapshots call
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,9 @@ def generate(
     if snapshots:
         for chunk in chunks(rows(scale, seed, first_pid)):
             written += _write(engine, chunk)
+        with Session(engine) as session:
+            refresh_rollups(session)
+            session.commit()
     return DatasetInfo(
         campaign_key=CAMPAIGN_KEY,
         campaign_id=cid,
@@ -358,6 +362,6 @@ def chunks(source: Iterator[SnapshotRow], size: int = CHUNK_ROWS) -> Iterator[li
 
 def _write(engine: Engine, chunk: list[SnapshotRow]) -> int:
     with Session(engine) as session:
-        written = record_snapshots(session, chunk, ZONE)
+        written = ingest_snapshots(session, chunk, ZONE)
         session.commit()
     return written

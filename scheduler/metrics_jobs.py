@@ -28,9 +28,10 @@ from campaigns.metrics_store import (
     AudienceRow,
     ChannelDailyRow,
     SnapshotRow,
+    ingest_snapshots,
     record_audience,
     record_channel_daily,
-    record_snapshots,
+    refresh_rollups,
 )
 from campaigns.models import (
     AlertKind,
@@ -195,6 +196,7 @@ def pull_metrics(
     now = utc_now(clock)
     access = access or ConnectorAccess(settings, clock, engine)
     report = PullReport()
+    _refresh(engine)  # rollups a crashed pass left behind
     with session_scope(engine) as session:
         campaign_id = _campaign_id(session, campaign)
         _plan_new_items(session, now, campaign_id)
@@ -309,8 +311,17 @@ def _measure_channel(
             return _advance_progress(done + len(items) - start, report, progress)
         with session_scope(engine) as session:
             _store_batch(session, batch, results, now, report)
+        _refresh(engine)
         done = _advance_progress(done + len(batch), report, progress)
     return done
+
+
+def _refresh(engine: Engine) -> None:
+    """Bring the daily rollups up to date with the snapshots just committed, in a short
+    transaction of its own: the snapshots are durable first, and a crash before this commits
+    leaves the series pending for the next refresh (never wrong rollups)."""
+    with session_scope(engine) as session:
+        refresh_rollups(session)
 
 
 def _advance_progress(done: int, report: PullReport, progress: Progress | None) -> int:
@@ -408,7 +419,7 @@ def _store_batch(
         plan.next_due_at = next_due(item.published_at, now, item.end_at) or DONE
         session.add(plan)
     for zone_key, rows in rows_by_zone.items():
-        report.snapshots_written += record_snapshots(session, rows, zones[zone_key])
+        report.snapshots_written += ingest_snapshots(session, rows, zones[zone_key])
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,6 +477,7 @@ def _daily_insights(
                 if not s.external_id
             ]
             report.audience_rows += record_audience(session, rows)
+        _refresh(engine)
 
 
 def _last_day(session: Session, table: Any, channel_id: int, zone: ZoneInfo) -> date | None:
@@ -523,7 +535,7 @@ def _store_daily(
             at = min(datetime.combine(d.day + timedelta(days=1), time(0), zone), now)
             if latest is None or at > latest.captured_at:
                 rows.append(SnapshotRow(pid, metric, total, at.astimezone(UTC), d.source_metric))
-    report.snapshots_written += record_snapshots(session, rows, zone)
+    report.snapshots_written += ingest_snapshots(session, rows, zone)
 
 
 # --------------------------------------------------------------------------------------------
