@@ -186,6 +186,11 @@ class Emulator:
         """Client connections the server has accepted since it started."""
         return self._server.connections_opened if self._server is not None else 0
 
+    @property
+    def requests_served(self) -> int:
+        """HTTP requests the server has read since it started (faulted ones included)."""
+        return self._server.requests_served if self._server is not None else 0
+
     def set_faults(self, spec: str) -> None:
         self.faults.set(spec)
 

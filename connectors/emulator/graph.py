@@ -14,7 +14,14 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from connectors.emulator.clock import Clock
-from connectors.emulator.graph_format import media_doc, paged, parse_fields, post_doc
+from connectors.emulator.graph_format import (
+    FieldSpec,
+    media_doc,
+    paged,
+    parse_field_specs,
+    parse_fields,
+    post_doc,
+)
 from connectors.emulator.graph_insights import page_insights, post_insights
 from connectors.emulator.graph_usage import GraphUsage
 from connectors.emulator.state import FbObject, State, UploadSession
@@ -25,6 +32,7 @@ POLICY_MARKER = "#policy-block-test"
 DUPLICATE_WINDOW = timedelta(hours=1)
 PAGE_EDGES = {"feed", "posts", "published_posts", "scheduled_posts", "videos", "photos", "insights"}
 USER_TOKEN_DAYS = 60
+MAX_IDS = 50  # ids per `GET /?ids=` (Graph answers error 100 beyond)
 
 
 @dataclass(frozen=True)
@@ -81,8 +89,10 @@ class Graph:
         edge = parts[1] if len(parts) > 1 else ""
         if parts[:1] == ("oauth",) or parts[:1] == ("debug_token",):
             tags.add("token")
-        elif edge == "insights":
-            tags.update({"insights", "read"})
+        elif edge == "insights" or (
+            method == "GET" and "insights" in parse_fields(params.get("fields", ""))
+        ):
+            tags.update({"insights", "read"})  # the edge, or insights expanded inside fields
         elif method == "GET":
             tags.add("read")
         elif method == "POST" and edge in ("feed", "photos", "videos"):
@@ -181,7 +191,8 @@ class Graph:
         who = self._who(p, now)
         if not parts:
             if method == "GET" and p.get("ids"):
-                return self._multi(who, p["ids"].split(","), parse_fields(p.get("fields", "")), now)
+                ids = [i for i in p["ids"].split(",") if i]
+                return self._multi(who, ids, parse_field_specs(p.get("fields", "")), now)
             raise graph_error(100, "(#100) Missing ids or path")
         if parts[0] == "me":
             parts = (self.state.user_id if who.kind == "user" else who.id, *parts[1:])
@@ -334,18 +345,45 @@ class Graph:
             )
         return obj
 
-    def _render(self, node: str, obj: FbObject, fields: list[str], now: datetime) -> dict[str, Any]:
+    def _render(
+        self, who: Who, node: str, obj: FbObject, fields: list[FieldSpec], now: datetime
+    ) -> dict[str, Any]:
         if node == obj.media_id:
-            return media_doc(self.state, obj, fields)
-        return post_doc(self.state, obj, fields, now)
+            return media_doc(self.state, obj, [f.name for f in fields])
+        doc = post_doc(self.state, obj, fields, now)
+        for spec in fields:
+            if spec.name == "insights":
+                self._require_page(who, obj.page_id, read=True)
+                insights = self._expanded_insights(obj, spec, now)
+                if insights["data"]:  # Graph leaves out an edge it has nothing for
+                    doc["insights"] = insights
+        return doc
 
-    def _multi(self, who: Who, ids: list[str], fields: list[str], now: datetime) -> dict[str, Any]:
+    def _expanded_insights(self, obj: FbObject, spec: FieldSpec, now: datetime) -> dict[str, Any]:
+        """`insights.metric(a,b)[.period(lifetime)][{sub,fields}]` inside `fields`: the same
+        items as the `/{id}/insights` edge, under `data`; a retired or unknown metric fails the
+        whole request with error 100, as on the edge."""
+        metrics = [m.strip() for m in spec.modifiers.get("metric", "").split(",") if m.strip()]
+        data = post_insights(self.state, obj, metrics, now)
+        if spec.sub:
+            keep = {s.name for s in spec.sub} | {"id"}
+            data = [{k: v for k, v in item.items() if k in keep} for item in data]
+        return {"data": data}
+
+    def _multi(
+        self, who: Who, ids: list[str], fields: list[FieldSpec], now: datetime
+    ) -> dict[str, Any]:
+        if len(ids) > MAX_IDS:
+            raise graph_error(
+                100, f"(#100) Too many IDs. Maximum: {MAX_IDS}. Provided: {len(ids)}."
+            )
+        names = [f.name for f in fields]
         out: dict[str, Any] = {}
         for node in ids:
             if node in self.state.pages:
-                out[node] = self._page_doc(node, fields)
+                out[node] = self._page_doc(node, names)
             else:
-                out[node] = self._render(node, self._object(node), fields, now)
+                out[node] = self._render(who, node, self._object(node), fields, now)
         return out
 
     def _page_doc(self, page_id: str, fields: list[str]) -> dict[str, Any]:
@@ -367,7 +405,7 @@ class Graph:
             return {"id": self.state.user_id, "name": "Cán bộ truyền thông"}
         obj = self._object(node)
         if method == "GET":
-            return self._render(node, obj, parse_fields(p.get("fields", "")), now)
+            return self._render(who, node, obj, parse_field_specs(p.get("fields", "")), now)
         self._require_page(who, obj.page_id)
         if method == "DELETE":
             with self.state.lock:
@@ -420,11 +458,10 @@ class Graph:
         return self._video(request, page, p, now)
 
     def _list(self, page: str, edge: str, p: dict[str, str], url: str, now: datetime) -> Any:
-        fields = parse_fields(p.get("fields", ""))
+        fields = parse_field_specs(p.get("fields", ""))
         since = _parse_time(p["since"]) if p.get("since") else None
         until = _parse_time(p["until"]) if p.get("until") else None
-        with self.state.lock:
-            objs = [o for o in self.state.fb_objects.values() if o.page_id == page]
+        objs = self.state.page_posts(page)
         if edge == "scheduled_posts":
             objs = [o for o in objs if o.state == "scheduled"]
         elif edge in ("videos", "photos"):
@@ -447,7 +484,7 @@ class Graph:
             objs = [o for o in objs if stamp(o) <= until]
         objs.sort(key=lambda o: (stamp(o), o.id), reverse=True)
         if edge in ("videos", "photos"):
-            docs = [media_doc(self.state, o, fields) for o in objs]
+            docs = [media_doc(self.state, o, [f.name for f in fields]) for o in objs]
         else:
             docs = [post_doc(self.state, o, fields, now) for o in objs]
         return paged(docs, p, url)
@@ -496,10 +533,9 @@ class Graph:
         if not duplicates or not message:
             return
         with self.state.lock:
-            for o in self.state.fb_objects.values():
+            for o in self.state.page_posts(page):
                 if (
-                    o.page_id == page
-                    and o.message == message
+                    o.message == message
                     and o.state != "deleted"
                     and now - o.created_at < DUPLICATE_WINDOW
                 ):
@@ -508,10 +544,7 @@ class Graph:
                     )
 
     def _add(self, obj: FbObject, media_id: str = "") -> FbObject:
-        with self.state.lock:
-            self.state.fb_objects[obj.id] = obj
-            if media_id:
-                self.state.fb_media[media_id] = obj.id
+        self.state.add_fb_object(obj, media_id)
         return obj
 
     def _post(self, page: str, p: dict[str, str], now: datetime) -> dict[str, Any]:

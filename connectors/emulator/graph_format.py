@@ -2,11 +2,13 @@
 
 import base64
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from connectors.emulator.engagement import facebook_curve, facebook_lifetime
+from connectors.emulator.engagement import FacebookCurve, facebook_curve, facebook_lifetime
 from connectors.emulator.state import FbObject, State
 
 
@@ -15,9 +17,22 @@ def graph_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def parse_fields(spec: str) -> list[str]:
-    """Top-level field names of `fields`, e.g. `comments.summary(true)` -> `comments`."""
-    names: list[str] = []
+@dataclass(frozen=True)
+class FieldSpec:
+    """One entry of `fields`: `insights.metric(a,b).period(lifetime){values,name}` is the name
+    `insights`, the modifiers {metric: "a,b", period: "lifetime"} and the sub-fields."""
+
+    name: str
+    modifiers: dict[str, str] = field(default_factory=dict)
+    sub: tuple["FieldSpec", ...] = ()
+
+    def flag(self, modifier: str) -> bool:
+        return self.modifiers.get(modifier, "").lower() in ("true", "1")
+
+
+def _split_top(spec: str) -> list[str]:
+    """Split on commas outside parentheses and braces."""
+    parts: list[str] = []
     depth, current = 0, ""
     for ch in spec:
         if ch in "({":
@@ -25,24 +40,89 @@ def parse_fields(spec: str) -> list[str]:
         elif ch in ")}":
             depth -= 1
         if ch == "," and depth == 0:
-            names.append(current)
+            parts.append(current)
             current = ""
         else:
             current += ch
-    names.append(current)
-    return [re.split(r"[.{(]", n.strip(), maxsplit=1)[0] for n in names if n.strip()]
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _closing(text: str, start: int, opening: str, closing: str) -> int:
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == opening:
+            depth += 1
+        elif text[i] == closing:
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(text)
+
+
+def _parse_one(text: str) -> FieldSpec:
+    name = re.split(r"[.{(]", text, maxsplit=1)[0].strip()
+    modifiers: dict[str, str] = {}
+    sub: tuple[FieldSpec, ...] = ()
+    i = len(name)
+    while i < len(text):
+        ch = text[i]
+        if ch == "{":
+            end = _closing(text, i, "{", "}")
+            sub = tuple(_parse_one(p) for p in _split_top(text[i + 1 : end]))
+            i = end + 1
+        elif ch == ".":
+            m = re.match(r"\.(\w+)\(", text[i:])
+            if not m:
+                break
+            open_at = i + m.end() - 1
+            end = _closing(text, open_at, "(", ")")
+            modifiers[m[1]] = text[open_at + 1 : end]
+            i = end + 1
+        else:
+            i += 1
+    return FieldSpec(name, modifiers, sub)
+
+
+def parse_field_specs(spec: str) -> list[FieldSpec]:
+    """The `fields` parameter with field expansion (developers.facebook.com/docs/graph-api/
+    guides/field-expansion): modifiers such as `.limit(0)`, `.summary(true)`,
+    `.metric(a,b)` and nested `{sub,fields}`."""
+    return [_parse_one(part) for part in _split_top(spec)]
+
+
+def parse_fields(spec: str) -> list[str]:
+    """Top-level field names of `fields`, e.g. `comments.summary(true)` -> `comments`."""
+    return [f.name for f in parse_field_specs(spec) if f.name]
+
+
+@lru_cache(maxsize=1 << 16)
+def _curve(
+    seed: int, object_id: str, kind: str, followers: int, published: datetime | None, text: str
+) -> FacebookCurve:
+    # Pure in its arguments; the hashing behind it is most of what a metrics read costs.
+    return facebook_curve(seed, object_id, kind, followers, published, text)
+
+
+def curve(state: State, obj: FbObject) -> FacebookCurve:
+    page = state.pages[obj.page_id]
+    return _curve(state.seed, obj.id, obj.kind, page.followers, obj.published_at, obj.message)
 
 
 def lifetime(state: State, obj: FbObject, now: datetime) -> dict[str, int]:
-    page = state.pages[obj.page_id]
-    curve = facebook_curve(
-        state.seed, obj.id, obj.kind, page.followers, obj.published_at, obj.message
-    )
-    return facebook_lifetime(curve, now)
+    return facebook_lifetime(curve(state, obj), now)
 
 
-def post_doc(state: State, obj: FbObject, fields: list[str], now: datetime) -> dict[str, Any]:
-    counts = lifetime(state, obj, now)
+_COUNTED = ("shares", "comments", "reactions")
+_DEFAULT_POST_FIELDS = (FieldSpec("created_time"), FieldSpec("message"), FieldSpec("id"))
+
+
+def post_doc(state: State, obj: FbObject, fields: list[FieldSpec], now: datetime) -> dict[str, Any]:
+    """A post's fields; `comments` and `reactions` carry `summary` only when asked with
+    `.summary(true)`, as on Graph. `insights` is expanded by the caller."""
+    wanted = fields or list(_DEFAULT_POST_FIELDS)
+    names = {f.name: f for f in wanted}
+    counts = lifetime(state, obj, now) if any(n in names for n in _COUNTED) else {}
     page = state.pages[obj.page_id]
     post_num = obj.id.split("_", 1)[1]
     everything: dict[str, Any] = {
@@ -62,18 +142,23 @@ def post_doc(state: State, obj: FbObject, fields: list[str], now: datetime) -> d
             "link": "shared_story",
         }.get(obj.kind, "mobile_status_update"),
         "link": obj.link or None,
-        "shares": {"count": counts["shares"]} if counts["shares"] else None,
-        "comments": {
-            "data": [],
-            "summary": {"order": "ranked", "total_count": counts["comments"], "can_comment": True},
-        },
-        "reactions": {
-            "data": [],
-            "summary": {"total_count": counts["reactions"], "viewer_reaction": "NONE"},
-        },
     }
-    wanted = fields or ["created_time", "message", "id"]
-    return {k: everything[k] for k in wanted if k in everything and everything[k] is not None}
+    if counts:
+        everything["shares"] = {"count": counts["shares"]} if counts["shares"] else None
+        everything["comments"] = {"data": []}
+        everything["reactions"] = {"data": []}
+        if "comments" in names and names["comments"].flag("summary"):
+            everything["comments"]["summary"] = {
+                "order": "ranked",
+                "total_count": counts["comments"],
+                "can_comment": True,
+            }
+        if "reactions" in names and names["reactions"].flag("summary"):
+            everything["reactions"]["summary"] = {
+                "total_count": counts["reactions"],
+                "viewer_reaction": "NONE",
+            }
+    return {k: everything[k] for k in names if k in everything and everything[k] is not None}
 
 
 def media_doc(state: State, obj: FbObject, fields: list[str]) -> dict[str, Any]:

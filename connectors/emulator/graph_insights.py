@@ -11,8 +11,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.emulator.engagement import reactions_by_type
-from connectors.emulator.graph_format import graph_time, lifetime
+from connectors.emulator.engagement import facebook_lifetime, reactions_by_type
+from connectors.emulator.graph_format import curve, graph_time, lifetime
 from connectors.emulator.state import FbObject, State
 from connectors.emulator.wire import ApiError, graph_error
 
@@ -42,8 +42,7 @@ def invalid_metric() -> ApiError:
     )
 
 
-def _post_value(state: State, obj: FbObject, metric: str, now: datetime) -> Any:
-    counts = lifetime(state, obj, now)
+def _post_value(counts: dict[str, int], avg_watch_ms: int, metric: str) -> Any:
     if metric == "post_media_view":
         return counts["views"]
     if metric == "post_total_media_view_unique":
@@ -54,13 +53,7 @@ def _post_value(state: State, obj: FbObject, metric: str, now: datetime) -> Any:
         return counts["clicks"]
     if metric == "post_video_views":
         return counts["video_views"]
-    from connectors.emulator.engagement import facebook_curve
-
-    page = state.pages[obj.page_id]
-    curve = facebook_curve(
-        state.seed, obj.id, obj.kind, page.followers, obj.published_at, obj.message
-    )
-    return curve.avg_watch_ms if counts["video_views"] else 0
+    return avg_watch_ms if counts["video_views"] else 0
 
 
 def post_insights(
@@ -68,6 +61,11 @@ def post_insights(
 ) -> list[dict[str, Any]]:
     if any(m not in POST_METRICS for m in metrics):
         raise invalid_metric()
+    if not metrics:
+        return []
+    shape = curve(state, obj)
+    counts = facebook_lifetime(shape, now)
+    stamp = graph_time(now)
     out = []
     for m in metrics:
         title, description = POST_METRICS[m]
@@ -75,7 +73,9 @@ def post_insights(
             {
                 "name": m,
                 "period": "lifetime",
-                "values": [{"value": _post_value(state, obj, m, now), "end_time": graph_time(now)}],
+                "values": [
+                    {"value": _post_value(counts, shape.avg_watch_ms, m), "end_time": stamp}
+                ],
                 "title": title,
                 "description": description,
                 "id": f"{obj.id}/insights/{m}/lifetime",
@@ -88,11 +88,11 @@ def _pacific_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=PACIFIC)
 
 
-def _page_cumulative(state: State, page_id: str, at: datetime) -> dict[str, int]:
-    """Sums over the Page's posts of their lifetime counters at `at`."""
+def _page_cumulative(state: State, posts: list[FbObject], at: datetime) -> dict[str, int]:
+    """Sums over a Page's posts of their lifetime counters at `at`."""
     total = {"views": 0, "reach": 0, "engagements": 0, "follows": 0}
-    for obj in state.fb_objects.values():
-        if obj.page_id != page_id or obj.published_at is None or obj.published_at >= at:
+    for obj in posts:
+        if obj.published_at is None or obj.published_at >= at:
             continue
         c = lifetime(state, obj, at)
         total["views"] += c["views"]
@@ -142,8 +142,9 @@ def page_insights(
     span = _PERIOD_DAYS[period]
     days = [first + timedelta(days=i) for i in range((last - first).days)]
     # Cumulative sums at each Pacific midnight that any window needs.
+    posts = state.page_posts(page_id)
     marks = {
-        d: _page_cumulative(state, page_id, min(_pacific_midnight(d), now))
+        d: _page_cumulative(state, posts, min(_pacific_midnight(d), now))
         for d in {x - timedelta(days=k) for x in days for k in (span - 1, -1)}
     }
     followers = state.pages[page_id].followers

@@ -37,11 +37,16 @@ class EmulatorServer(ThreadedWSGIServer):
         self._conn_lock = threading.Lock()
         self._open: set[socket.socket] = set()
         self.connections_opened = 0
+        self.requests_served = 0
 
     def opened(self, conn: socket.socket) -> None:
         with self._conn_lock:
             self._open.add(conn)
             self.connections_opened += 1
+
+    def served(self) -> None:
+        with self._conn_lock:
+            self.requests_served += 1
 
     def closed(self, conn: socket.socket) -> None:
         with self._conn_lock:
@@ -102,6 +107,7 @@ class KeepAliveHandler(WSGIRequestHandler):
             self.close_connection = True  # the client went away mid-body
 
     def run_wsgi(self) -> None:
+        self.server.served()
         self.environ = environ = self.make_environ()
         body = self._body_stream(environ)
         environ["wsgi.input"] = body

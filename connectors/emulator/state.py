@@ -163,6 +163,7 @@ class State:
         self.auth_codes: dict[str, str] = {}
         self.fb_objects: dict[str, FbObject] = {}
         self.fb_media: dict[str, str] = {}  # photo/video id -> post id
+        self._page_posts: dict[str, list[FbObject]] = {}  # Page id -> its objects, oldest first
         self.yt_videos: dict[str, YtVideo] = {}
         self.playlists: dict[str, Playlist] = {
             c.uploads_playlist: Playlist(c.uploads_playlist, c.id, "Uploads")
@@ -174,6 +175,20 @@ class State:
         self.uploads: dict[str, UploadSession] = {}
         self.app_calls: deque[datetime] = deque()
         self._rng = random.Random(f"ids:{seed}")
+
+    # ---- Facebook objects
+
+    def add_fb_object(self, obj: FbObject, media_id: str = "") -> None:
+        with self.lock:
+            self.fb_objects[obj.id] = obj
+            self._page_posts.setdefault(obj.page_id, []).append(obj)
+            if media_id:
+                self.fb_media[media_id] = obj.id
+
+    def page_posts(self, page_id: str) -> list[FbObject]:
+        """A Page's objects (a copy), without scanning every Page's."""
+        with self.lock:
+            return list(self._page_posts.get(page_id, ()))
 
     # ---- ids
 
