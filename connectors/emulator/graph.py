@@ -419,6 +419,7 @@ class Graph:
                 obj.state, obj.published_at, obj.scheduled_for = "published", now, None
             if "scheduled_publish_time" in p and obj.state == "scheduled":
                 obj.scheduled_for = self._schedule(p["scheduled_publish_time"], now)
+                self.state.note_scheduled(obj.scheduled_for)
         return {"success": True}
 
     # ---- Page edges

@@ -173,6 +173,7 @@ class State:
             own = "PL" + c.id[2:]
             self.playlists[own] = Playlist(own, c.id, "Tháng hành động vì bình đẳng giới")
         self.uploads: dict[str, UploadSession] = {}
+        self._next_due: datetime | None = None  # earliest native schedule not yet settled
         self.app_calls: deque[datetime] = deque()
         self._rng = random.Random(f"ids:{seed}")
 
@@ -182,6 +183,8 @@ class State:
         with self.lock:
             self.fb_objects[obj.id] = obj
             self._page_posts.setdefault(obj.page_id, []).append(obj)
+            if obj.state == "scheduled":
+                self.note_scheduled(obj.scheduled_for)
             if media_id:
                 self.fb_media[media_id] = obj.id
 
@@ -204,18 +207,38 @@ class State:
 
     # ---- time-driven changes
 
-    def settle(self, now: datetime) -> None:
-        """Publish whatever natively scheduled object's time has come."""
+    def note_scheduled(self, when: datetime | None) -> None:
+        """Something will go public at `when`: `settle` must look again by then."""
+        if when is None:
+            return
         with self.lock:
+            if self._next_due is None or when < self._next_due:
+                self._next_due = when
+
+    def settle(self, now: datetime) -> None:
+        """Publish whatever natively scheduled object's time has come.
+
+        Runs on every request, so it scans only once the earliest scheduled time has passed."""
+        with self.lock:
+            if self._next_due is None or now < self._next_due:
+                return
+            upcoming: list[datetime] = []
             for obj in self.fb_objects.values():
-                if obj.state == "scheduled" and obj.scheduled_for and obj.scheduled_for <= now:
-                    obj.state = "published"
-                    obj.published_at = obj.scheduled_for
+                if obj.state == "scheduled" and obj.scheduled_for:
+                    if obj.scheduled_for <= now:
+                        obj.state = "published"
+                        obj.published_at = obj.scheduled_for
+                    else:
+                        upcoming.append(obj.scheduled_for)
             for video in self.yt_videos.values():
-                if video.state == "scheduled" and video.publish_at and video.publish_at <= now:
-                    video.state = "published"
-                    video.privacy = "public"
-                    video.published_at = video.publish_at
+                if video.state == "scheduled" and video.publish_at:
+                    if video.publish_at <= now:
+                        video.state = "published"
+                        video.privacy = "public"
+                        video.published_at = video.publish_at
+                    else:
+                        upcoming.append(video.publish_at)
+            self._next_due = min(upcoming, default=None)
 
     def objects(self) -> list[dict[str, Any]]:
         """Every post, photo and video created, for `GET /_emulator/objects`."""

@@ -306,6 +306,8 @@ class YouTube:
             self.state.yt_videos[video_id] = video
             uploads = self.state.playlists[self.state.channels[channel].uploads_playlist]
             uploads.items.insert(0, {"videoId": video_id, "at": now})
+            if state == "scheduled":
+                self.state.note_scheduled(video.publish_at)
         return video
 
     def _insert(self, request: Request, channel: str, now: datetime) -> Response:
@@ -451,6 +453,7 @@ class YouTube:
                 setattr(video, key, value)
             if video.publish_at and video.privacy == "private" and video.state != "published":
                 video.state = "scheduled"
+                self.state.note_scheduled(video.publish_at)
             elif video.privacy != "private" and video.state != "published":
                 video.state, video.published_at, video.publish_at = "published", now, None
             elif video.privacy == "private" and video.state == "published":

@@ -41,6 +41,7 @@ from connectors.metric_map import current
 from connectors.youtube.client import SCOPES, HttpFactory, authorized_http, services
 from connectors.youtube.errors import PLATFORM, map_any
 from connectors.youtube.quota import MemoryQuotaStore, QuotaLedger, QuotaStore
+from connectors.youtube.upload import upload
 
 log = logging.getLogger(__name__)
 
@@ -180,14 +181,13 @@ class YouTubeConnector(Publisher, MetricsSource):
         total = request.media_path.stat().st_size
         if progress:
             progress(0, total)
-        response = None
         try:
-            while response is None:
-                state, response = insert.next_chunk(num_retries=self.chunk_retries)
-                if state is not None and progress:
-                    progress(int(state.resumable_progress), total)
-        except Exception as exc:
-            raise self._mapped(exc, clients, creating=True) from None
+            response = upload(
+                insert, total, retries=self.chunk_retries, now=self._now, progress=progress
+            )
+        except QuotaExhausted as exc:
+            self.ledger.exhaust(clients.quota_account, exc.bucket, self._now())
+            raise
         if progress:
             progress(total, total)
         video_id = str(response["id"])

@@ -1,0 +1,76 @@
+"""Resumable uploads that resume: an interrupted chunk is followed by a status query, not a
+blind re-send.
+
+google-api-python-client's own `next_chunk(num_retries=N)` re-sends a failed chunk from a stream
+slice it has already read, so the retry carries an empty body under the old Content-Length and
+hangs until the socket times out. The documented recovery (developers.google.com/youtube/v3/
+guides/using_resumable_upload_protocol, "Resume an interrupted upload") is to ask the session for
+its status with `PUT` and `Content-Range: bytes */TOTAL`; the answer, 308 with `Range`, says where
+to go on, or 200/201 with the video when the last chunk had in fact arrived. The client does
+exactly that on the next `next_chunk()` after an error, so here each interruption is followed by
+another `next_chunk()` after a short pause, up to `retries` times.
+"""
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from connectors.base import (
+    PlatformError,
+    ProgressCallback,
+    Rejected,
+    TransientError,
+    UnknownOutcome,
+)
+from connectors.youtube.errors import PLATFORM, map_any
+
+BACKOFF_S = 0.25
+BACKOFF_CAP_S = 2.0
+
+
+def upload(
+    insert: Any,
+    total: int,
+    *,
+    retries: int,
+    now: Callable[[], datetime],
+    progress: ProgressCallback | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """Runs a resumable `videos.insert` to the end; returns the video resource.
+
+    Raises only taxonomy errors. Once any chunk was interrupted, giving up is an unknown
+    outcome: the session may have received everything and created the video."""
+    interrupted = 0
+    while True:
+        try:
+            state, response = insert.next_chunk(num_retries=0)
+        except Exception as exc:
+            mapped = map_any(exc, creating=True, now=now())
+            if mapped is None:
+                raise
+            resumable = isinstance(mapped, UnknownOutcome | TransientError)
+            if resumable and interrupted < retries:
+                interrupted += 1
+                sleep(min(BACKOFF_CAP_S, BACKOFF_S * 2 ** (interrupted - 1)))
+                continue
+            raise _given_up(mapped, interrupted) from None
+        if response is not None:
+            return dict(response)
+        if state is not None and progress:
+            progress(int(state.resumable_progress), total)
+
+
+def _given_up(mapped: PlatformError, interrupted: int) -> PlatformError:
+    # A refusal or failure of the resume itself (404: no such session) says nothing about
+    # whether the interrupted chunks completed the video; quota and auth errors keep their kind.
+    if interrupted and isinstance(mapped, Rejected | TransientError):
+        return UnknownOutcome(
+            f"the upload was interrupted {interrupted} time(s) and could not be resumed; "
+            f"the video may exist ({mapped.message})",
+            platform=PLATFORM,
+            code=mapped.code,
+            http_status=mapped.http_status,
+        )
+    return mapped
