@@ -32,7 +32,7 @@ _CAPTURED: Any = MetricSnapshot.__table__.c.captured_at.type  # type: ignore[att
 _WORK_SQLITE = (
     "CREATE TEMP TABLE IF NOT EXISTS loa_refresh (publication_id INTEGER NOT NULL, "
     "metric TEXT NOT NULL, day0 TEXT NOT NULL, from_at TEXT NOT NULL, zone TEXT NOT NULL, "
-    "PRIMARY KEY (publication_id, metric))"
+    "PRIMARY KEY (publication_id, metric)) WITHOUT ROWID"
 )
 _WORK_POSTGRES = (
     "CREATE TEMP TABLE IF NOT EXISTS loa_refresh (publication_id integer NOT NULL, "
@@ -63,13 +63,27 @@ WHERE day >= day0
 GROUP BY publication_id, metric, day
 HAVING SUM(growth) <> 0
 """
-_DAY_SQLITE = "loa_zone_day(s.captured_at, r.zone)"
-_DAY_POSTGRES = "(s.captured_at AT TIME ZONE r.zone)::date"
+# SQLite: the same window read in key order (the primary key's), summed per day in Python,
+# where a zone's day is a cached lookup; a per-row SQL function and the GROUP BY sort cost more.
+# CROSS JOIN fixes SQLite's join order: the claimed series outside, the snapshot key inside
+# (without statistics on the temporary table the planner scans every snapshot instead).
+_SERIES_SQLITE = """
+SELECT s.publication_id, s.metric, s.captured_at, s.value, r.day0, r.zone
+FROM loa_refresh r
+CROSS JOIN metricsnapshot s ON s.publication_id = r.publication_id AND s.metric = r.metric
+WHERE s.captured_at >= COALESCE(
+    (SELECT MAX(b.captured_at) FROM metricsnapshot b
+     WHERE b.publication_id = r.publication_id AND b.metric = r.metric
+       AND b.captured_at < r.from_at),
+    r.from_at)
+ORDER BY s.publication_id, s.metric, s.captured_at
+"""
+_DAY = "(s.captured_at AT TIME ZONE r.zone)::date"
 
 _FORGET_SQLITE = """
 DELETE FROM metricdelta WHERE (publication_id, metric, day) IN (
     SELECT d.publication_id, d.metric, d.day FROM loa_refresh r
-    JOIN metricdelta d ON d.publication_id = r.publication_id AND d.metric = r.metric
+    CROSS JOIN metricdelta d ON d.publication_id = r.publication_id AND d.metric = r.metric
     WHERE d.day >= r.day0)
 """
 _FORGET_POSTGRES = """
@@ -88,8 +102,6 @@ def refresh_rollups(session: Session) -> int:
     """
     conn = session.connection()
     postgres = conn.dialect.name == "postgresql"
-    if not postgres:
-        _register_zone_day(conn)
     # A write first: it takes SQLite's write lock, so nothing commits between claim and recompute.
     claimed = conn.execute(
         delete(PENDING).returning(
@@ -111,14 +123,17 @@ def refresh_rollups(session: Session) -> int:
             )
             cursor.execute("ANALYZE loa_refresh")  # a temporary table has no statistics
             cursor.execute(_FORGET_POSTGRES)
-            cursor.execute(_RECOMPUTE.format(day=_DAY_POSTGRES))
+            cursor.execute(_RECOMPUTE.format(day=_DAY))
             cursor.execute("DELETE FROM loa_refresh")
         else:
             cursor.execute(_WORK_SQLITE)
             cursor.execute("DELETE FROM temp.loa_refresh")
             cursor.executemany("INSERT INTO temp.loa_refresh VALUES (?, ?, ?, ?, ?)", work)
             cursor.execute(_FORGET_SQLITE)
-            cursor.execute(_RECOMPUTE.format(day=_DAY_SQLITE))
+            cursor.executemany(
+                "INSERT INTO metricdelta (publication_id, metric, day, delta) VALUES (?, ?, ?, ?)",
+                _growth_by_day(cursor.execute(_SERIES_SQLITE).fetchall()),
+            )
             cursor.execute("DELETE FROM temp.loa_refresh")
     finally:
         cursor.close()
@@ -169,7 +184,27 @@ def _zone_day(stored: str, zone_key: str) -> str:
     return _zone_day_of_minute(stored[:16], zone_key)
 
 
-def _register_zone_day(conn: Connection) -> None:
-    """SQLite has no time zones: the day of a capture in a zone comes from Python (zoneinfo)."""
-    raw: Any = conn.connection.driver_connection
-    raw.create_function("loa_zone_day", 2, _zone_day, deterministic=True)
+def _growth_by_day(points: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """(publication, metric, day, growth) from points in (series, time) order, for the days
+    from each series' day0 on; days without growth are left out, as they change no sum."""
+    out: list[tuple[Any, ...]] = []
+    key: tuple[int, str] | None = None
+    previous = 0.0
+    day: Any = None
+    start: Any = None
+    growth = 0.0
+    for pid, metric, captured_at, value, day0, zone in points:
+        on_day = _zone_day(captured_at, zone)
+        if (pid, metric) != key:
+            if key is not None and growth != 0.0 and day >= start:
+                out.append((*key, day, growth))
+            key, start, previous, day, growth = (pid, metric), day0, 0.0, on_day, 0.0
+        elif on_day != day:
+            if growth != 0.0 and day >= start:
+                out.append((*key, day, growth))
+            day, growth = on_day, 0.0
+        growth += value - previous
+        previous = value
+    if key is not None and growth != 0.0 and day >= start:
+        out.append((*key, day, growth))
+    return out
