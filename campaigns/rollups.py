@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, delete
+from sqlalchemy import Connection, Table, delete, func, select
 from sqlmodel import Session
 
 from campaigns.models import MetricPending, MetricSnapshot
@@ -142,7 +142,7 @@ def refresh_rollups(session: Session) -> int:
 
 def pending_series(session: Session) -> int:
     """How many series await a refresh (0 when the rollups are current)."""
-    return len(session.connection().execute(PENDING.select()).all())
+    return int(session.connection().execute(select(func.count()).select_from(PENDING)).scalar_one())
 
 
 def _work_rows(conn: Connection, claimed: Sequence[Any]) -> list[tuple[Any, ...]]:
