@@ -1,13 +1,15 @@
-"""Storage of pulled numbers: raw snapshots and the rollups the scorecard reads, written together.
+"""Storage of pulled numbers: raw snapshots and the rollups the scorecard reads.
 
-A snapshot is a lifetime value as of its capture time. Two rollups are kept in the same
-transaction, so readers never see one without the other:
+A snapshot is a lifetime value as of its capture time. Two rollups are kept:
 
-- `MetricLatest`: the newest value per (publication, metric). A capture older than the stored one
-  (a late or replayed pull) never overwrites it.
+- `MetricLatest`: the newest value per (publication, metric), written with the snapshots. A
+  capture older than the stored one (a late or replayed pull) never overwrites it.
 - `MetricDelta`: growth per (publication, metric, day in the campaign's zone). The delta of a
   capture is its value minus the previous capture's value (0 before the first), added to the
   capture's day; the sum of deltas up to a day is the lifetime value as of the end of that day.
+  `ingest_snapshots` lists the series it touched in `metricpending`, in the same transaction,
+  and `campaigns.rollups.refresh_rollups` brings their deltas up to date (see there); writers
+  run it right after their commit, and `record_snapshots` does both in one transaction.
 
 Writes are bulk statements on the driver connection (`executemany` on SQLite, `COPY` on
 PostgreSQL for the raw rows, `INSERT ... ON CONFLICT` for the rollups): national campaigns write
