@@ -1,5 +1,7 @@
 """The HTTPS server: kept-alive connections, bodies left unread, dropped connections, stopping."""
 
+import time
+
 import requests
 
 from connectors.emulator import Emulator
@@ -91,3 +93,17 @@ def test_stopping_closes_kept_alive_connections(emulator: Emulator) -> None:
     except requests.ConnectionError:
         return
     raise AssertionError("a stopped emulator answered on a kept-alive connection")
+
+
+def test_kept_alive_answers_do_not_wait_for_delayed_acks(emulator: Emulator) -> None:
+    """With Nagle's algorithm on, each answer's body waited ~40 ms for the client's ACK of its
+    headers; thirty reads would take over a second."""
+    page = emulator.accounts["facebook_pages"][0]
+    session = _session(emulator)
+    url = emulator.base_url + f"v23.0/{page['id']}"
+    params = {"access_token": page["access_token"]}
+    session.get(url, params=params, timeout=5).raise_for_status()
+    start = time.perf_counter()
+    for _ in range(30):
+        session.get(url, params=params, timeout=5).raise_for_status()
+    assert time.perf_counter() - start < 0.6
