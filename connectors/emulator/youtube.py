@@ -4,7 +4,10 @@ Paths, parameters and resource shapes follow the discovery document shipped with
 google-api-python-client (discovery_cache/documents/youtube.v3.json); the resumable protocol
 follows developers.google.com/youtube/v3/guides/using_resumable_upload_protocol: the session
 POST answers 200 with `Location`, each non-final PUT answers 308 with `Range: bytes=0-N`, the
-final one answers 200 with the video resource. Counts in `statistics` are JSON strings.
+final one answers 200 with the video resource. The session outlives faults (on YouTube it stays
+valid for about a week): after an interrupted chunk, `PUT` with `Content-Range: bytes */TOTAL`
+answers 308 with what arrived, or the video when the last chunk had in fact arrived (a finished
+session keeps answering with its video). Counts in `statistics` are JSON strings.
 """
 
 import base64
