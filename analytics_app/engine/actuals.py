@@ -33,6 +33,7 @@ from sqlmodel import Session
 
 from analytics_app.engine.facts import MetricFacts
 from analytics_app.engine.scope import CampaignWindow, KpiFilter
+from analytics_app.engine.segment_facts import SegmentFacts
 from analytics_app.engine.tables import AUDIENCE, CHANNEL, DELTA, LATEST, PUB
 from campaigns.timeutil import ensure_aware
 
@@ -40,6 +41,7 @@ YOUTH_AGE_GROUPS: tuple[str, ...] = ("age13-17", "age18-24")
 STALE_AFTER = timedelta(days=1)
 
 WhyEmpty = Callable[[KpiFilter, Sequence[str]], str]
+Facts = MetricFacts | SegmentFacts  # the same answers, from either rollup
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,7 @@ class MetricReader:
         )
 
 
-def freshness(
-    facts: MetricFacts, flt: KpiFilter, metrics: Sequence[str]
-) -> tuple[datetime | None, str]:
+def freshness(facts: Facts, flt: KpiFilter, metrics: Sequence[str]) -> tuple[datetime | None, str]:
     """The newest capture of `metrics` for the filter's publications, and a note when those
     metrics stopped arriving more than a day before the others (a retired metric)."""
     per_metric = facts.newest_per_metric(flt)
@@ -107,7 +107,7 @@ def freshness(
 
 
 def measure_sum(
-    facts: MetricFacts, flt: KpiFilter, metrics: Sequence[str], why_empty: WhyEmpty
+    facts: Facts, flt: KpiFilter, metrics: Sequence[str], why_empty: WhyEmpty
 ) -> Measurement:
     """A sum metric, or a sum of several (engagements)."""
     sums = facts.sums(flt, metrics)
@@ -123,7 +123,7 @@ def measure_sum(
 
 
 def measure_ratio(
-    facts: MetricFacts,
+    facts: Facts,
     flt: KpiFilter,
     numerators: Sequence[str],
     denominator: str,
@@ -197,7 +197,7 @@ def channel_audiences(
 
 
 def measure_audience_share(
-    facts: MetricFacts,
+    facts: Facts,
     flt: KpiFilter,
     metric: str,
     audiences: dict[int, ChannelAudience],

@@ -27,8 +27,10 @@ from analytics_app.engine.kinds import ENGAGEMENT_PARTS, is_execution, is_ratio
 from analytics_app.engine.pacing import campaign_key_dates, expected_value
 from analytics_app.engine.projection import TrendWindow, project_trend, trend_window
 from analytics_app.engine.scope import CampaignWindow, KpiFilter, load_window
+from analytics_app.engine.segment_facts import SegmentFacts, supports
 from analytics_app.engine.status import judge
 from campaigns.models import Kpi, Objective
+from campaigns.segments import ensure_segments
 from campaigns.settings import get_settings
 from campaigns.timeutil import ensure_aware
 from campaigns.vocabulary import AUDIENCE_SHARES
@@ -97,6 +99,7 @@ class Measurer:
         as_of: datetime,
         on_time_minutes: int,
         kpis: list[tuple[str, KpiFilter]],
+        per_publication: bool = False,
     ) -> None:
         metrics: set[str] = set()
         growth: set[str] = set()
@@ -117,9 +120,16 @@ class Measurer:
         filters = [flt for _, flt in kpis]
         grouping = Grouping(session, window.campaign_id, filters)
         self.trend = trend_window(window, as_of)
-        self.facts = MetricFacts(
-            session, window, as_of, grouping, metrics, pairs, growth, self.trend
-        )
+        self.facts: MetricFacts | SegmentFacts
+        if per_publication or not supports(pairs):
+            self.facts = MetricFacts(
+                session, window, as_of, grouping, metrics, pairs, growth, self.trend
+            )
+        else:
+            view = ensure_segments(session, window.campaign_id)
+            self.facts = SegmentFacts(
+                session, window, as_of, grouping, metrics, pairs, growth, self.trend, view
+            )
         self.execution = ExecutionFacts(
             session, window.campaign_id, grouping.with_kind(), as_of, on_time_minutes
         )
@@ -159,8 +169,13 @@ def scorecard(
     *,
     on_time_minutes: int | None = None,
     key_dates: list[date] | None = None,
+    per_publication: bool = False,
 ) -> list[KpiScore]:
-    """Every KPI of the campaign, in the file's order of objectives and KPIs."""
+    """Every KPI of the campaign, in the file's order of objectives and KPIs.
+
+    Metric KPIs are read from the segment rollup, refreshed first when its sources changed;
+    `per_publication` reads the per-publication rollups instead (the reference the segment
+    rollup is tested against, and slower at national scale)."""
     moment = ensure_aware(as_of)
     window = load_window(session, campaign_key)
     minutes = get_settings().on_time_minutes if on_time_minutes is None else on_time_minutes
@@ -173,7 +188,7 @@ def scorecard(
     ).all()
     filters = [KpiFilter.of(kpi) for kpi, _ in rows]
     wanted = [(kpi.metric, flt) for (kpi, _), flt in zip(rows, filters, strict=True)]
-    measurer = Measurer(session, window, moment, minutes, wanted)
+    measurer = Measurer(session, window, moment, minutes, wanted, per_publication)
     trend = measurer.trend
     scores: list[KpiScore] = []
     for (kpi, objective), flt in zip(rows, filters, strict=True):

@@ -10,6 +10,9 @@ from campaigns.models import (
     ContentItem,
     MetricDelta,
     MetricLatest,
+    MetricSegment,
+    MetricSegmentDay,
+    MetricSegmentLatest,
     Publication,
     Unit,
 )
@@ -23,3 +26,6 @@ LATEST: Table = MetricLatest.__table__  # type: ignore[attr-defined]
 DELTA: Table = MetricDelta.__table__  # type: ignore[attr-defined]
 AUDIENCE: Table = AudienceSnapshot.__table__  # type: ignore[attr-defined]
 CHANNEL_DAILY: Table = ChannelDailyMetric.__table__  # type: ignore[attr-defined]
+SEGMENT: Table = MetricSegment.__table__  # type: ignore[attr-defined]
+SEGMENT_DAY: Table = MetricSegmentDay.__table__  # type: ignore[attr-defined]
+SEGMENT_LATEST: Table = MetricSegmentLatest.__table__  # type: ignore[attr-defined]

@@ -34,6 +34,12 @@ from campaigns.models.outbox import (
     Worker,
 )
 from campaigns.models.security import AuditLog, Credential, Role, User
+from campaigns.models.segments import (
+    MetricSegment,
+    MetricSegmentDay,
+    MetricSegmentLatest,
+    SegmentState,
+)
 
 __all__ = [
     "TERMINAL_STATES",
@@ -54,6 +60,9 @@ __all__ = [
     "MetricDelta",
     "MetricLatest",
     "MetricPending",
+    "MetricSegment",
+    "MetricSegmentDay",
+    "MetricSegmentLatest",
     "MetricSnapshot",
     "Objective",
     "PlanRule",
@@ -63,6 +72,7 @@ __all__ = [
     "QuotaUsage",
     "RateLimitBlock",
     "Role",
+    "SegmentState",
     "Unit",
     "UnitKind",
     "User",
