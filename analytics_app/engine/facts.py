@@ -153,7 +153,10 @@ class MetricFacts:
         """WHERE conditions on `Publication` for the filter, channels resolved from memory."""
         conds: list[ColumnElement[bool]] = [PUB.c.campaign_id == self.window.campaign_id]
         if flt.platforms or flt.units:
-            keep = [c for c in self.grouping.channels if self.grouping.matches(flt, GroupKey(c))]
+            # Channels are matched on platform and unit only: a bare channel key has no kind or
+            # audiences, which the content conditions below narrow.
+            place = KpiFilter(platforms=flt.platforms, units=flt.units)
+            keep = [c for c in self.grouping.channels if self.grouping.matches(place, GroupKey(c))]
             conds.append(PUB.c.channel_id.in_(keep))
         if flt.content_kinds or flt.audiences:
             content = KpiFilter(content_kinds=flt.content_kinds, audiences=flt.audiences)
