@@ -25,7 +25,9 @@ def _same(a: list[KpiScore], b: list[KpiScore]) -> None:
     for x, y in zip(a, b, strict=True):
         for name in ("actual", "percent", "expected", "projection"):
             got, want = getattr(x, name), getattr(y, name)
-            assert (got is None) == (want is None), f"{x.kpi} {x.metric} {x.filters} {name} {got} {want} {x.data_as_of} {y.reason}"
+            assert (got is None) == (want is None), (
+                f"{x.kpi} {x.metric} {x.filters} {name} {got} {want} {x.data_as_of} {y.reason}"
+            )
             if want is not None:
                 assert got == pytest.approx(want, rel=1e-9, abs=1e-9), (x.kpi, name)
         assert (x.status, x.reason, x.data_as_of) == (y.status, y.reason, y.data_as_of), x.kpi
