@@ -1,11 +1,12 @@
 """Publishing benchmark: N publications due in the same minute over 160 Pages, against the
-emulator with 100 ms latency, published by 1 and by 4 `loa run` processes on PostgreSQL, beside
-bare APScheduler firing the same calls as plain jobs (20 threads, facebook-sdk) in the same run.
+emulator with 100 ms latency, published by 1 and by 4 `loa run` processes on PostgreSQL (each
+with `--concurrency` attempts in flight), beside bare APScheduler with its default thread pool
+firing the same calls as plain jobs (facebook-sdk, no database) in the same run.
 
 Lateness is call start minus planned time (Loa: the attempt row's start, written just before
 the call); throughput is publications per second from the first call start to the last end.
 
-    python -m bench.publish_bench [--count 2000] [--workers 1,4] [--postgres URL]
+    python -m bench.publish_bench [--count 2000] [--workers 1,4] [--concurrency 8] [--postgres URL]
 """
 
 import argparse
@@ -18,6 +19,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -25,7 +27,6 @@ from pathlib import Path
 
 import facebook
 import requests
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -37,6 +38,8 @@ from campaigns.settings import get_settings
 from connectors.emulator import Emulator
 
 PAGES = 160
+# APScheduler 3.11's default executor: ThreadPoolExecutor(max_workers=10) (executors/pool.py).
+APSCHEDULER_THREADS = 10
 LATENCY_MS = 100
 DEFAULT_PG = os.environ.get(
     "LOA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -50,6 +53,7 @@ class Run:
     count: int
     lateness_s: list[float]
     seconds: float
+    shares: str = ""  # attempts per worker: does every worker get a share of the minute?
 
     @property
     def p50(self) -> float:
@@ -141,7 +145,9 @@ def measure_loa(url: str, label: str, count: int, due: datetime) -> Run:
     engine = make_engine(url)
     with Session(engine) as s:
         rows = s.exec(
-            select(Attempt.started_at, Attempt.ended_at, Publication.scheduled_at).join(
+            select(
+                Attempt.started_at, Attempt.ended_at, Publication.scheduled_at, Attempt.worker_id
+            ).join(
                 Publication,
                 Publication.id == Attempt.publication_id,  # type: ignore[arg-type]
             )
@@ -149,12 +155,14 @@ def measure_loa(url: str, label: str, count: int, due: datetime) -> Run:
     engine.dispose()
     starts = [r[0] for r in rows]
     ends = [r[1] for r in rows if r[1] is not None]
-    lateness = [(started - scheduled).total_seconds() for started, _, scheduled in rows]
+    lateness = [(started - scheduled).total_seconds() for started, _, scheduled, _ in rows]
     span = (max(ends) - min(starts)).total_seconds() if ends else 0.0
-    return Run(label, count, lateness, span)
+    per_worker = Counter(r[3] for r in rows)
+    shares = " ".join(f"{w}={n}" for w, n in sorted(per_worker.items()))
+    return Run(label, count, lateness, span, shares)
 
 
-def run_workers(url: str, env: dict[str, str], workers: int, count: int) -> None:
+def run_workers(url: str, env: dict[str, str], workers: int) -> None:
     """Start `workers` `loa run` processes and stop them once every row is published."""
     procs = [
         subprocess.Popen(
@@ -197,10 +205,13 @@ def run_workers(url: str, env: dict[str, str], workers: int, count: int) -> None
         engine.dispose()
 
 
-def loa_run(emulator: Emulator, admin_url: str, home: Path, workers: int, count: int) -> Run:
+def loa_run(
+    emulator: Emulator, admin_url: str, home: Path, workers: int, count: int, concurrency: int
+) -> Run:
     name, url = fresh_database(admin_url)
     try:
         env = {**os.environ, **emulator.env, "LOA_HOME": str(home), "LOA_DATABASE_URL": url}
+        env["LOA_CONCURRENCY"] = str(concurrency)
         os.environ.update({"LOA_HOME": str(home), "LOA_DATABASE_URL": url})
         get_settings.cache_clear()
         due = (datetime.now(UTC) + timedelta(seconds=20)).replace(microsecond=0)
@@ -208,14 +219,15 @@ def loa_run(emulator: Emulator, admin_url: str, home: Path, workers: int, count:
         wait = (due - datetime.now(UTC)).total_seconds() - 8
         if wait > 0:
             time.sleep(wait)  # start the workers shortly before the minute, as a daemon would be
-        run_workers(url, env, workers, count)
-        return measure_loa(url, f"loa run x{workers}", count, due)
+        run_workers(url, env, workers)
+        return measure_loa(url, f"loa run x{workers} ({concurrency} each)", count, due)
     finally:
         drop_database(admin_url, name)
 
 
-def apscheduler_run(emulator: Emulator, count: int, threads: int = 20) -> Run:
-    """The baseline: plain APScheduler date jobs, each one facebook-sdk call, no database."""
+def apscheduler_run(emulator: Emulator, count: int) -> Run:
+    """The baseline: plain APScheduler date jobs on its default executor (a pool of 10
+    threads), each one facebook-sdk call, no database."""
     tokens = {p["id"]: p["access_token"] for p in emulator.accounts["facebook_pages"]}
     pages = [f"10425138{n:07d}" for n in range(1, PAGES + 1)]
     facebook.FACEBOOK_GRAPH_URL = emulator.base_url
@@ -245,22 +257,22 @@ def apscheduler_run(emulator: Emulator, count: int, threads: int = 20) -> Run:
             ends.append(time.time())
             lateness.append(start - due.timestamp())
 
-    scheduler = BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(threads)}, timezone=UTC
-    )
+    scheduler = BackgroundScheduler(timezone=UTC)  # its default executor, untouched
     for i in range(count):
         scheduler.add_job(post, "date", run_date=due, args=[i], misfire_grace_time=3600)
     scheduler.start()
     while len(ends) < count:
         time.sleep(0.2)
     scheduler.shutdown()
-    return Run(f"APScheduler {threads} threads", count, lateness, max(ends) - min(starts))
+    label = f"APScheduler ({APSCHEDULER_THREADS} threads)"
+    return Run(label, count, lateness, max(ends) - min(starts))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.publish_bench", description=__doc__)
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--workers", default="1,4", help="Comma-separated worker counts.")
+    parser.add_argument("--concurrency", type=int, default=8, help="Attempts in flight per worker.")
     parser.add_argument("--postgres", default=DEFAULT_PG, help="Admin URL of a PostgreSQL server.")
     args = parser.parse_args(argv)
     runs: list[Run] = []
@@ -272,7 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         emulator.reset()
         for workers in (int(w) for w in args.workers.split(",")):
             home = Path(tmp) / f"home{workers}"
-            runs.append(loa_run(emulator, args.postgres, home, workers, args.count))
+            runs.append(
+                loa_run(emulator, args.postgres, home, workers, args.count, args.concurrency)
+            )
             emulator.reset()
     print(
         f"\nPublishing {args.count} posts due in one minute over {PAGES} Pages, {LATENCY_MS} ms latency"
@@ -286,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{run.p99 / baseline.p99 if baseline.p99 else 0:>11.2f}"
             f"{run.throughput / baseline.throughput if baseline.throughput else 0:>12.2f}"
         )
+    for run in runs:
+        print(f"{run.label}: attempts per worker {run.shares}")
     return 0
 
 
