@@ -232,11 +232,23 @@ class Dispatcher:
 
     def _lease_keeper(self, publication_id: int) -> ProgressCallback:
         """Upload progress renews the claim every third of a lease, so a long upload is not
-        reaped (and reconciled and re-sent) while its bytes are still going out."""
+        reaped (and reconciled and re-sent) while its bytes are still going out; and says how
+        far the upload is, every quarter, so an operator watching `loa run` sees it move."""
         renewed = [utc_now(self.clock)]
         every = self.lease / 3
+        shown = [-1]
 
-        def progress(_sent: int, _total: int) -> None:
+        def progress(sent: int, total: int) -> None:
+            quarter = 4 * sent // total if total else 4
+            if quarter > shown[0]:
+                shown[0] = quarter
+                log.info(
+                    "publication %s: uploaded %d%% (%s of %s bytes)",
+                    publication_id,
+                    100 * sent // total if total else 100,
+                    f"{sent:,}",
+                    f"{total:,}",
+                )
             now = utc_now(self.clock)
             if now - renewed[0] < every:
                 return

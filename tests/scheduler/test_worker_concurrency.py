@@ -1,6 +1,7 @@
 """Several attempts in flight in one worker: each publication goes out exactly once, a stop
 mid-batch leaves no claim without an outcome, long uploads keep their lease, on both databases."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
@@ -145,7 +147,10 @@ def test_stop_mid_batch_finishes_the_calls_in_hand_and_claims_nothing_more(
     assert len(publisher.posts) == 4
 
 
-def test_a_long_upload_renews_its_lease_and_is_not_reaped(any_engine: Engine) -> None:
+def test_a_long_upload_renews_its_lease_and_is_not_reaped(
+    any_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="scheduler.dispatcher")
     rig = Rig(any_engine)
     seen: list[datetime | None] = []
 
@@ -169,6 +174,12 @@ def test_a_long_upload_renews_its_lease_and_is_not_reaped(any_engine: Engine) ->
     lease = timedelta(seconds=60)  # Rig: lease_seconds=60, timeouts shorter
     assert seen == [START + timedelta(minutes=m) + lease for m in range(1, 5)]
     assert rig.pub(publication_id).state == S.PUBLISHED
+    # The operator watching `loa run` sees the upload move, a line per quarter.
+    shown = [r.getMessage() for r in caplog.records if "uploaded" in r.getMessage()]
+    assert shown == [
+        f"publication {publication_id}: uploaded {p}% ({n} of 4 bytes)"
+        for p, n in ((25, 1), (50, 2), (75, 3), (100, 4))
+    ]
 
 
 def test_sigterm_mid_batch_against_the_emulator_leaves_no_claim_without_an_outcome(
