@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from campaigns.models import Publication, PublicationState
+from campaigns.models import Publication, PublicationState, Worker
 from tests.scheduler import factories as f
 
 S = PublicationState
@@ -53,6 +53,19 @@ def _open_rows(engine: Engine) -> int:
         )
 
 
+def _wait_running(engine: Engine, names: list[str], timeout: float = 60) -> None:
+    """A freshly restarted worker that is still importing has no SIGTERM handler yet: wait for
+    its first heartbeat, written once the handler is in place, before asking it to stop."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with Session(engine) as session:
+            seen = set(session.exec(select(Worker.id).where(col(Worker.id).in_(names))).all())
+        if seen == set(names):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"workers never started: {sorted(set(names) - seen)}")
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_three_workers_killed_at_random_publish_each_post_once(
@@ -70,7 +83,8 @@ def test_three_workers_killed_at_random_publish_each_post_once(
         assert len(ids) == 2000
         env = {**os.environ, **emu.env, "LOA_HOME": str(loa_home)}
         env.update(LOA_DATABASE_URL=postgres_url, LOA_HTTP_TIMEOUT_S="1", LOA_LEASE_SECONDS="5")
-        workers = {f"w{n}": _start(f"w{n}-0", loa_home, env) for n in range(3)}
+        names = {f"w{n}": f"w{n}-0" for n in range(3)}
+        workers = {n: _start(names[n], loa_home, env) for n in names}
         kills = 0
         try:
             chaos_until = time.monotonic() + float(os.environ.get("CHAOS_S", "45"))
@@ -82,10 +96,12 @@ def test_three_workers_killed_at_random_publish_each_post_once(
                     workers[name].send_signal(signal.SIGKILL)
                     workers[name].wait()
                     kills += 1
-                    workers[name] = _start(f"{name}-{kills}", loa_home, env)
+                    names[name] = f"{name}-{kills}"
+                    workers[name] = _start(names[name], loa_home, env)
                 elif _open_rows(pg_engine) == 0:
                     break
         finally:
+            _wait_running(pg_engine, list(names.values()))
             for proc in workers.values():
                 proc.send_signal(signal.SIGTERM)
             for proc in workers.values():
