@@ -15,10 +15,12 @@ import contextlib
 import logging
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Iterable
 from typing import IO, Any, cast
 
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
@@ -51,6 +53,15 @@ class EmulatorServer(ThreadedWSGIServer):
     def closed(self, conn: socket.socket) -> None:
         with self._conn_lock:
             self._open.discard(conn)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-request is routine here (timeouts, drops, tests ending):
+        log it quietly instead of printing a traceback on stderr."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (*_DROPPED, ClientDisconnected)):
+            log.debug("client %s went away: %r", client_address, exc)
+            return
+        super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         """End every kept-alive connection: a stopped emulator must not answer on them."""
