@@ -43,6 +43,7 @@ from scheduler.worker import run_once
 REFERENCE = Path(__file__).resolve().parents[1] / "campaigns" / "action_month_2025.yaml"
 START = datetime(2025, 11, 14, 17, 0, tzinfo=UTC)
 END = datetime(2025, 12, 15, 17, 0, tzinfo=UTC)  # midnight after the last day in Ha Noi
+MIDWAY = datetime(2025, 11, 30, 17, 0, tzinfo=UTC)  # 1 December in Ha Noi: a manager's check-in
 WORKER = "demo-worker"
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 METRICS_EVERY = timedelta(hours=6)  # emulated time between metric pulls
@@ -196,6 +197,7 @@ def _run(
     handed_off: set[int] = set()
     snapshots = 0
     next_pull = START + METRICS_EVERY
+    midway_shown = False
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -219,9 +221,15 @@ def _run(
                 for s in ("published", "failed", "needs_review", "missed", "cancelled")
             )
             progress.update(task, completed=finished, description=_describe(counts, now))
+            if now >= MIDWAY and not midway_shown:
+                # Halfway, pacing and projection say more than totals: show the live scorecard.
+                progress.console.print("[bold]Midway check-in[/]: the scorecard as of now")
+                _scorecard(engine, campaign.key, clock, progress.console, reasons=False)
+                midway_shown = True
             if now >= END:
                 break
-            clock.jump_to(next_event(engine, clock.now(), next_pull))
+            wake = next_pull if midway_shown else min(next_pull, MIDWAY)
+            clock.jump_to(next_event(engine, clock.now(), wake))
     snapshots += pull_metrics(engine, settings, clock).snapshots_written
     out.print(f"Metrics pulled through the month: {snapshots} snapshots.")
     _calendar(engine, campaign.key, out)
@@ -263,7 +271,7 @@ def _calendar(engine: Engine, campaign_key: str, out: Console) -> None:
 
 
 def _scorecard(
-    engine: Engine, campaign_key: str, clock: SteppedClock, out: Console
+    engine: Engine, campaign_key: str, clock: SteppedClock, out: Console, *, reasons: bool = True
 ) -> list[dict[str, Any]]:
     from analytics_app.engine import scorecard
     from scheduler.cli.scorecard_cmd import render
@@ -272,5 +280,8 @@ def _scorecard(
         campaign = session.exec(select(Campaign).where(Campaign.key == campaign_key)).one()
         as_of = min(clock.now(), END)
         scores = scorecard(session, campaign_key, as_of)
-        out.print(render(scores, campaign, as_of))
+        table, why = render(scores, campaign, as_of).renderables
+        out.print(table)
+        if reasons:
+            out.print(why)
     return [s.to_json() for s in scores]
