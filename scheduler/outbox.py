@@ -129,7 +129,9 @@ def reap_expired(session: Session, now: datetime, *, orphans: bool = False) -> l
     """Free claims whose lease ran out (all claims when `orphans`: their worker is known dead);
     an attempt they had started becomes `unknown`.
 
-    The row goes back to `queued`, due now; the dispatcher reconciles it before any new call.
+    The row goes back to `queued`, due now — or at its planned time when that is still ahead
+    (a hand-off claims rows early; publishing one now would be early); the dispatcher
+    reconciles it before any new call.
     """
     stmt = select(Publication).where(col(Publication.state) == S.CLAIMED)
     if not orphans:
@@ -152,7 +154,7 @@ def reap_expired(session: Session, now: datetime, *, orphans: bool = False) -> l
             )
         )
         pub.state = S.QUEUED
-        pub.next_attempt_at = now
+        pub.next_attempt_at = max(now, pub.scheduled_at)
         pub.last_error = f"lease of {pub.locked_by} expired; checking the platform before retry"
         pub.last_error_code = "lease_expired"
         _unlock(pub, now)

@@ -103,6 +103,26 @@ def test_reaper_frees_expired_claims_and_marks_the_attempt_unknown(any_engine: E
         assert "dead" in attempt.error_message
 
 
+def test_reaped_claim_of_a_future_post_waits_for_its_planned_time(any_engine: Engine) -> None:
+    """A hand-off claims rows hours ahead; if its worker dies, the row must not become due at
+    once (the dispatcher would reconcile and publish it early): it waits for its own time."""
+    planned = START + timedelta(hours=2)
+    [pid] = f.grid(any_engine, [("fb", "facebook", "p1")], [planned])
+    with Session(any_engine) as session:
+        pub = session.get(Publication, pid)
+        assert pub is not None
+        pub.state, pub.locked_by, pub.locked_until = S.CLAIMED, "handoff", START + LEASE
+        session.add(pub)
+        session.commit()
+        outbox.start_attempt(session, pub, "handoff", START)
+        session.commit()
+        later = START + LEASE + timedelta(seconds=1)
+        assert outbox.reap_expired(session, later) == [pid]
+        assert outbox.claim_due(session, "w1", later, 10, LEASE) == []
+        [claimed] = outbox.claim_due(session, "w1", planned, 10, LEASE)
+    assert claimed.id == pid
+
+
 def test_expired_claim_is_reconciled_before_any_new_call(any_engine: Engine) -> None:
     rig = Rig(any_engine)
     [pid] = f.grid(any_engine, [("fb", "facebook", "104251380000001")], [START])
