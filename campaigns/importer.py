@@ -34,6 +34,7 @@ from campaigns.outbox import (
     new_publication,
 )
 from campaigns.plans import Slot, expand
+from campaigns.rollup_version import bump
 from campaigns.timeutil import utcnow
 
 # Set on publications the importer cancels, so a slot that comes back revives its own row.
@@ -125,6 +126,8 @@ def import_campaign(
     try:
         report = _Importer(session, doc).run()
         if report.changed:
+            # Publications or their items may have changed segment: segment rollup is stale.
+            bump(session.connection(), [report.campaign_id])
             session.add(
                 AuditLog(
                     actor=actor,

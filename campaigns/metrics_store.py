@@ -38,6 +38,7 @@ from campaigns.models import (
     MetricSnapshot,
     Publication,
 )
+from campaigns.rollup_version import bump_publications
 from campaigns.rollups import refresh_rollups
 from campaigns.timeutil import ensure_aware
 from campaigns.vocabulary import TERMS
@@ -106,7 +107,8 @@ def record_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
 
 def ingest_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneInfo) -> int:
     """Write `rows` as snapshots, keep MetricLatest current, and list the touched series as
-    pending for `refresh_rollups` (their MetricDelta rows are behind until it runs).
+    pending for `refresh_rollups` (their MetricDelta rows are behind until it runs); bumps the
+    campaigns' `RollupVersion` so their segment rollups are known stale.
 
     Days are taken in `zone` (the campaign's) by the refresh. A row that repeats a stored
     (publication, metric, capture time) replaces it; within `rows` the later one wins. Returns
@@ -138,6 +140,8 @@ def ingest_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
     _insert_snapshots(conn, fresh, replayed)
     _upsert_latest(conn, latest)
     _mark_pending(conn, pending)
+    # Last: the counter's row lock (PostgreSQL) is then held only for the commit's wait.
+    bump_publications(conn, {pid for pid, _ in series})
     return len(rows)
 
 

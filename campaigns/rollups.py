@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Table, delete, func, select
 from sqlmodel import Session
 
 from campaigns.models import MetricPending, MetricSnapshot
+from campaigns.rollup_version import bump_publications
 
 PENDING: Table = MetricPending.__table__  # type: ignore[attr-defined]
 _CAPTURED: Any = MetricSnapshot.__table__.c.captured_at.type  # type: ignore[attr-defined]
@@ -137,6 +138,7 @@ def refresh_rollups(session: Session) -> int:
             cursor.execute("DELETE FROM temp.loa_refresh")
     finally:
         cursor.close()
+    bump_publications(conn, {row[0] for row in claimed})  # MetricDelta changed: segments too
     return len(claimed)
 
 

@@ -11,44 +11,26 @@ handful of INSERT ... SELECT ... GROUP BY statements:
    from the day it reports b (the later of the growth's day and b's first day), so that the
    running total as of day d is exactly the sum over the publications reporting b by d.
 
-`ensure_segments` refreshes only when `signature` (a few aggregates over the sources, cheap
-next to the queries it saves) differs from the stored one; readers call it first and the rows
-are never stale: every capture changes MetricLatest, every daily rollup change that MetricLatest
-does not see (a late, older capture) goes through `metricpending` and adds or replaces deltas.
+Freshness is exact and costs one primary-key read: every write that changes what the rows
+summarise bumps the campaign's `RollupVersion` in its own transaction (`campaigns.rollup_version`),
+and `SegmentState.version` is the version the rows were built from, read before the sources.
+Metric pulls rebuild the campaigns they touched right after their pass (`refresh_stale`), so the
+manager's scorecard normally finds the rows current; `ensure_segments` still rebuilds when they
+are not (someone ingested without pulling), in a transaction of its own.
 """
 
 import json
 import time
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Table,
-    Text,
-    bindparam,
-    cast,
-    delete,
-    func,
-    literal,
-    select,
-    text,
-)
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, text
 from sqlmodel import Session
 
-from campaigns.models import (
-    ContentItem,
-    MetricDelta,
-    MetricLatest,
-    MetricPending,
-    MetricSegment,
-    MetricSegmentDay,
-    MetricSegmentLatest,
-    Publication,
-    SegmentState,
-)
+from campaigns.models import MetricSegment, MetricSegmentDay, MetricSegmentLatest, SegmentState
+from campaigns.rollup_version import VERSION, current_version
 from campaigns.rollups import refresh_rollups
 from campaigns.timeutil import utcnow
 
@@ -56,11 +38,6 @@ SEGMENT: Table = MetricSegment.__table__  # type: ignore[attr-defined]
 SEGMENT_DAY: Table = MetricSegmentDay.__table__  # type: ignore[attr-defined]
 SEGMENT_LATEST: Table = MetricSegmentLatest.__table__  # type: ignore[attr-defined]
 STATE: Table = SegmentState.__table__  # type: ignore[attr-defined]
-_PUB: Table = Publication.__table__  # type: ignore[attr-defined]
-_CONTENT: Table = ContentItem.__table__  # type: ignore[attr-defined]
-_LATEST: Table = MetricLatest.__table__  # type: ignore[attr-defined]
-_DELTA: Table = MetricDelta.__table__  # type: ignore[attr-defined]
-_PENDING: Table = MetricPending.__table__  # type: ignore[attr-defined]
 
 # basis -> the metrics summed over the publications reporting it: the ratio KPIs' parts
 # (engagement rate over the publications reporting reach, average view duration over those
@@ -79,6 +56,7 @@ class RefreshReport:
     latest_rows: int
     days: int
     seconds: float
+    version: int = 0  # the campaign's RollupVersion the rows were built from
 
 
 # Each publication of the campaign with its segment, in a temporary table keyed by publication
@@ -191,12 +169,30 @@ def _days_statement(basis: str) -> Any:
 
 
 def refresh_segments(session: Session, campaign_id: int) -> RefreshReport:
-    """Rebuild the campaign's segment rows from the daily and latest rollups and record the
-    sources' signature; runs in the session's transaction (the caller commits)."""
+    """Rebuild the campaign's segment rows from the daily and latest rollups (pending daily
+    rollups are refreshed first) and record the version they were built from; runs in the
+    session's transaction (the caller commits)."""
     began = time.perf_counter()
+    refresh_rollups(session)
     conn = session.connection()
     _lock_state(conn, campaign_id)
-    signature = source_signature(session, campaign_id)
+    version = _rebuild_at_version(conn, campaign_id)
+    count = _counter(conn, campaign_id)
+    return RefreshReport(
+        campaign_id,
+        segments=count(SEGMENT),
+        day_rows=count(SEGMENT_DAY),
+        latest_rows=count(SEGMENT_LATEST),
+        days=len(_stored_days(conn, campaign_id)),
+        seconds=time.perf_counter() - began,
+        version=version,
+    )
+
+
+def _rebuild_at_version(conn: Connection, campaign_id: int) -> int:
+    # The version is read before the sources: a write committed meanwhile bumps it past the one
+    # stored here, so the next reader rebuilds again instead of trusting rows that missed it.
+    version = current_version(conn, campaign_id)
     _rebuild(conn, campaign_id)
     days = [
         d if isinstance(d, str) else d.isoformat()
@@ -210,17 +206,9 @@ def refresh_segments(session: Session, campaign_id: int) -> RefreshReport:
     conn.execute(
         STATE.update()
         .where(STATE.c.campaign_id == campaign_id)
-        .values(signature=signature, days=days, refreshed_at=utcnow())
+        .values(version=version, days=days, refreshed_at=utcnow())
     )
-    count = _counter(conn, campaign_id)
-    return RefreshReport(
-        campaign_id,
-        segments=count(SEGMENT),
-        day_rows=count(SEGMENT_DAY),
-        latest_rows=count(SEGMENT_LATEST),
-        days=len(days),
-        seconds=time.perf_counter() - began,
-    )
+    return version
 
 
 def _counter(conn: Connection, campaign_id: int) -> Any:
@@ -251,7 +239,7 @@ def _rebuild(conn: Connection, campaign_id: int) -> None:
 
 
 def _lock_state(conn: Connection, campaign_id: int) -> None:
-    """Create the campaign's state row if missing and lock it (PostgreSQL: two readers never
+    """Create the campaign's state row if missing and lock it (PostgreSQL: two refreshes never
     rebuild the same campaign at once; SQLite has one writer anyway)."""
     exists = select(STATE.c.campaign_id).where(STATE.c.campaign_id == campaign_id)
     if conn.dialect.name == "postgresql":
@@ -259,7 +247,7 @@ def _lock_state(conn: Connection, campaign_id: int) -> None:
 
         conn.execute(
             pg_insert(STATE)
-            .values(campaign_id=campaign_id, signature="", days=[], refreshed_at=utcnow())
+            .values(campaign_id=campaign_id, version=-1, days=[], refreshed_at=utcnow())
             .on_conflict_do_nothing()
         )
         conn.execute(exists.with_for_update())
@@ -267,80 +255,107 @@ def _lock_state(conn: Connection, campaign_id: int) -> None:
     if conn.execute(exists).first() is None:
         conn.execute(
             STATE.insert().values(
-                campaign_id=campaign_id, signature="", days=[], refreshed_at=utcnow()
+                campaign_id=campaign_id, version=-1, days=[], refreshed_at=utcnow()
             )
         )
 
 
-def _signature_query(campaign_id: int) -> Any:
-    """One statement: the sources' fingerprint (see `source_signature`), the pending series and
-    the stored state, so a current rollup costs a single round trip."""
-    latest = select(
-        func.count(), func.sum(_LATEST.c.value), func.max(_LATEST.c.captured_at)
-    ).subquery()
-    members = (
-        select(
-            func.count().label("n"),
-            func.sum(_PUB.c.channel_id).label("channels"),
-            func.sum(func.length(_CONTENT.c.kind)).label("kinds"),
-            func.sum(func.length(func.coalesce(cast(_CONTENT.c.audiences, Text), ""))).label(
-                "audiences"
-            ),
+def _freshness(conn: Connection, campaign_id: int) -> tuple[bool, Any]:
+    """(whether the rows are current, the days they cover): two primary-key reads in one
+    statement."""
+    version = (
+        select(VERSION.c.version).where(VERSION.c.campaign_id == campaign_id).scalar_subquery()
+    )
+    row = conn.execute(
+        select(func.coalesce(version, 0), STATE.c.version, STATE.c.days).where(
+            STATE.c.campaign_id == campaign_id
         )
-        .select_from(_PUB.join(_CONTENT, _CONTENT.c.id == _PUB.c.content_id))
-        .where(_PUB.c.campaign_id == campaign_id)
-        .subquery()
-    )
-    state = select(STATE.c.signature, STATE.c.days).where(STATE.c.campaign_id == campaign_id)
-    return select(
-        *latest.c,
-        select(func.count()).select_from(_DELTA).scalar_subquery(),
-        *members.c,
-        select(func.count()).select_from(_PENDING).scalar_subquery(),
-        state.with_only_columns(STATE.c.signature).scalar_subquery(),
-        state.with_only_columns(STATE.c.days).scalar_subquery(),
-    ).select_from(latest.join(members, literal(True)))
+    ).first()
+    if row is None:
+        return False, None
+    return row[0] == row[1], row[2]
 
 
-def _fingerprint(row: Any) -> str:
-    count, total, newest, deltas, *members = row[:8]
-    stamp = newest.isoformat() if isinstance(newest, datetime) else str(newest)
-    return json.dumps(
-        [str(count), repr(float(total or 0.0)), stamp, str(deltas), *map(str, members)]
-    )
+def _stored_days(conn: Connection, campaign_id: int) -> list[Any]:
+    days = conn.execute(select(STATE.c.days).where(STATE.c.campaign_id == campaign_id)).scalar()
+    if isinstance(days, str):  # some drivers hand JSON back as its text
+        days = json.loads(days)
+    return list(days or [])
 
 
-def source_signature(session: Session, campaign_id: int) -> str:
-    """A fingerprint of everything the campaign's segment rows derive from.
+def refresh_if_stale(session: Session, campaign_id: int) -> RefreshReport | None:
+    """Rebuild the campaign's segment rows unless they are current; None when they were. Runs in
+    the session's transaction (the caller commits). A refresh that waited for another one to
+    the same campaign (PostgreSQL's state lock) finds the rows current and does nothing."""
+    refresh_rollups(session)
+    conn = session.connection()
+    if _freshness(conn, campaign_id)[0]:
+        return None
+    _lock_state(conn, campaign_id)
+    if _freshness(conn, campaign_id)[0]:
+        return None
+    return refresh_segments(session, campaign_id)
 
-    MetricLatest (rows, sum of values, newest capture) changes with every capture; MetricDelta's
-    row count with every change of the daily rollup that MetricLatest does not see (a late,
-    older capture: until the daily rollup is refreshed it is pending, see `ensure_segments`);
-    the campaign's publications and their items' kinds and audiences with the segments.
-    Whole-table aggregates, no join on the rollups: a scan of the newest values and a B-tree
-    count.
-    """
-    return _fingerprint(session.connection().execute(_signature_query(campaign_id)).one())
+
+def refresh_stale(engine: Engine) -> list[RefreshReport]:
+    """Rebuild every campaign whose segment rows are behind its `RollupVersion`, each in a short
+    transaction of its own; what metric pulls run after their pass, off the readers' path."""
+    with Session(engine) as session:
+        refresh_rollups(session)  # bumps the campaigns whose daily rollups it changes
+        session.commit()
+        stale = (
+            session.execute(
+                select(VERSION.c.campaign_id)
+                .outerjoin(STATE, STATE.c.campaign_id == VERSION.c.campaign_id)
+                .where(func.coalesce(STATE.c.version, -1) != VERSION.c.version)
+                .order_by(VERSION.c.campaign_id)
+            )
+            .scalars()
+            .all()
+        )
+    reports = []
+    for campaign_id in stale:
+        with Session(engine) as session:
+            report = refresh_if_stale(session, campaign_id)
+            session.commit()
+        if report is not None:
+            reports.append(report)
+    return reports
+
+
+def _has_uncommitted_writes(session: Session) -> bool:
+    """Whether the session's transaction has written anything (a second connection could
+    neither see those rows nor, on SQLite, get the write lock while they are pending)."""
+    if not session.in_transaction():
+        return False
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # An xid is assigned on a transaction's first write, never for reads alone.
+        return bool(
+            conn.execute(text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")).scalar()
+        )
+    raw: Any = conn.connection.driver_connection
+    return bool(getattr(raw, "in_transaction", False))  # sqlite3 opens one only to write
 
 
 def ensure_segments(session: Session, campaign_id: int) -> "SegmentView":
-    """The campaign's segment rollup, rebuilt first when its sources changed (and committed,
-    so the next reader finds it current). Daily rollups still pending are refreshed first."""
-    row = session.connection().execute(_signature_query(campaign_id)).one()
-    if row[8]:
-        refresh_rollups(session)
-        session.commit()
-        row = session.connection().execute(_signature_query(campaign_id)).one()
-    days = row[10]
-    if row[9] != _fingerprint(row):
-        refresh_segments(session, campaign_id)
-        session.commit()
-        days = (
-            session.connection()
-            .execute(select(STATE.c.days).where(STATE.c.campaign_id == campaign_id))
-            .scalar()
-        )
-    if isinstance(days, str):  # a scalar subquery hands JSON back as its text
+    """The campaign's segment rollup, rebuilt first when a write changed its sources.
+
+    Current rows cost one primary-key read. Stale ones are rebuilt and committed in a session of
+    its own on the same engine: the caller's session is never committed behind its back. A
+    session with uncommitted writes of its own gets the rebuild in its transaction instead
+    (another connection would not see those writes), to keep or roll back with them.
+    """
+    current, days = _freshness(session.connection(), campaign_id)
+    if not current:
+        if _has_uncommitted_writes(session):
+            refresh_if_stale(session, campaign_id)
+        else:
+            with Session(session.get_bind()) as own:
+                refresh_if_stale(own, campaign_id)
+                own.commit()
+        days = _stored_days(session.connection(), campaign_id)
+    if isinstance(days, str):  # a driver may hand JSON back as its text
         days = json.loads(days)
     return SegmentView(campaign_id, [date.fromisoformat(d) for d in days or []])
 

@@ -38,6 +38,7 @@ from campaigns.models.segments import (
     MetricSegment,
     MetricSegmentDay,
     MetricSegmentLatest,
+    RollupVersion,
     SegmentState,
 )
 
@@ -72,6 +73,7 @@ __all__ = [
     "QuotaUsage",
     "RateLimitBlock",
     "Role",
+    "RollupVersion",
     "SegmentState",
     "Unit",
     "UnitKind",

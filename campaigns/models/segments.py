@@ -4,7 +4,7 @@ A segment is the campaign's publications that share a channel, a content kind an
 list: every KPI filter (platform, unit, content kind, audience) keeps or drops whole segments,
 and a national campaign has a few hundred of them against tens of thousands of publications.
 The rows are derived from MetricDelta and MetricLatest by `campaigns.segments.refresh_segments`
-and rebuilt whenever `SegmentState.signature` no longer matches the sources.
+and rebuilt whenever `SegmentState.version` falls behind the campaign's `RollupVersion`.
 
 `basis` narrows a row to the publications that report another metric too (the ratio KPIs divide
 sums over the publications that report their denominator's source): "" means every publication.
@@ -76,9 +76,19 @@ class MetricSegmentLatest(SQLModel, table=True):
 
 
 class SegmentState(SQLModel, table=True):
-    """When a campaign's segment rollup was built, and from which state of its sources."""
+    """When a campaign's segment rollup was built, and from which `RollupVersion.version`."""
 
     campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
-    signature: str = Field(default="", sa_type=Text)
+    version: int = 0
     days: list[Any] = Field(default_factory=list, sa_type=JSON)  # ISO days the rows cover
     refreshed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RollupVersion(SQLModel, table=True):
+    """A counter per campaign, bumped in the same transaction as every write that changes what
+    its segment rows summarise (captures, daily rollups, publications' segments): the rollup is
+    current exactly when `SegmentState.version` equals it, one primary-key read."""
+
+    campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
+    version: int = 0
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

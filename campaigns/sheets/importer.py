@@ -39,6 +39,7 @@ from campaigns.outbox import (
     initial_state,
     new_publication,
 )
+from campaigns.rollup_version import bump
 from campaigns.sheets.cells import Cell, CellError, parse_date, parse_list, parse_time, text
 from campaigns.sheets.columns import fold
 from campaigns.sheets.reader import Sheet, SheetRow, read_sheet
@@ -369,6 +370,8 @@ def _write(
         else:
             report.unchanged += 1
     if report.created or report.content_created or report.revived:
+        assert campaign.id is not None
+        bump(session.connection(), [campaign.id])  # new members of the campaign's segments
         session.add(
             AuditLog(
                 actor="calendar-import",
