@@ -44,6 +44,7 @@ from campaigns.models import (
     Publication,
     PublicationState,
 )
+from campaigns.segments import refresh_stale
 from campaigns.settings import Settings
 from campaigns.vocabulary import TERMS
 from connectors.base import (
@@ -211,6 +212,9 @@ def pull_metrics(
     for channel_id, items in sorted(work.items()):
         done = _measure_channel(engine, access, channel_id, items, now, report, done, progress)
     _daily_insights(engine, access, now, campaign_id, report)
+    # The segment rollups of the campaigns measured, rebuilt here so the next scorecard finds
+    # them current instead of paying the rebuild on the manager's request.
+    refresh_stale(engine)
     return report
 
 
