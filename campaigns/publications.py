@@ -25,6 +25,7 @@ from campaigns.models import (
     PublicationState,
 )
 from campaigns.timeutil import utcnow
+from campaigns.users import APPROVE, EDIT, authorize
 
 STATES = [s.value for s in PublicationState]
 
@@ -192,8 +193,7 @@ def approve(
     Named ids must exist and be drafts (already approved ones are skipped); returns how many
     were approved.
     """
-    if not actor.strip():
-        raise UserError("approval needs a name (--as USER)")
+    authorize(session, actor, APPROVE, "approve")
     if ids is None:
         query = select(Publication).where(Publication.state == PublicationState.DRAFT)
         if campaign:
@@ -229,6 +229,7 @@ def cancel(session: Session, ids: list[int], actor: str) -> int:
     """
     if not ids:
         raise UserError("name the publications to cancel (loa cancel ID...)")
+    authorize(session, actor, EDIT, "cancel")
     found = _load(session, ids)
     refused = []
     for i in ids:

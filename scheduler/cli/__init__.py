@@ -13,6 +13,7 @@ from scheduler.cli import (
     publications_cmd,
     run_cmd,
     scorecard_cmd,
+    user_cmd,
 )
 from scheduler.cli.common import run_guarded
 
@@ -34,6 +35,7 @@ for module in (
     metrics_cmd,
     scorecard_cmd,
     ops_cmd,
+    user_cmd,
     emulator_cmd,
 ):
     module.register(app)
