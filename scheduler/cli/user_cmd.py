@@ -7,8 +7,8 @@ from rich.table import Table
 
 from campaigns.models import Role
 from campaigns.users import add_user, list_users
-from scheduler.cli.common import console, session
 from scheduler.cli.campaign_cmd import ensure_schema
+from scheduler.cli.common import console, session
 
 user_app = typer.Typer(
     help="Users and their roles. Once one is registered, every approval and cancellation "
