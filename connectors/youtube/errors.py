@@ -94,6 +94,12 @@ def _retry_after(exc: HttpError) -> timedelta | None:
 
 def map_refresh_error(exc: Exception) -> PlatformError:
     text = redact(str(exc))
+    if getattr(exc, "retryable", False):
+        # google-auth flags token-endpoint 5xx/408/429 and `internal_failure`, `server_error`,
+        # `temporarily_unavailable` as retryable (google/oauth2/_client.py `_can_retry`): the
+        # grant is fine, the endpoint was not. Pausing the channel here would be the Postiz
+        # "network blip treated as a dead token" bug. A refresh never creates anything.
+        return TransientError(f"the Google token endpoint failed: {text}", platform=PLATFORM)
     if "invalid_grant" in text or "revoked" in text.lower():
         return AuthRevoked(f"the Google grant is no longer valid: {text}", platform=PLATFORM)
     return AuthExpired(f"the Google token cannot be refreshed: {text}", platform=PLATFORM)

@@ -187,7 +187,10 @@ def test_google_retry_after_header() -> None:
     ("exc", "creating", "expected"),
     [
         (RefreshError("invalid_grant: Token has been expired or revoked."), False, AuthRevoked),
-        (RefreshError("temporarily_unavailable"), False, AuthExpired),
+        (RefreshError("invalid_client: unauthorized"), False, AuthExpired),
+        # google-auth marks token-endpoint 5xx and `temporarily_unavailable` retryable: a blip.
+        (RefreshError("temporarily_unavailable", retryable=True), False, TransientError),
+        (RefreshError("internal_failure: Backend Error", retryable=True), True, TransientError),
         (TimeoutError("timed out"), True, UnknownOutcome),
         (ConnectionResetError("reset"), True, UnknownOutcome),
         (TimeoutError("timed out"), False, TransientError),
@@ -264,6 +267,7 @@ def test_facebook_faults_map_and_leak_nothing(
 
 
 YT_FAULTS = [
+    ("5xx:token", "status", TransientError),  # the token endpoint down is not a dead grant
     ("5xx:read", "status", TransientError),
     ("rate_limit:youtube", "status", RateLimited),
     ("quota:youtube", "status", QuotaExhausted),
