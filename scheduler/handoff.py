@@ -319,13 +319,13 @@ class HandOff:
         with session_scope(self.engine) as session:
             pub = session.get(Publication, pub_id)
             assert pub is not None
-            went_out = post is not None and (
-                post.published_at is not None
-                or (post.scheduled_for is not None and post.scheduled_for <= now)
-            )
-            if post is not None and went_out:
+            # Only the platform saying "published" counts: a post still scheduled past its time
+            # has not gone out (the platform is late, or its scheduler dropped it).
+            if post is not None and post.published_at is not None:
                 outbox.set_state(pub, S.PUBLISHED, now)
-                pub.published_at = post.published_at or pub.scheduled_at
+                # Graph keeps the hand-off's creation time on the post; it cannot have gone out
+                # before its scheduled time, so an earlier time means "at the scheduled time".
+                pub.published_at = max(post.published_at, pub.scheduled_at)
                 pub.permalink = post.permalink or pub.permalink
                 outcome = "published"
             elif post is None or now - pub.scheduled_at > grace:

@@ -1,5 +1,6 @@
 """Native hand-off: scheduled on the platform ahead, confirmed, re-created on edit, withdrawn."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,13 @@ from campaigns.models import (
 from campaigns.settings import Settings
 from connectors.base import PublishRequest, Rejected
 from scheduler.handoff import HandOff
-from tests.scheduler.ops_data import FakeConnectors, World, add_publication, make_world
+from tests.scheduler.ops_data import (
+    FakeConnectors,
+    FakePublisher,
+    World,
+    add_publication,
+    make_world,
+)
 
 T0 = datetime(2025, 11, 16, 1, 0, tzinfo=UTC)
 
@@ -86,10 +93,62 @@ def test_hand_off_then_confirm(any_engine: Engine, tmp_path: Path) -> None:
     assert runner.confirm() == {}  # not due yet
 
     clock.at = T0 + timedelta(hours=12, minutes=2)
+    goes_out(facebook, "104251380000001_1", T0 + timedelta(hours=12))
     assert runner.confirm() == {ahead.id: "published"}
     published = row(any_engine, ahead.id)
     assert published.state == PublicationState.PUBLISHED
     assert published.published_at == T0 + timedelta(hours=12)
+
+
+def goes_out(publisher: FakePublisher, external_id: str, at: datetime) -> None:
+    """The platform's own scheduler publishes the post at `at`; like Graph, the post keeps the
+    creation time of the hand-off."""
+    handed = publisher.posts[external_id]
+    publisher.posts[external_id] = replace(
+        handed, created_at=T0, published_at=at, scheduled_for=None
+    )
+
+
+def test_post_still_scheduled_past_its_time_is_not_published(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    world, clock, connectors, runner = setup(sqlite_engine, tmp_path)
+    at = T0 + timedelta(hours=12)
+    pub = add_publication(sqlite_engine, world, "post", "fb", at)
+    runner.hand_off()
+    facebook = connectors.publishers["facebook"]
+    assert facebook.posts["104251380000001_1"].scheduled_for == at  # never went out
+
+    clock.at = at + timedelta(minutes=5)
+    assert runner.confirm() == {pub.id: "waiting"}
+    assert row(sqlite_engine, pub.id).state == PublicationState.HANDED_OFF
+
+    clock.at = at + timedelta(minutes=31)  # past the 30-minute grace period
+    assert runner.confirm() == {pub.id: "needs_review"}
+    stuck = row(sqlite_engine, pub.id)
+    assert stuck.state == PublicationState.NEEDS_REVIEW
+    assert stuck.published_at is None
+
+
+def test_late_platform_publication_keeps_the_platform_time(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    world, clock, connectors, runner = setup(sqlite_engine, tmp_path)
+    at = T0 + timedelta(hours=12)
+    late, on_time = (
+        add_publication(sqlite_engine, world, "post", "fb", at),
+        add_publication(sqlite_engine, world, "post", "fb", at + timedelta(hours=1)),
+    )
+    runner.hand_off()
+    facebook = connectors.publishers["facebook"]
+    goes_out(facebook, "104251380000001_1", at + timedelta(minutes=7))
+    # A platform that reports only the hand-off's creation time: it cannot have gone out then.
+    goes_out(facebook, "104251380000001_2", T0)
+
+    clock.at = at + timedelta(hours=2)
+    assert runner.confirm() == {late.id: "published", on_time.id: "published"}
+    assert row(sqlite_engine, late.id).published_at == at + timedelta(minutes=7)
+    assert row(sqlite_engine, on_time.id).published_at == at + timedelta(hours=1)
 
 
 def test_vanished_post_goes_to_review(sqlite_engine: Engine, tmp_path: Path) -> None:
