@@ -286,7 +286,9 @@ class YouTubeConnector(Publisher, MetricsSource):
             snippet = video.get("snippet", {})
             if tag and tag in (snippet.get("tags") or []):
                 found.append(_found(video, "marker"))
-            elif title and nfc(snippet.get("title", "")) == title:
+            elif not tag and title and nfc(snippet.get("title", "")) == title:
+                # Only without a marker: every upload Loa makes carries its marker tag, so a
+                # same-title video without ours is another publication's or a manual upload.
                 found.append(_found(video, "title"))
         searched = (
             f"channel uploads playlist {uploads}: {len(candidates)} uploads between "
@@ -505,10 +507,13 @@ def _found(video: dict[str, Any], matched: str) -> FoundPost:
     snippet, status = video.get("snippet", {}), video.get("status", {})
     created = parse_rfc3339(snippet.get("publishedAt"))
     scheduled = parse_rfc3339(status.get("publishAt"))
+    # A private video is not out, scheduled or not (unverified API projects' uploads are
+    # locked private, so a passed publishAt is no proof).
+    private = status.get("privacyStatus") == "private"
     return FoundPost(
         external_id=str(video.get("id", "")),
         created_at=created,
-        published_at=None if scheduled else created,
+        published_at=None if scheduled or private else created,
         scheduled_for=scheduled,
         matched_on=matched,
         permalink=f"https://www.youtube.com/watch?v={video.get('id', '')}",

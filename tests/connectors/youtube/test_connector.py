@@ -325,3 +325,75 @@ def test_reset_is_midnight_pacific_across_daylight_saving() -> None:
     assert reset_at(datetime(2025, 11, 20, 9, 0, tzinfo=UTC)) == datetime(
         2025, 11, 21, 8, 0, tzinfo=UTC
     )
+
+
+def uploads_listing(*videos: dict[str, Any]) -> list[tuple[dict[str, str], Any]]:
+    """channels.list, one page of the uploads playlist (complete), then videos.list."""
+    return [
+        (
+            {"status": "200"},
+            {"items": [{"contentDetails": {"relatedPlaylists": {"uploads": "U"}}}]},
+        ),
+        (
+            {"status": "200"},
+            {
+                "items": [
+                    {
+                        "snippet": {"publishedAt": v["snippet"]["publishedAt"]},
+                        "contentDetails": {"videoId": v["id"]},
+                    }
+                    for v in videos
+                ]
+            },
+        ),
+        ({"status": "200"}, {"items": list(videos)}),
+    ]
+
+
+def video(vid: str, title: str, tags: list[str]) -> dict[str, Any]:
+    snippet = {"title": title, "tags": tags, "publishedAt": "2025-11-20T02:58:00Z"}
+    return {"id": vid, "snippet": snippet, "status": {"privacyStatus": "public"}}
+
+
+def test_reconcile_with_a_marker_does_not_take_a_same_title_upload() -> None:
+    # Two publications of one clip on one channel share the title; each upload carries its
+    # own marker tag, so a title match is someone else's video, not proof of ours.
+    probe = ReconcileProbe(
+        ContentKind.CLIP, CHANNEL, "loa-p7", "", "Tổng đài 111", NOW - timedelta(minutes=10), NOW
+    )
+    other = video("theirs", "Tổng đài 111", ["loa-loa-p6"])
+    by_hand = video("manual", "Tổng đài 111", [])
+    yt, _ = connector(uploads_listing(other, by_hand))
+    result = yt.reconcile(creds(), probe)
+    assert result.found == ()
+    assert result.complete
+
+    ours = video("ours", "Tổng đài 111", ["loa-loa-p7"])
+    yt, _ = connector(uploads_listing(other, ours))
+    assert [f.external_id for f in yt.reconcile(creds(), probe).found] == ["ours"]
+
+
+def test_reconcile_without_a_marker_falls_back_on_the_title() -> None:
+    probe = ReconcileProbe(
+        ContentKind.CLIP, CHANNEL, "", "", "Tổng đài 111", NOW - timedelta(minutes=10), NOW
+    )
+    yt, _ = connector(uploads_listing(video("manual", "Tổng đài 111", [])))
+    assert [(f.external_id, f.matched_on) for f in yt.reconcile(creds(), probe).found] == [
+        ("manual", "title")
+    ]
+
+
+def test_private_video_without_a_schedule_is_not_published() -> None:
+    # Unverified API projects get their uploads locked private: a hand-off whose publishAt
+    # passed and that stayed private has not gone out.
+    stuck = video("v", "t", [])
+    stuck["status"] = {"privacyStatus": "private"}
+    yt, _ = connector([({"status": "200"}, {"items": [stuck]})])
+    found = yt.status(creds(), "v")
+    assert found is not None
+    assert found.published_at is None
+
+    yt, _ = connector([({"status": "200"}, {"items": [video("v", "t", [])]})])
+    public = yt.status(creds(), "v")
+    assert public is not None
+    assert public.published_at == datetime(2025, 11, 20, 2, 58, tzinfo=UTC)
