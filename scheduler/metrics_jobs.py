@@ -564,4 +564,4 @@ def register_jobs(
             len(report.skipped),
         )
 
-    ticker.add_job(job, seconds)
+    ticker.add_job(job, seconds, name="metrics")

@@ -1,5 +1,5 @@
 """The periodic jobs of the scheduler's periphery, installed into every `loa run`:
-hand-off, pre-flight, token health, plan-time quota alerts and alert e-mail.
+hand-off, pre-flight, token health, plan-time quota alerts, alert e-mail and metric pulls.
 
 Importing this module registers them with the ticker (the `loa` command line imports it).
 Each job catches its own errors: a failed pass is logged and the next one tries again.
@@ -15,6 +15,7 @@ from campaigns.models import Campaign
 from scheduler.dispatcher import RealConnectors
 from scheduler.handoff import HandOff
 from scheduler.mailer import email_pending
+from scheduler.metrics_jobs import register_jobs as register_metric_jobs
 from scheduler.preflight import run_preflight
 from scheduler.quota_plan import raise_quota_alerts
 from scheduler.ticker import JobContext, Ticker, register_installer
@@ -26,6 +27,7 @@ HANDOFF_EVERY_S = 60.0
 PREFLIGHT_EVERY_S = 300.0
 QUOTA_EVERY_S = 3600.0
 MAIL_EVERY_S = 60.0
+METRICS_EVERY_S = 300.0
 
 
 def _guarded(name: str, func: Callable[[], object]) -> Callable[[], None]:
@@ -52,8 +54,9 @@ def quota_alerts(context: JobContext) -> int:
 
 @register_installer
 def install(ticker: Ticker, context: JobContext) -> None:
-    connectors = RealConnectors(context.settings)
     engine, settings, clock = context.engine, context.settings, context.clock
+    # The database quota ledger and the worker's clock, as the dispatcher uses them.
+    connectors = RealConnectors(settings, engine, clock)
     handoff = HandOff(engine, settings, clock, connectors, context.worker_id)
     jobs: list[tuple[str, Callable[[], object], float]] = [
         ("handoff", handoff.run_all, HANDOFF_EVERY_S),
@@ -68,3 +71,5 @@ def install(ticker: Ticker, context: JobContext) -> None:
     ]
     for name, func, seconds in jobs:
         ticker.add_job(_guarded(name, func), seconds, name=name, run_now=True)
+    # Published items are measured on their decaying schedule; the pass picks what is due.
+    register_metric_jobs(ticker, engine, settings, clock, seconds=int(METRICS_EVERY_S))

@@ -48,6 +48,8 @@ def run(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # APScheduler announces every tick at INFO; what Loa did is what an operator reads.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         cfg = settings()
     except ValidationError as exc:

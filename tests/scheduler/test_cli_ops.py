@@ -106,6 +106,6 @@ def test_loa_run_installs_the_periphery_jobs(sqlite_engine: Engine, tmp_path: Pa
     context = JobContext(sqlite_engine, Settings(home=tmp_path), SystemClock(), "w1")
     for install in installers():
         install(ticker, context)
-    assert {"handoff", "preflight", "token-health", "quota-plan", "alert-mail"} <= set(
+    assert {"handoff", "preflight", "token-health", "quota-plan", "alert-mail", "metrics"} <= set(
         ticker.job_names()
     )
