@@ -207,29 +207,30 @@ def list_cmd(
     if as_json:
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
         return
+    several = len({rec["campaign"] for rec in records}) > 1
     table = Table(title="Channels")
-    for name in ("campaign", "channel", "platform", "account", "connected", "health", "expires"):
+    names = ["campaign"] if several else []
+    for name in (*names, "channel", "platform", "account", "token", "health", "expires"):
         # Keys are what officers type next: never fold them across lines.
-        keys = name in ("campaign", "channel", "account")
-        table.add_column(name, overflow="fold", no_wrap=keys)
+        table.add_column(name, no_wrap=name in ("campaign", "channel"), overflow="fold")
     for (channel, _camp), rec in zip(rows, records, strict=True):
         cred = creds.get((channel.platform, channel.external_id))
         health = "-"
-        if cred:
-            health = cred.health + (f": {cred.health_detail}" if cred.health_detail else "")
         expires = "-"
         if cred:
+            health = cred.health + (f": {cred.health_detail}" if cred.health_detail else "")
             expires = (
                 f"{cred.expires_at:%Y-%m-%d}"
                 if cred.expires_at
                 else ("never" if cred.checked_at else "?")
             )
+        cells = [str(rec["campaign"])] if several else []
         table.add_row(
-            str(rec["campaign"]),
+            *cells,
             channel.key,
             channel.platform,
             channel.external_id,
-            "yes" if cred else "no",
+            "stored" if cred else "none",
             health,
             expires,
         )
