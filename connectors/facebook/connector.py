@@ -42,7 +42,9 @@ REQUIRED_SCOPES = ("pages_manage_posts", "pages_read_engagement", "read_insights
 RECONCILE_MAX_PAGES = 20  # of 100 items each; beyond that the search is reported incomplete
 RECONCILE_SLACK = timedelta(minutes=2)  # clocks of Loa and the platform differ a little
 _POST_FIELDS = "id,message,created_time,is_published,scheduled_publish_time,permalink_url"
-_VIDEO_FIELDS = "id,title,description,created_time,published,scheduled_publish_time,permalink_url"
+_VIDEO_FIELDS = (
+    "id,title,description,created_time,published,scheduled_publish_time,permalink_url,post_id"
+)
 
 
 def nfc(text: str) -> str:
@@ -151,6 +153,7 @@ class FacebookConnector(Publisher, MetricsSource):
         if probe.kind == ContentKind.CLIP:
             edges.append("videos")
         found: list[FoundPost] = []
+        carriers: set[str] = set()  # posts that carry a found video: the same object twice
         complete = True
         for edge in edges:
             fields = _VIDEO_FIELDS if edge == "videos" else _POST_FIELDS
@@ -167,8 +170,12 @@ class FacebookConnector(Publisher, MetricsSource):
                     hit = self._match(item, text, title, probe.marker, lo, hi)
                     if hit and all(f.external_id != hit.external_id for f in found):
                         found.append(hit)
+                        if edge == "videos" and item.get("post_id"):
+                            carriers.add(str(item["post_id"]))
                 more = has_more
             complete = complete and not more
+        # A Page video is answered by its video id, as `publish` returns it.
+        found = [f for f in found if f.external_id not in carriers]
         searched = (
             f"page {page}: {', '.join(edges)} created {lo.isoformat()} to {hi.isoformat()}"
             + ("" if complete else " (listing truncated)")

@@ -158,3 +158,30 @@ def test_token_health_from_debug_token(frozen_emulator: Emulator, page: dict[str
     health = connector(frozen_emulator).check_token(creds(page))
     assert health.valid
     assert health.missing_scopes == ()
+
+
+def test_reconcile_of_a_clip_finds_one_object_with_the_uploads_id(
+    frozen_emulator: Emulator, page: dict[str, str], tmp_path: Path
+) -> None:
+    # A Page video is both a video and the post that carries it; reconciliation must answer
+    # with one object, by the id `publish` returns (the video's), not two look-alikes.
+    fb = connector(frozen_emulator)
+    c = creds(page)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\0" * 3000)
+    start = frozen_emulator.clock.now()
+    request = PublishRequest(
+        ContentKind.CLIP, page["id"], message="Gọi 111.", title="Tổng đài 111", media_path=clip
+    )
+    published = fb.publish(c, request)
+    probe = ReconcileProbe(
+        ContentKind.CLIP,
+        page["id"],
+        "loa-p9",
+        "Gọi 111.",
+        "Tổng đài 111",
+        start,
+        start + timedelta(minutes=1),
+    )
+    result = fb.reconcile(c, probe)
+    assert [f.external_id for f in result.found] == [published.external_id]
