@@ -47,7 +47,7 @@ from scheduler.alerts import alert_for_publication
 from scheduler.channel_state import pause_channel
 from scheduler.clock import Clock, utc_now
 from scheduler.dispatcher import ConnectorFactory, build_request
-from scheduler.reconcile import reconcile
+from scheduler.reconcile import claimed_ids, reconcile
 from scheduler.retry import RECONCILE_MARGIN
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ class Work:
     request: PublishRequest
     creds: Credentials
     external_id: str | None
+    claimed: frozenset[str] = frozenset()  # posts other publications own: never adopted
 
 
 class HandOff:
@@ -102,7 +103,8 @@ class HandOff:
         except UserError as exc:
             return str(exc)
         request = replace(build_request(pub, channel, content), publish_at=pub.scheduled_at)
-        return Work(pub.id, channel.platform, request, creds, pub.external_id)
+        claimed = frozenset(claimed_ids(session, pub.channel_id, pub.id))
+        return Work(pub.id, channel.platform, request, creds, pub.external_id, claimed)
 
     def _lease_row(
         self, session: Session, pub_id: int, now: datetime, states: tuple[S, ...]
@@ -165,6 +167,7 @@ class HandOff:
                     work.request,
                     started - RECONCILE_MARGIN,
                     utc_now(self.clock) + RECONCILE_MARGIN,
+                    exclude_ids=work.claimed,
                 )
             except PlatformError as again:
                 return again

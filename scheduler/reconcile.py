@@ -6,11 +6,14 @@ Three verdicts, and only the second allows another call:
   unknown the search could not prove either: a human decides (`needs_review`).
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlmodel import Session, col, select
+
+from campaigns.models import Publication
 from connectors.base import (
     Credentials,
     FoundPost,
@@ -53,11 +56,14 @@ def reconcile(
     window_start: datetime,
     window_end: datetime,
     known_ids: Sequence[str] = (),
+    exclude_ids: Collection[str] = (),
 ) -> Reconciliation:
     """Search the account for the post an earlier attempt may have made (raises PlatformError).
 
     Known external ids are checked first by status; then the account is searched by marker and
-    text over the window.
+    text over the window. `exclude_ids` are posts other publications already own (see
+    `claimed_ids`): the same text planned twice on one Page must not be taken for ours. Two or
+    more matches on text or title alone cannot be told apart: the verdict is unknown.
     """
     evidence: dict[str, Any] = {
         "window": [window_start.isoformat(), window_end.isoformat()],
@@ -83,9 +89,33 @@ def reconcile(
     result = publisher.reconcile(creds, probe)
     evidence["searched"] = result.searched
     evidence["complete"] = result.complete
-    evidence["found"] = [_found_evidence(p) for p in result.found]
-    if result.found:
-        return Reconciliation("found", _earliest(result.found), evidence)
+    found = [p for p in result.found if p.external_id not in exclude_ids]
+    evidence["found"] = [_found_evidence(p) for p in found]
+    if len(found) < len(result.found):
+        evidence["excluded"] = sorted(
+            p.external_id for p in result.found if p.external_id in exclude_ids
+        )
+    by_marker = [p for p in found if p.matched_on == "marker"]
+    if by_marker:
+        return Reconciliation("found", _earliest(by_marker), evidence)
+    if len(found) == 1:
+        return Reconciliation("found", found[0], evidence)
+    if found:
+        evidence["ambiguous"] = True
+        return Reconciliation("unknown", None, evidence)
     if result.complete:
         return Reconciliation("absent", None, evidence)
     return Reconciliation("unknown", None, evidence)
+
+
+def claimed_ids(session: Session, channel_id: int, publication_id: int) -> set[str]:
+    """External ids that other publications of the channel already own: a reconciliation for
+    `publication_id` must never adopt one of them."""
+    rows = session.exec(
+        select(Publication.external_id).where(
+            Publication.channel_id == channel_id,
+            Publication.id != publication_id,
+            col(Publication.external_id).is_not(None),
+        )
+    ).all()
+    return {r for r in rows if r}
