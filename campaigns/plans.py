@@ -201,7 +201,8 @@ def _gaps(doc: CampaignDocument, slots: list[Slot], min_gap_minutes: int) -> lis
                     after.line,
                     f"plans[{after.plan_index}]",
                     f"channel '{channel}': '{before.content}' at {_fmt(before.at)} and "
-                    f"'{after.content}' at {_fmt(after.at)} are {minutes} minutes apart "
+                    f"'{after.content}' at {_fmt(after.at)} are {minutes} minute{'s' * (minutes != 1)} "
+                    "apart "
                     f"(minimum {min_gap_minutes})",
                     "warning",
                 )
