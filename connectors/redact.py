@@ -6,6 +6,7 @@ refresh tokens, `access_token=` query parameters, `Authorization:` headers, JSON
 fields) are replaced even when nobody registered them.
 """
 
+import json
 import logging
 import re
 import threading
@@ -48,6 +49,7 @@ def register_secret(value: str) -> None:
     candidates = {value.strip()}
     for line in value.splitlines():
         candidates.add(line.strip())
+    candidates.update(_document_secrets(value))
     new = {c for c in candidates if len(c) >= _MIN_SECRET_LEN and c not in _secrets}
     if not new:
         return
@@ -55,6 +57,23 @@ def register_secret(value: str) -> None:
         _secrets.update(new)
         ordered = sorted(_secrets, key=len, reverse=True)  # longest first: no partial leftovers
         _secret_re = re.compile("|".join(re.escape(s) for s in ordered))
+
+
+_DOCUMENT_SECRET_KEYS = ("token", "access_token", "refresh_token", "client_secret")
+
+
+def _document_secrets(value: str) -> set[str]:
+    """The tokens inside a JSON credential document (Google authorized-user JSON), which
+    later travel alone: in refresh form bodies, error texts, headers."""
+    if not value.lstrip().startswith("{"):
+        return set()
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        return set()
+    if not isinstance(doc, dict):
+        return set()
+    return {str(doc[k]).strip() for k in _DOCUMENT_SECRET_KEYS if doc.get(k)}
 
 
 def register_secrets(values: Iterable[str]) -> None:

@@ -1,5 +1,6 @@
 """The redaction filter: token patterns, registered secrets, and every logger."""
 
+import json
 import logging
 
 import pytest
@@ -48,3 +49,21 @@ def test_records_of_child_loggers_and_later_handlers_are_redacted(
     assert secret not in text
     assert "ya29.zzz-top" not in text
     assert secret not in caplog.text
+
+
+def test_each_token_of_a_registered_credential_document_is_masked_alone() -> None:
+    # The vault registers the whole authorized-user JSON; its refresh token later shows up on
+    # its own (a form body, an error), in a shape no pattern knows.
+    doc = {
+        "refresh_token": "rt-plain-shape-0123456789",
+        "client_secret": "cs-plain-shape-9876543210",
+        "token": "at-plain-shape-5555555555",
+        "client_id": "262400.apps.googleusercontent.com",
+    }
+    register_secret(json.dumps(doc))
+    leaked = redact(
+        "refresh failed for refresh_token=rt-plain-shape-0123456789 "
+        "(secret cs-plain-shape-9876543210, bearer at-plain-shape-5555555555)"
+    )
+    for key in ("refresh_token", "client_secret", "token"):
+        assert doc[key] not in leaked
