@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlparse
 import facebook
 import requests
 
-from connectors.base import ConnectorConfig, PlatformError, Secret
-from connectors.facebook.errors import map_graph_error, map_network_error
+from connectors.base import ConnectorConfig, PlatformError, Secret, UnknownOutcome
+from connectors.facebook.errors import PLATFORM, map_graph_error, map_network_error
 from connectors.facebook.session import GraphSession
 
 _SDK_ACCEPTED_VERSION = "3.1"  # the newest its constructor accepts; replaced right after
@@ -55,7 +55,16 @@ class Graph:
             raise map_network_error(exc, creating=creating) from None
         except (KeyError, ValueError):
             # No content-type, or a body that is not JSON: judge by the HTTP status.
-            raise self._mapped(f"unreadable answer (HTTP {self.session.last_status})") from None
+            status = self.session.last_status
+            if creating and status is not None and 200 <= status < 300:
+                # The platform accepted the call and we cannot read what it made: the post
+                # may exist, so reconcile rather than fail (or repeat) it.
+                raise UnknownOutcome(
+                    f"Graph accepted the call but its answer was unreadable (HTTP {status})",
+                    platform=PLATFORM,
+                    http_status=status,
+                ) from None
+            raise self._mapped(f"unreadable answer (HTTP {status})") from None
 
     def _mapped(self, result: Any) -> PlatformError:
         return map_graph_error(

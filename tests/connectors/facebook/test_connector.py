@@ -479,3 +479,17 @@ def test_cancel_deletes_and_status_of_a_missing_post_is_none(
     fb.cancel_scheduled(creds, f"{PAGE}_5")
     assert responses.calls[0].request.method == "DELETE"
     assert fb.status(creds, f"{PAGE}_5") is None
+
+
+@responses.activate
+def test_an_unreadable_success_answer_to_a_post_is_an_unknown_outcome(
+    fb: FacebookConnector, creds: Credentials
+) -> None:
+    # A proxy that mangles the 200 (no content type, HTML): Graph accepted the request, so the
+    # post may exist; calling it rejected would fail a publication that went out.
+    responses.post(V + f"{PAGE}/feed", body="<html>OK</html>", status=200, content_type="")
+    with pytest.raises(UnknownOutcome):
+        fb.publish(creds, PublishRequest(ContentKind.POST, PAGE, message="Xin chào"))
+    responses.get(V + f"{PAGE}_1", body="<html>OK</html>", status=200, content_type="")
+    with pytest.raises(Rejected):
+        fb.status(creds, f"{PAGE}_1")  # a read that created nothing stays what it was
