@@ -22,6 +22,8 @@ T = TypeVar("T")
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _TEXTUAL = ("str", "int", "float", "timestamp")
+# Campaign dates stay far from datetime's limits, where a day more or a zone shift overflows.
+MIN_YEAR, MAX_YEAR = 2000, 2999
 
 
 def _tag(node: Node) -> str:
@@ -43,6 +45,10 @@ def suggestion(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' when a choice is close to `word`, else ''."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _short(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def nfc(text: str) -> str:
@@ -144,6 +150,9 @@ class Checker:
                 value = float("nan")
             if value == value and value not in (float("inf"), float("-inf")):
                 return value
+            if _tag(node) != "str":
+                self.error(node, path, f"{_short(str(node.value))} is not a finite number")
+                return None
         self.error(node, path, f"expected a number, got {describe(node)}")
         return None
 
@@ -160,6 +169,9 @@ class Checker:
         parsed = parse_date(raw)
         if parsed is None:
             self.error(node, path, f"'{raw}' is not a date (YYYY-MM-DD)")
+        elif not MIN_YEAR <= parsed.year <= MAX_YEAR:
+            self.error(node, path, f"'{raw}' is outside the years {MIN_YEAR}-{MAX_YEAR}")
+            return None
         return parsed
 
     def moment(self, node: Node, path: str, zone: ZoneInfo) -> datetime | None:
@@ -172,6 +184,9 @@ class Checker:
             self.error(
                 node, path, f"'{raw}' is not a date and time (YYYY-MM-DD HH:MM, optional offset)"
             )
+        elif not MIN_YEAR <= parsed.year <= MAX_YEAR:
+            self.error(node, path, f"'{raw}' is outside the years {MIN_YEAR}-{MAX_YEAR}")
+            return None
         return parsed
 
     def clock(self, node: Node, path: str) -> time | None:

@@ -49,6 +49,7 @@ PACINGS = ["linear", "key_dates"]
 PRIVACIES = ["public", "unlisted", "private"]
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 EVERY_RE = re.compile(r"^\s*(\d+)?\s*(minute|hour|day|week)s?\s*$", re.IGNORECASE)
+MAX_EVERY = 100_000  # 100,000 minutes is ten weeks: larger counts are typing slips
 URL_RE = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
 
 ROOT_KEYS = ["campaign", "units", "objectives", "channels", "content", "plans"]
@@ -167,7 +168,8 @@ class CampaignSchema:
             try:
                 self.zone = ZoneInfo(raw)
                 zone_name = raw
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                # OSError: a directory of the zone database ("Asia") or an over-long name.
                 self.c.error(
                     o.node_of("timezone"),
                     "campaign.timezone",
@@ -521,7 +523,8 @@ class CampaignSchema:
         if raw is None:
             return None
         m = EVERY_RE.match(raw)
-        if m is None or (m.group(1) is not None and int(m.group(1)) == 0):
+        # Beyond MAX_EVERY the first slot is the only one; bounding keeps the arithmetic exact.
+        if m is None or (m.group(1) is not None and not 0 < int(m.group(1)) <= MAX_EVERY):
             self.c.error(node, path, f"'{raw}' is not an interval (e.g. 2 days, 6 hours, 1 week)")
             return None
         return Every(int(m.group(1) or 1), m.group(2).lower() + "s")

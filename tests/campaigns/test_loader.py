@@ -124,6 +124,19 @@ def test_twenty_mistakes_give_twenty_located_errors() -> None:
             "plans[1].times[0]: '25:00' is not a time of day",
         ),
         ("kind: link", "kind: clip", 118, "content[3].media: a clip needs its media file"),
+        # A directory of the zone database or an over-long name is no zone, not a crash.
+        ("timezone: Asia/Ho_Chi_Minh", "timezone: Asia", 11, "unknown time zone 'Asia'"),
+        ("timezone: Asia/Ho_Chi_Minh", "timezone: " + "a" * 300, 11, "unknown time zone"),
+        ("every: 2 days", "every: 99999999999999999999 days", 159, "plans[1].every: "),
+        ("ends: 2025-12-15", "ends: 9999-12-31", 10, "campaign.ends: '9999-12-31' is outside"),
+        ("starts: 2025-11-15", "starts: 0001-11-15", 9, "campaign.starts: '0001-11-15' is out"),
+        (
+            "at: 2025-12-10 19:00",
+            "at: 9999-12-31 23:00-07:00",
+            171,
+            "plans[4].at: '9999-12-31 23:00-07:00' is outside",
+        ),
+        ("target: 4\n", "target: 1" + "0" * 400 + "\n", 37, "kpis[0].target: 1000"),
     ],
 )
 def test_single_mistakes_are_named_and_located(
