@@ -487,6 +487,14 @@ class CampaignSchema:
                 self.c.error(
                     o.node_of("every"), o.sub("times"), f"'every {every.unit}' needs 'times'"
                 )
+            elif every is not None and every.unit in ("hours", "minutes") and len(times) > 1:
+                # Expansion steps from the first time only: the others would vanish unseen.
+                self.c.error(
+                    o.node_of("times"),
+                    o.sub("times"),
+                    f"'every {every.count} {every.unit}' steps from one start time; "
+                    f"give one time, not {len(times)}",
+                )
         if not content or not channels:
             return None
         broken = [

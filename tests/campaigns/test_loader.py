@@ -137,6 +137,13 @@ def test_twenty_mistakes_give_twenty_located_errors() -> None:
             "plans[4].at: '9999-12-31 23:00-07:00' is outside",
         ),
         ("target: 4\n", "target: 1" + "0" * 400 + "\n", 37, "kpis[0].target: 1000"),
+        # Hourly steps run from one start time: a second time would be silently dropped.
+        (
+            'every: 2 days                      # slots 16, 18 and 20 November\n    times: ["20:00"]',
+            'every: 12 hours\n    times: ["08:00", "10:00"]',
+            160,
+            "plans[1].times: 'every 12 hours' steps from one start time",
+        ),
     ],
 )
 def test_single_mistakes_are_named_and_located(
