@@ -33,7 +33,13 @@ Flags = tuple[bool, ...]  # per reporting metric: does the publication report it
 
 
 class MetricFacts:
-    """Grouped metric sums of one campaign as of one moment."""
+    """Grouped metric sums of one campaign as of one moment, from the per-publication rollups.
+
+    Not the production path: scorecards read `segment_facts.SegmentFacts`. This class is the
+    oracle the segment answers are tested against and the query benchmark's baseline
+    (`scorecard(..., per_publication=True)`); the scorecard would fall back to it only for a
+    ratio whose basis `campaigns.segments.BASES` lacks, and every ratio of `RATIOS` has one.
+    """
 
     def __init__(
         self,
@@ -43,7 +49,6 @@ class MetricFacts:
         grouping: Grouping,
         metrics: Iterable[str],
         pairs: Iterable[Pair],
-        growth_metrics: Iterable[str],
         trend: TrendWindow,
     ) -> None:
         self.session, self.window, self.grouping = session, window, grouping
@@ -52,7 +57,6 @@ class MetricFacts:
         wanted_pairs = set(pairs)
         self.reporting = sorted({r for r, _ in wanted_pairs})
         self.metrics = sorted({*metrics, *(m for p in wanted_pairs for m in p)})
-        self.growth_metrics = sorted(set(growth_metrics))
         self.trend = trend
         self.values: dict[tuple[GroupKey, Flags, str], tuple[float, int]] = {}
         self.newest: dict[tuple[GroupKey, str], tuple[datetime, int]] = {}

@@ -122,9 +122,7 @@ class Measurer:
         self.trend = trend_window(window, as_of)
         self.facts: MetricFacts | SegmentFacts
         if per_publication or not supports(pairs):
-            self.facts = MetricFacts(
-                session, window, as_of, grouping, metrics, pairs, growth, self.trend
-            )
+            self.facts = MetricFacts(session, window, as_of, grouping, metrics, pairs, self.trend)
         else:
             view = ensure_segments(session, window.campaign_id)
             self.facts = SegmentFacts(
