@@ -137,6 +137,7 @@ class CampaignSchema:
         self.refs: list[Reference] = []
         self.zone = ZoneInfo(DEFAULT_ZONE)
         self.content_paths: dict[str, str] = {}
+        self.kpi_audiences: list[tuple[Node, str, str]] = []  # (node, path, label)
 
     def parse(self, root: Node) -> Parsed:
         top = self.c.mapping(root, "", ROOT_KEYS, ["campaign", "channels", "content", "plans"])
@@ -153,6 +154,7 @@ class CampaignSchema:
         )
         parsed.plans = self._plans(top)
         self._check_references(parsed)
+        self._check_audiences(parsed)
         self._check_platforms(parsed)
         return parsed
 
@@ -321,10 +323,20 @@ class CampaignSchema:
             platforms=platforms,
             units=units,
             content_kinds=kinds,
-            audiences=o.texts("audiences"),
+            audiences=self._kpi_audiences(o),
             pacing=pacing or "linear",
             line=o.line,
         )
+
+    def _kpi_audiences(self, o: Obj) -> tuple[str, ...]:
+        out: list[str] = []
+        for i, node in o.items("audiences"):
+            path = f"{o.sub('audiences')}[{i}]"
+            value = self.c.text(node, path)
+            if value is not None:
+                self.kpi_audiences.append((node, path, value))
+                out.append(value)
+        return tuple(out)
 
     def _channel(self, node: Node, path: str) -> ChannelDoc | None:
         o = self.c.mapping(node, path, CHANNEL_KEYS, ["key", "platform", "name"])
@@ -564,6 +576,19 @@ class CampaignSchema:
                     ref.node,
                     ref.path,
                     f"unknown {ref.kind} '{ref.key}'{suggestion(ref.key, known[ref.kind])}",
+                )
+
+    def _check_audiences(self, p: Parsed) -> None:
+        """Audiences are free labels, so a KPI's misspelt one would match nothing and its
+        actual would stay empty all month: warn when no content item uses the label."""
+        used = sorted({a for item in p.content for a in item.audiences})
+        for node, path, label in self.kpi_audiences:
+            if label not in used:
+                self.c.warn(
+                    node,
+                    path,
+                    f"no content item has audience '{label}'{suggestion(label, used)}: "
+                    "this KPI counts nothing until one does",
                 )
 
     def _check_platforms(self, p: Parsed) -> None:

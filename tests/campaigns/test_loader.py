@@ -259,3 +259,15 @@ def test_channel_gap_below_minimum_warns(tmp_path: Path) -> None:
         in gaps[0].message
     )
     assert not [w for w in load_campaign(path, min_gap_minutes=10).warnings if "apart" in w.message]
+
+
+def test_kpi_audience_no_content_uses_is_a_located_warning(tmp_path: Path) -> None:
+    path = copy_example(tmp_path)
+    replace(path, "metric: views\n", "metric: views\n        audiences: [yuoth]\n")
+    doc = load_campaign(path)  # a warning: labels are free, the file still imports
+    warned = [str(w) for w in doc.warnings if "yuoth" in w.message]
+    assert warned == [
+        f"{path}:51: warning: objectives[1].kpis[1].audiences[0]: no content item has "
+        "audience 'yuoth' (did you mean 'youth'?): this KPI counts nothing until one does"
+    ]
+    assert doc.objectives[1].kpis[1].audiences == ("yuoth",)
