@@ -3,7 +3,8 @@
 The order is the guarantee (DESIGN.md principle 2):
   1. the claim is held (committed by `outbox.claim_due`);
   2. any earlier attempt whose outcome is unknown is reconciled first; only `absent` goes on;
-  3. the attempt row is written and committed;
+  3. the attempt row is written and committed (with step 1's lease re-check, in one
+     transaction, when nothing needed reconciling);
   4. the platform is called, outside any transaction;
   5. the outcome is written.
 A crash between any two steps leaves a row the reaper and the next reconciliation can finish.
@@ -17,7 +18,7 @@ import logging
 import os
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -61,7 +62,6 @@ from scheduler.channel_state import (
     alert,
     app_scope,
     block,
-    blocked_channel_ids,
     pause_channel,
     quota_scope,
 )
@@ -137,13 +137,20 @@ class RealConnectors:
 def build_request(pub: Publication, channel: Channel, content: ContentItem) -> PublishRequest:
     """The plain request a connector understands, carrying the publication's marker."""
     assert pub.id is not None
+    return _request(pub.id, channel.external_id, channel.playlist_id, content)
+
+
+def _request(
+    publication_id: int, account_id: str, playlist_id: str | None, content: Any
+) -> PublishRequest:
+    """`content`: a ContentItem, or a row carrying its fields under the same names."""
     kind = ContentKind(content.kind)
     message = content.message
     if kind == ContentKind.CLIP:
         message = content.description or content.message
     return PublishRequest(
         kind=kind,
-        account_id=channel.external_id,
+        account_id=account_id,
         message=message,
         title=content.title,
         link=content.link,
@@ -152,8 +159,8 @@ def build_request(pub: Publication, channel: Channel, content: ContentItem) -> P
         tags=tuple(content.tags),
         made_for_kids=content.made_for_kids,
         privacy=content.privacy,
-        playlist_id=channel.playlist_id or "",
-        marker=outbox.marker_for(pub.id),
+        playlist_id=playlist_id or "",
+        marker=outbox.marker_for(publication_id),
     )
 
 
@@ -169,6 +176,9 @@ class _Job:
     known_ids: tuple[str, ...]
     window_start: Any
     after_duplicate: bool
+    # Set when nothing needed reconciling: the attempt row was committed with the preparation.
+    attempt_id: int | None = None
+    late_s: float = 0.0
 
 
 class Dispatcher:
@@ -189,6 +199,10 @@ class Dispatcher:
         self.worker_id = worker_id
         self.policy = policy
         self.lease = lease
+        # Credentials decrypted once per channel for this dispatcher's life (one pass), shared
+        # by its threads; kept as `Secret`, dropped when the channel's token is refused.
+        self._creds: dict[int, Credentials] = {}
+        self._creds_lock = threading.Lock()
 
     # -- the attempt ------------------------------------------------------------------------
 
@@ -196,22 +210,16 @@ class Dispatcher:
         job = self._prepare(publication_id)
         if isinstance(job, str):
             return job
-        if job.unresolved:
+        if job.attempt_id is not None:
+            attempt_id, late_s = job.attempt_id, job.late_s
+        else:
             outcome = self._reconcile(job)
             if outcome != "absent":
                 return outcome
-        with session_scope(self.engine) as session:
-            pub = outbox.holds_lease(session, publication_id, self.worker_id)
-            if pub is None:
-                return "lease_lost"
-            now = utc_now(self.clock)
-            # A fresh lease for the call: it must outlast the client's timeout (see worker).
-            pub.locked_until = now + self.lease
-            attempt = outbox.start_attempt(session, pub, self.worker_id, now)
-            session.flush()
-            attempt_id = attempt.id
-            late_s = (now - pub.scheduled_at).total_seconds()
-        assert attempt_id is not None
+            started = self._start(publication_id)
+            if isinstance(started, str):
+                return started
+            attempt_id, late_s = started
         crash_point("after_attempt")
         crash_point("during_call")
         try:
@@ -229,6 +237,20 @@ class Dispatcher:
             )
         crash_point("after_call")
         return self._record_published(job, attempt_id, result, late_s)
+
+    def _start(self, publication_id: int) -> "tuple[int, float] | str":
+        """The attempt row after a reconciliation proved the post absent; the lease re-checked."""
+        with session_scope(self.engine) as session:
+            pub = outbox.holds_lease(session, publication_id, self.worker_id)
+            if pub is None:
+                return "lease_lost"
+            now = utc_now(self.clock)
+            # A fresh lease for the call: it must outlast the client's timeout (see worker).
+            pub.locked_until = now + self.lease
+            attempt = outbox.start_attempt(session, pub, self.worker_id, now)
+            session.flush()
+            assert attempt.id is not None
+            return attempt.id, (now - pub.scheduled_at).total_seconds()
 
     def _lease_keeper(self, publication_id: int) -> ProgressCallback:
         """Upload progress renews the claim every third of a lease, so a long upload is not
@@ -262,33 +284,24 @@ class Dispatcher:
         return progress
 
     def _prepare(self, publication_id: int) -> "_Job | str":
+        """Lease re-check, channel, content, blocks and open attempts in one locked read; when
+        nothing needs reconciling the attempt row is written in the same transaction, so it is
+        committed before the call with one round of statements."""
         with session_scope(self.engine) as session:
-            pub = outbox.holds_lease(session, publication_id, self.worker_id)
-            if pub is None:
-                return "lease_lost"
-            channel = session.get(Channel, pub.channel_id)
-            content = session.get(ContentItem, pub.content_id)
-            assert channel is not None
-            assert content is not None
             now = utc_now(self.clock)
-            if channel.paused or channel.id in blocked_channel_ids(session, now):
+            row = outbox.load_claim(session, publication_id, self.worker_id, now)
+            if row is None:
+                return "lease_lost"
+            if row.paused or row.blocked:
                 # Paused or blocked since this batch was claimed: hand the row back untouched.
-                outbox.set_state(
-                    pub,
-                    S.QUEUED,
-                    now,
-                    error=pub.last_error,
-                    code=pub.last_error_code,
-                    next_attempt_at=pub.next_attempt_at,
-                )
-                session.add(pub)
+                outbox.defer(session, publication_id, now)
                 return "deferred"
             try:
-                request = build_request(pub, channel, content)
+                request = _request(publication_id, row.account_id, row.playlist_id, row)
             except ValueError as exc:
                 self._finish(
                     session,
-                    pub,
+                    self._locked(session, publication_id),
                     S.NEEDS_REVIEW,
                     now,
                     f"cannot build the request: {exc}",
@@ -297,23 +310,57 @@ class Dispatcher:
                 )
                 return "needs_review"
             try:
-                creds = self.connectors.credentials(session, channel)
+                creds = self._credentials(session, row.channel_id)
             except UserError as exc:
+                pub = self._locked(session, publication_id)
+                channel = session.get(Channel, row.channel_id)
+                assert channel is not None
                 return self._pause(session, pub, channel, now, str(exc), "no_credentials")
-            unresolved = outbox.unresolved_attempts(session, publication_id)
-            first = outbox.first_attempt_start(session, publication_id) or now
-            return _Job(
+            job = _Job(
                 publication_id=publication_id,
-                channel_id=channel.id or 0,
-                campaign_id=pub.campaign_id,
-                platform=channel.platform,
+                channel_id=row.channel_id,
+                campaign_id=row.campaign_id,
+                platform=row.platform,
                 request=request,
                 creds=creds,
+                unresolved=(),
+                known_ids=(),
+                window_start=now - RECONCILE_MARGIN,
+                after_duplicate=False,
+            )
+            if not row.unresolved:
+                attempt_id = outbox.start_claimed(
+                    session, publication_id, row.attempts + 1, self.worker_id, now, self.lease
+                )
+                late_s = (now - row.scheduled_at).total_seconds()
+                return replace(job, attempt_id=attempt_id, late_s=late_s)
+            unresolved = outbox.unresolved_attempts(session, publication_id)
+            first = outbox.first_attempt_start(session, publication_id) or now
+            return replace(
+                job,
                 unresolved=tuple(a.id for a in unresolved if a.id is not None),
                 known_ids=tuple(a.external_id for a in unresolved if a.external_id),
                 window_start=first - RECONCILE_MARGIN,
                 after_duplicate=any(a.error_code == "duplicate" for a in unresolved),
             )
+
+    def _locked(self, session: Session, publication_id: int) -> Publication:
+        """The claimed row as an object, for the rare paths that end it (already locked)."""
+        pub = session.get(Publication, publication_id)
+        assert pub is not None
+        return pub
+
+    def _credentials(self, session: Session, channel_id: int) -> Credentials:
+        with self._creds_lock:
+            cached = self._creds.get(channel_id)
+        if cached is not None:
+            return cached
+        channel = session.get(Channel, channel_id)
+        assert channel is not None
+        creds = self.connectors.credentials(session, channel)
+        with self._creds_lock:
+            self._creds[channel_id] = creds
+        return creds
 
     # -- reconciliation ---------------------------------------------------------------------
 
@@ -432,36 +479,33 @@ class Dispatcher:
     ) -> str:
         with session_scope(self.engine) as session:
             now = utc_now(self.clock)
-            attempt = session.get(Attempt, attempt_id)
-            pub = session.get(Publication, job.publication_id, with_for_update=True)
-            assert attempt is not None
+            if outbox.record_published(
+                session,
+                job.publication_id,
+                attempt_id,
+                external_id=result.external_id,
+                permalink=result.permalink,
+                published_at=result.published_at or now,
+                trace_id=result.trace_id,
+                now=now,
+                evidence={"lateness_s": late_s},
+            ):
+                return "published"
+            # Only possible if a lease was lost mid-call: say so loudly, never hide it.
+            pub = session.get(Publication, job.publication_id)
             assert pub is not None
-            attempt.outcome = AttemptOutcome.PUBLISHED
-            attempt.ended_at = now
-            attempt.external_id = result.external_id
-            attempt.trace_id = result.trace_id
-            attempt.evidence = {**attempt.evidence, "lateness_s": late_s}
-            session.add(attempt)
-            if pub.state == S.PUBLISHED and pub.external_id != result.external_id:
-                # Only possible if a lease was lost mid-call: say so loudly, never hide it.
-                alert(
-                    session,
-                    AlertKind.NEEDS_REVIEW,
-                    f"publication {pub.id} has two posts on the platform: {pub.external_id} "
-                    f"and {result.external_id}",
-                    dedupe=f"duplicate:p{pub.id}",
-                    campaign_id=pub.campaign_id,
-                    publication_id=pub.id,
-                    channel_id=pub.channel_id,
-                    severity="critical",
-                )
-                return "duplicate"
-            pub.external_id = result.external_id
-            pub.permalink = result.permalink
-            pub.published_at = result.published_at or now
-            outbox.set_state(pub, S.PUBLISHED, now)
-            session.add(pub)
-        return "published"
+            alert(
+                session,
+                AlertKind.NEEDS_REVIEW,
+                f"publication {pub.id} has two posts on the platform: {pub.external_id} "
+                f"and {result.external_id}",
+                dedupe=f"duplicate:p{pub.id}",
+                campaign_id=pub.campaign_id,
+                publication_id=pub.id,
+                channel_id=pub.channel_id,
+                severity="critical",
+            )
+            return "duplicate"
 
     def _record_error(self, job: _Job, attempt_id: int, exc: PlatformError) -> str:
         with session_scope(self.engine) as session:
@@ -582,6 +626,8 @@ class Dispatcher:
         self, session: Session, pub: Publication, channel: Channel, now: Any, reason: str, code: str
     ) -> str:
         """Auth failed: stop calling the channel; the row waits in `queued` for the reconnect."""
+        with self._creds_lock:
+            self._creds.pop(channel.id or 0, None)
         if pause_channel(session, channel, reason):
             alert(
                 session,

@@ -8,8 +8,9 @@ attempt had started, its outcome is unknown and the next claim reconciles before
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, exists, func, insert, or_, select, update
 from sqlmodel import Session, col
 
 from campaigns.models import (
@@ -17,16 +18,26 @@ from campaigns.models import (
     Attempt,
     AttemptOutcome,
     Channel,
+    ContentItem,
     Publication,
     PublicationState,
+    RateLimitBlock,
 )
 from campaigns.timeutil import UTCDateTime
-from scheduler.channel_state import alert, blocked_channel_ids
+from scheduler.channel_state import alert
 
 S = PublicationState
 CLAIMABLE = (S.APPROVED, S.QUEUED, S.RETRY_WAIT)
 # Outcomes that leave it open whether the platform holds the post.
 UNRESOLVED = (AttemptOutcome.STARTED, AttemptOutcome.UNKNOWN)
+
+# The hot path (claim, start an attempt, record a success) runs Core statements on the tables:
+# no ORM objects to build, track and flush for rows that are read once and written once.
+PUBLICATION: Table = Publication.__table__  # type: ignore[attr-defined]
+ATTEMPT: Table = Attempt.__table__  # type: ignore[attr-defined]
+CHANNEL: Table = Channel.__table__  # type: ignore[attr-defined]
+CONTENT: Table = ContentItem.__table__  # type: ignore[attr-defined]
+BLOCK: Table = RateLimitBlock.__table__  # type: ignore[attr-defined]
 
 
 def marker_for(publication_id: int) -> str:
@@ -43,60 +54,220 @@ def _for_update(session: Session) -> dict[str, object]:
     return {} if session.get_bind().dialect.name == "sqlite" else {"skip_locked": True}
 
 
-def claim_due(
+def channel_blocked(now: datetime) -> ColumnElement[bool]:
+    """True for a channel row under an active rate-limit or quota block, in SQL.
+
+    The scopes are those `scheduler.channel_state` writes: `<platform>:app`,
+    `facebook:page:<id>`, `youtube:channel:<id>` and `youtube:quota:<id>:<bucket>`.
+    """
+    platform, account = CHANNEL.c.platform, CHANNEL.c.external_id
+    quota = platform + ":quota:" + account + ":"
+    return exists().where(
+        BLOCK.c.until > now,
+        or_(
+            BLOCK.c.scope == platform + ":app",
+            BLOCK.c.scope == platform + ":page:" + account,
+            BLOCK.c.scope == platform + ":channel:" + account,
+            func.substr(BLOCK.c.scope, 1, func.length(quota)) == quota,
+        ),
+    )
+
+
+def claim_ids(
     session: Session, worker_id: str, now: datetime, limit: int, lease: timedelta
-) -> list[Publication]:
-    """Claim up to `limit` due rows for `worker_id` and commit; the caller then calls out.
+) -> list[int]:
+    """Claim up to `limit` due rows for `worker_id` and commit; their ids, in claim order.
 
     Due: claimable state, due time <= now, channel not paused, no active block on it.
     Fair: channels take turns (each channel's oldest due row first, then each one's second...),
     so a channel with a thousand rows due cannot hold back one with a single row.
     """
-    blocked = blocked_channel_ids(session, now)
-    turn = (
-        func.row_number()
-        .over(partition_by=col(Publication.channel_id), order_by=(due_at(), col(Publication.id)))
-        .label("turn")
-    )
-    due = (
-        select(col(Publication.id).label("id"), turn, due_at().label("due"))
-        .join(Channel, col(Channel.id) == col(Publication.channel_id))
+    pub = PUBLICATION.c
+    due = func.coalesce(pub.next_attempt_at, pub.scheduled_at)
+    turn = func.row_number().over(partition_by=pub.channel_id, order_by=(due, pub.id)).label("turn")
+    ranked = (
+        select(pub.id.label("id"), turn, due.label("due"))
+        .join(CHANNEL, CHANNEL.c.id == pub.channel_id)
         .where(
-            col(Publication.state).in_(CLAIMABLE),
-            due_at() <= now,
-            col(Channel.paused).is_(False),
+            pub.state.in_(CLAIMABLE),
+            due <= now,
+            CHANNEL.c.paused.is_(False),
+            ~channel_blocked(now),
         )
+        .subquery()
     )
-    if blocked:
-        due = due.where(col(Publication.channel_id).not_in(blocked))
-    ranked = due.subquery()
     stmt = (
-        select(Publication)
-        .join(ranked, ranked.c.id == col(Publication.id))
+        select(pub.id)
+        .join(ranked, ranked.c.id == pub.id)
         # Repeated on the locked table: PostgreSQL re-checks these on a row another worker
         # claimed and committed meanwhile, and drops it (the ranking subquery is not re-checked).
-        .where(col(Publication.state).in_(CLAIMABLE), due_at() <= now)
-        .order_by(ranked.c.turn, ranked.c.due, col(Publication.id))
+        .where(pub.state.in_(CLAIMABLE), due <= now)
+        .order_by(ranked.c.turn, ranked.c.due, pub.id)
         .limit(limit)
     )
     if _for_update(session):
         # FOR UPDATE may not cover the window function's subquery: lock only the rows.
-        stmt = stmt.with_for_update(skip_locked=True, of=Publication)
-    rows = list(session.scalars(stmt).all())
-    for pub in rows:
-        pub.state = S.CLAIMED
-        pub.locked_by = worker_id
-        pub.locked_until = now + lease
-        pub.updated_at = now
-        session.add(pub)
+        stmt = stmt.with_for_update(skip_locked=True, of=PUBLICATION)
+    ids = [int(i) for i in session.execute(stmt).scalars()]
+    if ids:
+        session.execute(
+            update(PUBLICATION)
+            .where(pub.id.in_(ids))
+            .values(state=S.CLAIMED, locked_by=worker_id, locked_until=now + lease, updated_at=now)
+        )
     session.commit()
-    if rows and session.expire_on_commit:
-        # Hand back loaded rows, usable after the caller's session closes.
-        ids = [p.id for p in rows]
-        order = {pid: n for n, pid in enumerate(ids)}
-        fresh = session.scalars(select(Publication).where(col(Publication.id).in_(ids))).all()
-        rows = sorted(fresh, key=lambda p: order[p.id])
-    return rows
+    return ids
+
+
+def claim_due(
+    session: Session, worker_id: str, now: datetime, limit: int, lease: timedelta
+) -> list[Publication]:
+    """`claim_ids`, handing back the claimed rows loaded (usable after the session closes)."""
+    ids = claim_ids(session, worker_id, now, limit, lease)
+    if not ids:
+        return []
+    order = {pid: n for n, pid in enumerate(ids)}
+    rows = session.scalars(select(Publication).where(col(Publication.id).in_(ids))).all()
+    return sorted(rows, key=lambda p: order[p.id or 0])
+
+
+def load_claim(
+    session: Session, publication_id: int, worker_id: str, now: datetime
+) -> Row[Any] | None:
+    """The claimed row with its channel and content in one statement, locked (the lease
+    re-check), or None when `worker_id` no longer holds the claim.
+
+    Besides the content's fields (named as on ContentItem) the row carries `pub_id`,
+    `attempts`, `scheduled_at`, `campaign_id`, `channel_id`, `platform`, `account_id`,
+    `playlist_id`, `paused`, `blocked` (an active block covers the channel) and `unresolved`
+    (an earlier attempt's outcome is still open: reconcile before any call).
+    """
+    pub, content = PUBLICATION.c, CONTENT.c
+    unresolved = exists().where(
+        ATTEMPT.c.publication_id == pub.id, ATTEMPT.c.outcome.in_(UNRESOLVED)
+    )
+    stmt = (
+        select(
+            pub.id.label("pub_id"),
+            pub.state,
+            pub.locked_by,
+            pub.attempts,
+            pub.scheduled_at,
+            pub.campaign_id,
+            pub.channel_id,
+            CHANNEL.c.platform,
+            CHANNEL.c.external_id.label("account_id"),
+            CHANNEL.c.playlist_id,
+            CHANNEL.c.paused,
+            content.kind,
+            content.message,
+            content.description,
+            content.title,
+            content.link,
+            content.media_path,
+            content.thumbnail_path,
+            content.tags,
+            content.made_for_kids,
+            content.privacy,
+            channel_blocked(now).label("blocked"),
+            unresolved.label("unresolved"),
+        )
+        .join(CHANNEL, CHANNEL.c.id == pub.channel_id)
+        .join(CONTENT, content.id == pub.content_id)
+        .where(pub.id == publication_id)
+    )
+    if _for_update(session):
+        stmt = stmt.with_for_update(of=PUBLICATION)
+    row = session.execute(stmt).first()
+    if row is None or row.state != S.CLAIMED or row.locked_by != worker_id:
+        return None
+    return row
+
+
+def start_claimed(
+    session: Session,
+    publication_id: int,
+    number: int,
+    worker_id: str,
+    now: datetime,
+    lease: timedelta,
+) -> int:
+    """Attempt `number` of a claim the caller holds locked: the attempt row and a fresh lease
+    for the call; the caller commits before calling out. The attempt's id."""
+    session.execute(
+        update(PUBLICATION)
+        .where(PUBLICATION.c.id == publication_id)
+        .values(attempts=number, locked_until=now + lease, updated_at=now)
+    )
+    attempt_id = session.execute(
+        insert(ATTEMPT)
+        .values(
+            publication_id=publication_id,
+            number=number,
+            worker_id=worker_id,
+            started_at=now,
+            marker=marker_for(publication_id),
+            outcome=AttemptOutcome.STARTED,
+        )
+        .returning(ATTEMPT.c.id)
+    ).scalar_one()
+    return int(attempt_id)
+
+
+def defer(session: Session, publication_id: int, now: datetime) -> None:
+    """Hand a claim back untouched (its channel was paused or blocked since the claim)."""
+    session.execute(
+        update(PUBLICATION)
+        .where(PUBLICATION.c.id == publication_id)
+        .values(state=S.QUEUED, locked_by=None, locked_until=None, updated_at=now)
+    )
+
+
+def record_published(
+    session: Session,
+    publication_id: int,
+    attempt_id: int,
+    *,
+    external_id: str,
+    permalink: str,
+    published_at: datetime,
+    trace_id: str,
+    now: datetime,
+    evidence: dict[str, Any],
+) -> bool:
+    """The attempt and the row published; False (the row untouched) when the row was already
+    published as another post, which only a lease lost mid-call can cause."""
+    session.execute(
+        update(ATTEMPT)
+        .where(ATTEMPT.c.id == attempt_id)
+        .values(
+            outcome=AttemptOutcome.PUBLISHED,
+            ended_at=now,
+            external_id=external_id,
+            trace_id=trace_id,
+            evidence=evidence,
+        )
+    )
+    pub = PUBLICATION.c
+    result = session.execute(
+        update(PUBLICATION)
+        .where(
+            pub.id == publication_id, or_(pub.state != S.PUBLISHED, pub.external_id == external_id)
+        )
+        .values(
+            state=S.PUBLISHED,
+            external_id=external_id,
+            permalink=permalink,
+            published_at=published_at,
+            last_error="",
+            last_error_code="",
+            next_attempt_at=None,
+            locked_by=None,
+            locked_until=None,
+            updated_at=now,
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def holds_lease(session: Session, publication_id: int, worker_id: str) -> Publication | None:

@@ -129,9 +129,14 @@ def _dispatch_due(
     dispatcher: Dispatcher, report: PassReport, stop: threading.Event, batch: int, slots: int
 ) -> None:
     """Claim only as many rows as there are free threads, so every claimed row starts at once
-    (its lease is not spent waiting in a queue) and other workers share the minute's load."""
+    (its lease is not spent waiting in a queue) and other workers share the minute's load.
+
+    A claim is one transaction that ranks every due row: it is made when half the threads are
+    free (or none is busy), not after every attempt, and again only after a second's wait
+    once a claim came back short (nothing more was due)."""
     engine, clock, worker_id = dispatcher.engine, dispatcher.clock, dispatcher.worker_id
     lease = dispatcher.lease
+    half = max(1, slots // 2)
 
     def attempt(publication_id: int) -> str:
         if stop.is_set():  # stopping: a claim not yet attempted goes back, due at once
@@ -142,24 +147,28 @@ def _dispatch_due(
 
     inflight: dict[Future[str], int] = {}
     beat = time.monotonic()
+    claimed_at, short = float("-inf"), False  # the last claim: when, and whether it ran dry
     with ThreadPoolExecutor(slots, thread_name_prefix=f"dispatch-{worker_id}") as pool:
         while True:
             free = slots - len(inflight)
-            ids: list[int] = []
-            if free and not stop.is_set():
+            overdue = time.monotonic() - claimed_at >= IDLE_CLAIM_S
+            if (
+                free
+                and not stop.is_set()
+                and (not inflight or overdue or (free >= half and not short))
+            ):
+                want = min(batch, free)
                 with session_scope(engine) as session:
-                    claimed = outbox.claim_due(
-                        session, worker_id, utc_now(clock), min(batch, free), lease
-                    )
-                    ids = [p.id for p in claimed if p.id is not None]
+                    ids = outbox.claim_ids(session, worker_id, utc_now(clock), want, lease)
+                claimed_at, short = time.monotonic(), len(ids) < want
                 if ids:
                     report.claimed += len(ids)
                     crash_point("after_claim")
                     inflight.update({pool.submit(attempt, pid): pid for pid in ids})
             if not inflight:
                 break
-            # All threads busy: claim again when one frees. Some idle: also look again every
-            # second, so rows falling due beside a long upload do not wait for it.
+            # Some threads idle: look again every second, so rows falling due beside a long
+            # upload do not wait for it; otherwise claim again when enough threads free.
             idle = len(inflight) < slots and not stop.is_set()
             done, _ = wait(
                 inflight, timeout=IDLE_CLAIM_S if idle else None, return_when=FIRST_COMPLETED
