@@ -8,6 +8,7 @@ changes.
 
 import difflib
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -57,6 +58,8 @@ KINDS: dict[str, str] = {
     "video": "clip",
 }
 T = TypeVar("T")
+# C0 controls but tab and line breaks, DEL and the C1 controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 WITH_MEDIA = frozenset({ContentKind.PHOTO.value, ContentKind.CLIP.value})
 
 
@@ -136,6 +139,15 @@ class _Checker:
         self.sheet.problem(self.row, self.sheet.label(column), message)
         self.errors += 1
 
+    def _printable(self, column: str, value: str) -> None:
+        # PostgreSQL refuses NUL in text and the platforms refuse control characters.
+        bad = _CONTROL.search(value)
+        if bad is not None:
+            self.error(
+                column,
+                f"contains a control character (U+{ord(bad.group()):04X}) the platforms refuse",
+            )
+
     def check(self, row: SheetRow) -> _Row | None:
         self.row = row.number
         before = self.errors
@@ -150,6 +162,8 @@ class _Checker:
         media = text(cells.get("media")).replace("\\", "/")
         objectives = self._objectives(cells.get("objectives"))
         audiences = parse_list(cells.get("audiences"))
+        for column, value in (("title", title), ("message", body), ("link", link)):
+            self._printable(column, value)
         slot = self._slot(day, at)
         media_path: Path | None = None
         if kind is not None:

@@ -493,3 +493,27 @@ def test_cells_parse_the_ways_officers_write_them() -> None:
             parse_date(bad)
     with pytest.raises(CellError):
         parse_time("24:00")
+
+
+def test_control_characters_in_text_are_located_errors(db: Session, tmp_path: Path) -> None:
+    # PostgreSQL refuses NUL in text (the insert would fail with a traceback) and the platforms
+    # refuse control characters: the row is reported like any other bad cell.
+    path = tmp_path / "plan.csv"
+    lines = [
+        ",".join(EN),
+        "25/11/2025,07:30,ncfaw-fb,post,,Gọi\x00 111,,,O3,",
+        "26/11/2025,07:30,ncfaw-fb,post,Tiêu\x07 đề,Gọi 111,,,O3,",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed) as caught:
+        import_sheet(db, path, "am-test")
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:2: Message: contains a control character (U+0000) the platforms refuse",
+        f"{path}:3: Title: contains a control character (U+0007) the platforms refuse",
+    ]
+    assert count(db, Publication) == 0
+    # Tabs and line breaks inside a quoted cell are ordinary text.
+    path.write_text(
+        lines[0] + '\n27/11/2025,07:30,ncfaw-fb,post,,"Một\tvà\nhai",,,O3,\n', encoding="utf-8"
+    )
+    assert import_sheet(db, path, "am-test").rows == 1
