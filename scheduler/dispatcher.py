@@ -203,6 +203,7 @@ class Dispatcher:
         # by its threads; kept as `Secret`, dropped when the channel's token is refused.
         self._creds: dict[int, Credentials] = {}
         self._creds_lock = threading.Lock()
+        self._loading: dict[int, threading.Lock] = {}
 
     # -- the attempt ------------------------------------------------------------------------
 
@@ -352,15 +353,16 @@ class Dispatcher:
 
     def _credentials(self, session: Session, channel_id: int) -> Credentials:
         with self._creds_lock:
+            loading = self._loading.setdefault(channel_id, threading.Lock())
+        with loading:  # threads wanting the same channel wait for one decryption
             cached = self._creds.get(channel_id)
-        if cached is not None:
-            return cached
-        channel = session.get(Channel, channel_id)
-        assert channel is not None
-        creds = self.connectors.credentials(session, channel)
-        with self._creds_lock:
+            if cached is not None:
+                return cached
+            channel = session.get(Channel, channel_id)
+            assert channel is not None
+            creds = self.connectors.credentials(session, channel)
             self._creds[channel_id] = creds
-        return creds
+            return creds
 
     # -- reconciliation ---------------------------------------------------------------------
 

@@ -9,9 +9,13 @@ from sqlmodel import Session, select
 from campaigns.models import AttemptOutcome, Channel, PublicationState, RateLimitBlock
 from connectors.base import (
     AuthExpired,
+    Credentials,
     Duplicate,
     PermissionDenied,
     PolicyBlocked,
+    ProgressCallback,
+    PublishRequest,
+    PublishResult,
     QuotaExhausted,
     RateLimited,
     Rejected,
@@ -327,3 +331,48 @@ def test_duplicate_without_a_copy_goes_to_review(any_engine: Engine) -> None:
     assert rig.pub(pid).state == S.NEEDS_REVIEW
     assert rig.pub(pid).last_error_code == "duplicate"
     assert rig.fb.posts == {}
+
+
+def test_attempt_row_is_committed_before_the_call(any_engine: Engine) -> None:
+    rig, [pid] = _setup(any_engine)
+    seen: list[tuple[str, str]] = []
+    publish = rig.fb.publish
+
+    def checking_publish(
+        creds: Credentials, request: PublishRequest, progress: ProgressCallback | None = None
+    ) -> PublishResult:
+        # Another connection sees the attempt while the call is in flight: a crash here
+        # leaves a `started` attempt for the reaper and reconciliation, never a silent gap.
+        [attempt] = rig.attempts(pid)
+        seen.append((attempt.outcome, rig.pub(pid).state))
+        return publish(creds, request, progress)
+
+    rig.fb.publish = checking_publish  # type: ignore[method-assign]
+    rig.run()
+    assert seen == [(AttemptOutcome.STARTED, S.CLAIMED)]
+    assert rig.pub(pid).state == S.PUBLISHED
+
+
+def test_credentials_are_decrypted_once_per_channel_per_pass(any_engine: Engine) -> None:
+    rig = Rig(any_engine)
+    rig.settings.concurrency = 4
+    ids = f.grid(
+        any_engine,
+        [("fb1", "facebook", "p1"), ("fb2", "facebook", "p2")],
+        [START, START + timedelta(seconds=1), START + timedelta(minutes=10)],
+    )
+    rig.clock.advance(timedelta(seconds=1))
+    asked: list[str] = []
+    credentials = rig.connectors.credentials
+
+    def counting(session: Session, channel: Channel) -> Credentials:
+        asked.append(channel.key)
+        return credentials(session, channel)
+
+    rig.connectors.credentials = counting  # type: ignore[method-assign]
+    assert rig.run().outcomes == {"published": 4}
+    assert sorted(asked) == ["fb1", "fb2"]
+    rig.clock.advance(timedelta(minutes=10))
+    assert rig.run().outcomes == {"published": 2}
+    assert sorted(asked) == ["fb1", "fb1", "fb2", "fb2"]  # a new pass reads them afresh
+    assert [rig.pub(i).state for i in ids] == [S.PUBLISHED] * 6

@@ -218,3 +218,76 @@ def test_concurrent_claims_on_postgres_never_overlap(pg_engine: Engine) -> None:
         assert [
             p.id for p in outbox.claim_due(session, "w1", START + timedelta(minutes=1), 10, LEASE)
         ] == ids[:3]
+
+
+def test_sql_block_check_covers_the_same_channels_as_the_scopes_written(
+    any_engine: Engine,
+) -> None:
+    """Claims and the dispatcher test blocks in SQL; they must hold back exactly the channels
+    `blocked_channel_ids` names for every scope `channel_state` writes."""
+    from sqlalchemy import select as sa_select
+
+    from scheduler.channel_state import (
+        account_scope,
+        app_scope,
+        block,
+        blocked_channel_ids,
+        quota_scope,
+    )
+
+    f.grid(
+        any_engine,
+        [
+            ("fb1", "facebook", "p1"),
+            ("fb2", "facebook", "p2"),
+            ("yt1", "youtube", "UC_1"),
+            ("yt2", "youtube", "UC_2"),
+            ("yt3", "youtube", "UCX1"),  # differs from UC_1 where `_` would match as LIKE
+        ],
+        [START],
+    )
+
+    def in_sql(session: Session) -> set[int]:
+        stmt = sa_select(outbox.CHANNEL.c.id).where(outbox.channel_blocked(START))
+        return {int(i) for i in session.execute(stmt).scalars()}
+
+    with Session(any_engine) as session:
+        assert in_sql(session) == blocked_channel_ids(session, START) == set()
+        later = START + timedelta(hours=1)
+        block(session, account_scope("facebook", "p1"), later, "limit", START)
+        block(session, quota_scope("UC_1", "uploads"), later, "quota", START)
+        block(session, account_scope("youtube", "UC_2"), START, "expired", START)
+        session.commit()
+        ids = {c.key: c.id for c in session.exec(select(Channel)).all()}
+        assert in_sql(session) == blocked_channel_ids(session, START) == {ids["fb1"], ids["yt1"]}
+        block(session, app_scope("facebook"), later, "app limit", START)
+        session.commit()
+        expected = {ids["fb1"], ids["fb2"], ids["yt1"]}
+        assert in_sql(session) == blocked_channel_ids(session, START) == expected
+
+
+def test_load_claim_reads_the_held_row_with_its_channel_content_and_open_attempts(
+    any_engine: Engine,
+) -> None:
+    [first, second, _] = _three(any_engine)
+    now = START + timedelta(minutes=1)
+    with Session(any_engine) as session:
+        assert outbox.claim_ids(session, "w1", now, 2, LEASE) == [first, second]
+        row = outbox.load_claim(session, first, "w1", now)
+        assert row is not None
+        assert (row.pub_id, row.platform, row.account_id, row.kind) == (
+            first,
+            "facebook",
+            "p1",
+            "post",
+        )
+        assert (row.attempts, row.paused, row.blocked, row.unresolved) == (0, False, False, False)
+        assert outbox.load_claim(session, first, "w2", now) is None  # someone else's claim
+        session.rollback()
+        attempt_id = outbox.start_claimed(session, first, 1, "w1", now, LEASE)
+        session.commit()
+        row = outbox.load_claim(session, first, "w1", now)
+        assert row is not None
+        assert (row.attempts, row.unresolved) == (1, True)  # started, outcome not known yet
+        [open_attempt] = outbox.unresolved_attempts(session, first)
+        assert (open_attempt.id, open_attempt.marker) == (attempt_id, f"loa-p{first}")
