@@ -5,12 +5,14 @@ firing the same calls as plain jobs (facebook-sdk, no database) in the same run.
 
 Lateness is call start minus planned time (Loa: the attempt row's start, written just before
 the call); throughput is publications per second from the first call start to the last end.
+Worker CPU is the user and system time of the `loa run` processes, start-up included, per post.
 
     python -m bench.publish_bench [--count 2000] [--workers 1,4] [--concurrency 8] [--postgres URL]
 """
 
 import argparse
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -54,6 +56,7 @@ class Run:
     lateness_s: list[float]
     seconds: float
     shares: str = ""  # attempts per worker: does every worker get a share of the minute?
+    cpu_s: float = 0.0  # CPU time of the worker processes (0: not measured, the baseline)
 
     @property
     def p50(self) -> float:
@@ -141,7 +144,7 @@ def seed(url: str, emulator: Emulator, count: int, due: datetime) -> None:
     engine.dispose()
 
 
-def measure_loa(url: str, label: str, count: int, due: datetime) -> Run:
+def measure_loa(url: str, label: str, count: int, due: datetime, cpu_s: float) -> Run:
     engine = make_engine(url)
     with Session(engine) as s:
         rows = s.exec(
@@ -159,11 +162,13 @@ def measure_loa(url: str, label: str, count: int, due: datetime) -> Run:
     span = (max(ends) - min(starts)).total_seconds() if ends else 0.0
     per_worker = Counter(r[3] for r in rows)
     shares = " ".join(f"{w}={n}" for w, n in sorted(per_worker.items()))
-    return Run(label, count, lateness, span, shares)
+    return Run(label, count, lateness, span, shares, cpu_s)
 
 
-def run_workers(url: str, env: dict[str, str], workers: int) -> None:
-    """Start `workers` `loa run` processes and stop them once every row is published."""
+def run_workers(url: str, env: dict[str, str], workers: int) -> float:
+    """Start `workers` `loa run` processes, stop them once every row is published, and return
+    the CPU seconds they used (the benchmark's only child processes)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     procs = [
         subprocess.Popen(
             [
@@ -203,6 +208,8 @@ def run_workers(url: str, env: dict[str, str], workers: int) -> None:
         for proc in procs:
             proc.wait(timeout=60)
         engine.dispose()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def loa_run(
@@ -219,8 +226,8 @@ def loa_run(
         wait = (due - datetime.now(UTC)).total_seconds() - 8
         if wait > 0:
             time.sleep(wait)  # start the workers shortly before the minute, as a daemon would be
-        run_workers(url, env, workers)
-        return measure_loa(url, f"loa run x{workers} ({concurrency} each)", count, due)
+        cpu_s = run_workers(url, env, workers)
+        return measure_loa(url, f"loa run x{workers} ({concurrency} each)", count, due, cpu_s)
     finally:
         drop_database(admin_url, name)
 
@@ -292,13 +299,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"\nPublishing {args.count} posts due in one minute over {PAGES} Pages, {LATENCY_MS} ms latency"
     )
     print(
-        f"{'run':<26}{'p50 late s':>12}{'p99 late s':>12}{'posts/s':>10}{'p99 ratio':>11}{'rate ratio':>12}"
+        f"{'run':<26}{'p50 late s':>12}{'p99 late s':>12}{'posts/s':>10}{'p99 ratio':>11}"
+        f"{'rate ratio':>12}{'cpu ms/post':>13}"
     )
     for run in [baseline, *runs]:
         print(
             f"{run.label:<26}{run.p50:>12.2f}{run.p99:>12.2f}{run.throughput:>10.1f}"
             f"{run.p99 / baseline.p99 if baseline.p99 else 0:>11.2f}"
             f"{run.throughput / baseline.throughput if baseline.throughput else 0:>12.2f}"
+            + (f"{1000 * run.cpu_s / run.count:>13.1f}" if run.cpu_s else f"{'-':>13}")
         )
     for run in runs:
         print(f"{run.label}: attempts per worker {run.shares}")
