@@ -8,9 +8,22 @@ attempt had started, its outcome is unknown and the next claim reconciles before
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlmodel import Session, col
 
 from campaigns.models import (
@@ -54,7 +67,7 @@ def _for_update(session: Session) -> dict[str, object]:
     return {} if session.get_bind().dialect.name == "sqlite" else {"skip_locked": True}
 
 
-def channel_blocked(now: datetime) -> ColumnElement[bool]:
+def channel_blocked(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """True for a channel row under an active rate-limit or quota block, in SQL.
 
     The scopes are those `scheduler.channel_state` writes: `<platform>:app`,
@@ -131,17 +144,9 @@ def claim_due(
     return sorted(rows, key=lambda p: order[p.id or 0])
 
 
-def load_claim(
-    session: Session, publication_id: int, worker_id: str, now: datetime
-) -> Row[Any] | None:
-    """The claimed row with its channel and content in one statement, locked (the lease
-    re-check), or None when `worker_id` no longer holds the claim.
-
-    Besides the content's fields (named as on ContentItem) the row carries `pub_id`,
-    `attempts`, `scheduled_at`, `campaign_id`, `channel_id`, `platform`, `account_id`,
-    `playlist_id`, `paused`, `blocked` (an active block covers the channel) and `unresolved`
-    (an earlier attempt's outcome is still open: reconcile before any call).
-    """
+@cache
+def _load_claim_statement(locking: bool) -> Select[Any]:
+    """Built once per dialect kind: constructing it anew costs more Python than running it."""
     pub, content = PUBLICATION.c, CONTENT.c
     unresolved = exists().where(
         ATTEMPT.c.publication_id == pub.id, ATTEMPT.c.outcome.in_(UNRESOLVED)
@@ -169,19 +174,42 @@ def load_claim(
             content.tags,
             content.made_for_kids,
             content.privacy,
-            channel_blocked(now).label("blocked"),
+            channel_blocked(bindparam("b_now", type_=UTCDateTime())).label("blocked"),
             unresolved.label("unresolved"),
         )
         .join(CHANNEL, CHANNEL.c.id == pub.channel_id)
         .join(CONTENT, content.id == pub.content_id)
-        .where(pub.id == publication_id)
+        .where(pub.id == bindparam("b_id"))
     )
-    if _for_update(session):
-        stmt = stmt.with_for_update(of=PUBLICATION)
-    row = session.execute(stmt).first()
+    return stmt.with_for_update(of=PUBLICATION) if locking else stmt
+
+
+def load_claim(
+    session: Session, publication_id: int, worker_id: str, now: datetime
+) -> Row[Any] | None:
+    """The claimed row with its channel and content in one statement, locked (the lease
+    re-check), or None when `worker_id` no longer holds the claim.
+
+    Besides the content's fields (named as on ContentItem) the row carries `pub_id`,
+    `attempts`, `scheduled_at`, `campaign_id`, `channel_id`, `platform`, `account_id`,
+    `playlist_id`, `paused`, `blocked` (an active block covers the channel) and `unresolved`
+    (an earlier attempt's outcome is still open: reconcile before any call).
+    """
+    stmt = _load_claim_statement(bool(_for_update(session)))
+    row = session.execute(stmt, {"b_id": publication_id, "b_now": now}).first()
     if row is None or row.state != S.CLAIMED or row.locked_by != worker_id:
         return None
     return row
+
+
+# Updates by id whose SET columns are the keys of the parameters they are run with.
+_PUBLICATION_BY_ID = update(PUBLICATION).where(PUBLICATION.c.id == bindparam("b_id"))
+_ATTEMPT_BY_ID = update(ATTEMPT).where(ATTEMPT.c.id == bindparam("b_id"))
+_NEW_ATTEMPT = insert(ATTEMPT).returning(ATTEMPT.c.id)
+# Published as another post already: only a lease lost mid-call can do that; never overwrite.
+_PUBLISH = _PUBLICATION_BY_ID.where(
+    or_(PUBLICATION.c.state != S.PUBLISHED, PUBLICATION.c.external_id == bindparam("b_external"))
+)
 
 
 def start_claimed(
@@ -195,21 +223,24 @@ def start_claimed(
     """Attempt `number` of a claim the caller holds locked: the attempt row and a fresh lease
     for the call; the caller commits before calling out. The attempt's id."""
     session.execute(
-        update(PUBLICATION)
-        .where(PUBLICATION.c.id == publication_id)
-        .values(attempts=number, locked_until=now + lease, updated_at=now)
+        _PUBLICATION_BY_ID,
+        {
+            "b_id": publication_id,
+            "attempts": number,
+            "locked_until": now + lease,
+            "updated_at": now,
+        },
     )
     attempt_id = session.execute(
-        insert(ATTEMPT)
-        .values(
-            publication_id=publication_id,
-            number=number,
-            worker_id=worker_id,
-            started_at=now,
-            marker=marker_for(publication_id),
-            outcome=AttemptOutcome.STARTED,
-        )
-        .returning(ATTEMPT.c.id)
+        _NEW_ATTEMPT,
+        {
+            "publication_id": publication_id,
+            "number": number,
+            "worker_id": worker_id,
+            "started_at": now,
+            "marker": marker_for(publication_id),
+            "outcome": AttemptOutcome.STARTED,
+        },
     ).scalar_one()
     return int(attempt_id)
 
@@ -217,9 +248,14 @@ def start_claimed(
 def defer(session: Session, publication_id: int, now: datetime) -> None:
     """Hand a claim back untouched (its channel was paused or blocked since the claim)."""
     session.execute(
-        update(PUBLICATION)
-        .where(PUBLICATION.c.id == publication_id)
-        .values(state=S.QUEUED, locked_by=None, locked_until=None, updated_at=now)
+        _PUBLICATION_BY_ID,
+        {
+            "b_id": publication_id,
+            "state": S.QUEUED,
+            "locked_by": None,
+            "locked_until": None,
+            "updated_at": now,
+        },
     )
 
 
@@ -238,34 +274,32 @@ def record_published(
     """The attempt and the row published; False (the row untouched) when the row was already
     published as another post, which only a lease lost mid-call can cause."""
     session.execute(
-        update(ATTEMPT)
-        .where(ATTEMPT.c.id == attempt_id)
-        .values(
-            outcome=AttemptOutcome.PUBLISHED,
-            ended_at=now,
-            external_id=external_id,
-            trace_id=trace_id,
-            evidence=evidence,
-        )
+        _ATTEMPT_BY_ID,
+        {
+            "b_id": attempt_id,
+            "outcome": AttemptOutcome.PUBLISHED,
+            "ended_at": now,
+            "external_id": external_id,
+            "trace_id": trace_id,
+            "evidence": evidence,
+        },
     )
-    pub = PUBLICATION.c
     result = session.execute(
-        update(PUBLICATION)
-        .where(
-            pub.id == publication_id, or_(pub.state != S.PUBLISHED, pub.external_id == external_id)
-        )
-        .values(
-            state=S.PUBLISHED,
-            external_id=external_id,
-            permalink=permalink,
-            published_at=published_at,
-            last_error="",
-            last_error_code="",
-            next_attempt_at=None,
-            locked_by=None,
-            locked_until=None,
-            updated_at=now,
-        )
+        _PUBLISH,
+        {
+            "b_id": publication_id,
+            "b_external": external_id,
+            "state": S.PUBLISHED,
+            "external_id": external_id,
+            "permalink": permalink,
+            "published_at": published_at,
+            "last_error": "",
+            "last_error_code": "",
+            "next_attempt_at": None,
+            "locked_by": None,
+            "locked_until": None,
+            "updated_at": now,
+        },
     )
     return bool(getattr(result, "rowcount", 0))
 
