@@ -39,13 +39,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _secret_re: re.Pattern[str] | None = None
+_stale = False  # secrets were added since the pattern was compiled
 
 NOISY_LOGGERS = ("urllib3", "requests", "googleapiclient", "google.auth", "httplib2", "facebook")
 
 
 def register_secret(value: str) -> None:
     """Remember a secret so that it is masked wherever it later appears."""
-    global _secret_re
     candidates = {value.strip()}
     for line in value.splitlines():
         candidates.add(line.strip())
@@ -53,10 +53,22 @@ def register_secret(value: str) -> None:
     new = {c for c in candidates if len(c) >= _MIN_SECRET_LEN and c not in _secrets}
     if not new:
         return
+    global _stale
     with _lock:
         _secrets.update(new)
-        ordered = sorted(_secrets, key=len, reverse=True)  # longest first: no partial leftovers
-        _secret_re = re.compile("|".join(re.escape(s) for s in ordered))
+        _stale = True  # compiled when next needed: a worker decrypting 160 tokens pays once
+
+
+def _secret_pattern() -> re.Pattern[str] | None:
+    """The pattern of every registered secret, recompiled only after registrations."""
+    global _secret_re, _stale
+    if _stale:
+        with _lock:
+            if _stale:
+                ordered = sorted(_secrets, key=len, reverse=True)  # longest first: no leftovers
+                _secret_re = re.compile("|".join(re.escape(s) for s in ordered))
+                _stale = False
+    return _secret_re
 
 
 _DOCUMENT_SECRET_KEYS = ("token", "access_token", "refresh_token", "client_secret")
@@ -83,7 +95,7 @@ def register_secrets(values: Iterable[str]) -> None:
 
 def redact(text: str) -> str:
     """The text with every registered secret and every token pattern masked."""
-    pattern = _secret_re
+    pattern = _secret_pattern()
     if pattern is not None:
         text = pattern.sub(MASK, text)
     for regex, replacement in _PATTERNS:
