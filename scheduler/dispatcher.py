@@ -66,7 +66,7 @@ from scheduler.channel_state import (
     quota_scope,
 )
 from scheduler.clock import Clock, utc_now
-from scheduler.reconcile import Reconciliation, reconcile
+from scheduler.reconcile import Reconciliation, claimed_ids, reconcile
 from scheduler.retry import RECONCILE_DELAY, RECONCILE_MARGIN, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -369,9 +369,13 @@ class Dispatcher:
     def _reconcile(self, job: _Job) -> str:
         publisher = self.connectors.publisher(job.platform)
         now = utc_now(self.clock)
+        with Session(self.engine) as session:
+            # Posts other publications of the channel own are never adopted as this one's (the
+            # same text can be planned twice on one Page).
+            exclude = claimed_ids(session, job.channel_id, job.publication_id)
         try:
             found = reconcile(
-                publisher, job.creds, job.request, job.window_start, now, job.known_ids
+                publisher, job.creds, job.request, job.window_start, now, job.known_ids, exclude
             )
         except PlatformError as exc:
             # Could not ask: never publish blind. Wait (or pause) and ask again later.

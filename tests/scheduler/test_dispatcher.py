@@ -6,11 +6,19 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from campaigns.models import AttemptOutcome, Channel, PublicationState, RateLimitBlock
+from campaigns.models import (
+    AttemptOutcome,
+    Channel,
+    ContentItem,
+    Publication,
+    PublicationState,
+    RateLimitBlock,
+)
 from connectors.base import (
     AuthExpired,
     Credentials,
     Duplicate,
+    FoundPost,
     PermissionDenied,
     PolicyBlocked,
     ProgressCallback,
@@ -18,6 +26,8 @@ from connectors.base import (
     PublishResult,
     QuotaExhausted,
     RateLimited,
+    ReconcileProbe,
+    ReconcileResult,
     Rejected,
     TransientError,
     UnknownOutcome,
@@ -26,7 +36,7 @@ from scheduler import outbox
 from scheduler.channel_state import account_scope, block, resume_channel
 from scheduler.dispatcher import Dispatcher
 from tests.scheduler import factories as f
-from tests.scheduler.fakes import START, ApplyThenRaise, Rig
+from tests.scheduler.fakes import START, ApplyThenRaise, FakePublisher, Rig
 
 S = PublicationState
 
@@ -266,6 +276,49 @@ def test_unknown_outcome_applied_is_found_not_sent_again(any_engine: Engine) -> 
     [attempt] = rig.attempts(pid)
     assert attempt.outcome == AttemptOutcome.RECONCILED_FOUND
     assert attempt.evidence["reconciliation"]["found"][0]["external_id"] == pub.external_id
+
+
+class TextOnlyFeed(FakePublisher):
+    """A platform whose search finds posts by their text only (Facebook keeps no marker)."""
+
+    def reconcile(self, creds: Credentials, probe: ReconcileProbe) -> ReconcileResult:
+        found = tuple(
+            FoundPost(p.external_id, p.created_at, p.created_at, None, "text")
+            for p in self.posts.values()
+            if p.account_id == probe.account_id and p.message == probe.message
+        )
+        return ReconcileResult(found, True, f"text search of {probe.account_id}")
+
+
+def test_the_twin_of_an_unknown_outcome_is_not_adopted(any_engine: Engine) -> None:
+    """Two publications with the same text on one Page: the first goes out; the second's call
+    ends unknown without reaching the platform. Its reconciliation finds the first's post by
+    text, which must not be taken for its own: it is absent, and sent once more."""
+    rig = Rig(any_engine)
+    page = "104251380000001"
+    ids = f.grid(any_engine, [("fb", "facebook", page)], [START, START])
+    with Session(any_engine) as session:
+        first, second = (session.get(Publication, i) for i in ids)
+        assert first is not None
+        assert second is not None
+        twin = session.get(ContentItem, second.content_id)
+        original = session.get(ContentItem, first.content_id)
+        assert twin is not None
+        assert original is not None
+        twin.message = original.message
+        session.add(twin)
+        session.commit()
+    rig.fb = TextOnlyFeed("facebook", rig.clock)
+    rig.connectors.publishers["facebook"] = rig.fb
+    rig.fb.script = [None, UnknownOutcome("read timeout")]
+    rig.run()
+    rig.clock.advance(timedelta(seconds=5))
+    rig.run()
+    first_pub, second_pub = rig.pub(ids[0]), rig.pub(ids[1])
+    assert (first_pub.state, second_pub.state) == (S.PUBLISHED, S.PUBLISHED)
+    assert first_pub.external_id != second_pub.external_id
+    assert len(rig.fb.posts) == 2
+    assert [a.outcome for a in rig.attempts(ids[1])] == ["reconciled_absent", "published"]
 
 
 def test_unknown_outcome_proven_absent_is_sent_once_more(any_engine: Engine) -> None:
