@@ -57,6 +57,7 @@ from connectors.base import (
     UnknownOutcome,
 )
 from scheduler import outbox
+from scheduler.alerts import alert_for_publication
 from scheduler.channel_state import (
     account_scope,
     alert,
@@ -668,14 +669,13 @@ class Dispatcher:
     ) -> None:
         outbox.set_state(pub, state, now, error=message, code=code)
         session.add(pub)
-        alert(
+        # Named so an officer finds the post: content, channel, planned time (Postiz #1040).
+        alert_for_publication(
             session,
+            pub,
             kind,
-            f"publication {pub.id}: {message}",
+            message,
             dedupe=f"{state}:p{pub.id}:a{pub.attempts}",
-            campaign_id=pub.campaign_id,
-            publication_id=pub.id,
-            channel_id=pub.channel_id,
             severity="critical" if state == S.FAILED else "warning",
         )
 

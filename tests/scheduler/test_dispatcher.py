@@ -345,7 +345,11 @@ def test_unknown_outcome_that_cannot_be_proven_goes_to_review(any_engine: Engine
     [attempt] = rig.attempts(pid)
     assert attempt.evidence["reconciliation"]["complete"] is False
     assert len(rig.fb.calls) == 1
-    assert [a.kind for a in rig.alerts()] == ["needs_review"]
+    [alert] = rig.alerts()
+    assert alert.kind == "needs_review"
+    # The notice names the post so an officer can find it: content, channel, planned time.
+    assert f"publication #{pid} 'ch1-0' on ch1 (facebook 104251380000001)" in alert.message
+    assert "planned 25/11/2025 08:00 Asia/Ho_Chi_Minh" in alert.message
 
 
 def test_reconcile_that_cannot_run_never_publishes_blind(any_engine: Engine) -> None:
