@@ -19,7 +19,7 @@ import os
 import signal
 import threading
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -523,7 +523,7 @@ class Dispatcher:
             attempt.error_code = exc.code or exc.kind
             attempt.error_message = exc.message
             attempt.trace_id = exc.trace_id
-            attempt.outcome = _attempt_outcome(exc)
+            attempt.outcome = attempt_outcome(exc)
             if isinstance(exc, Duplicate):
                 attempt.error_code = "duplicate"
             session.add(attempt)
@@ -548,25 +548,14 @@ class Dispatcher:
             session.add(pub)
             return "unknown"
         if isinstance(exc, RateLimited):
-            until = now + exc.retry_after
-            if exc.scope == "app":
-                scope = app_scope(job.platform)
-            else:
-                scope = account_scope(job.platform, job.request.account_id)
-            block(session, scope, until, exc.message, now)
+            until = hold_back(session, exc, job.platform, job.request.account_id, now)
             outbox.set_state(
                 pub, S.RETRY_WAIT, now, error=exc.message, code=code, next_attempt_at=until
             )
             session.add(pub)
             return "rate_limited"
         if isinstance(exc, QuotaExhausted):
-            block(
-                session,
-                quota_scope(job.request.account_id, exc.bucket),
-                exc.reset_at,
-                exc.message,
-                now,
-            )
+            hold_back(session, exc, job.platform, job.request.account_id, now)
             outbox.set_state(
                 pub,
                 S.RETRY_WAIT,
@@ -680,7 +669,24 @@ class Dispatcher:
         )
 
 
-def _attempt_outcome(exc: PlatformError) -> AttemptOutcome:
+def hold_back(
+    session: Session,
+    exc: RateLimited | QuotaExhausted,
+    platform: str,
+    account_id: str,
+    now: datetime,
+) -> datetime:
+    """Block the scope a rate limit or an exhausted quota names; returns when calls may resume."""
+    if isinstance(exc, QuotaExhausted):
+        block(session, quota_scope(account_id, exc.bucket), exc.reset_at, exc.message, now)
+        return exc.reset_at
+    until = now + exc.retry_after
+    scope = app_scope(platform) if exc.scope == "app" else account_scope(platform, account_id)
+    block(session, scope, until, exc.message, now)
+    return until
+
+
+def attempt_outcome(exc: PlatformError) -> AttemptOutcome:
     if isinstance(exc, UnknownOutcome | Duplicate):
         return AttemptOutcome.UNKNOWN
     if isinstance(exc, RateLimited):

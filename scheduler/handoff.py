@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import ColumnElement, Engine, or_, update
 from sqlmodel import Session, col, select
 
 from campaigns.db import session_scope
@@ -39,6 +39,8 @@ from connectors.base import (
     Credentials,
     PlatformError,
     PublishRequest,
+    QuotaExhausted,
+    RateLimited,
     Rejected,
     UnknownOutcome,
 )
@@ -46,9 +48,9 @@ from scheduler import outbox
 from scheduler.alerts import alert_for_publication
 from scheduler.channel_state import pause_channel
 from scheduler.clock import Clock, utc_now
-from scheduler.dispatcher import ConnectorFactory, build_request
+from scheduler.dispatcher import ConnectorFactory, attempt_outcome, build_request, hold_back
 from scheduler.reconcile import claimed_ids, reconcile
-from scheduler.retry import RECONCILE_MARGIN
+from scheduler.retry import RECONCILE_MARGIN, RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,11 @@ S = PublicationState
 MAX_AHEAD = timedelta(days=30)  # Graph: scheduled_publish_time 10 minutes to 30 days ahead
 CONFIRM_AFTER = timedelta(minutes=1)  # let the platform's scheduler fire before asking
 REJECTED_CODE = "handoff_rejected"  # the platform refused to schedule it: publish it live
+
+
+def _not_held(now: datetime) -> ColumnElement[bool]:
+    """No lease and no backoff on the row (a failed hand-off waits in `locked_until`)."""
+    return or_(col(Publication.locked_until).is_(None), col(Publication.locked_until) <= now)
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,7 @@ class HandOff:
         connectors: ConnectorFactory,
         worker_id: str,
         lease: timedelta = timedelta(minutes=2),
+        policy: RetryPolicy | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -88,6 +96,7 @@ class HandOff:
         self.connectors = connectors
         self.worker_id = worker_id
         self.lease = lease
+        self.policy = policy or RetryPolicy.from_settings(settings)
 
     # -- shared steps ----------------------------------------------------------------------
 
@@ -186,7 +195,11 @@ class HandOff:
         self, session: Session, pub: Publication, attempt_id: int, exc: PlatformError, now: datetime
     ) -> str:
         """A hand-off that did not happen: the row goes back to `approved` for the dispatcher
-        (or the next pass), except an unprovable outcome, which a person decides."""
+        (or the next pass), except an unprovable outcome, which a person decides.
+
+        Waits are the dispatcher's: a rate limit or quota blocks its scope, a transient error
+        backs off. The row's own wait is kept in `locked_until` with no holder, which only the
+        hand-off's claim reads: `next_attempt_at` would make the dispatcher publish it early."""
         if isinstance(exc, UnknownOutcome):
             self._end_attempt(session, attempt_id, AttemptOutcome.UNKNOWN, error=exc)
             outbox.set_state(pub, S.NEEDS_REVIEW, now, error=exc.message, code="unknown")
@@ -194,9 +207,7 @@ class HandOff:
                 session, pub, AlertKind.NEEDS_REVIEW, f"hand-off outcome unknown: {exc.message}"
             )
             return "needs_review"
-        outcome = AttemptOutcome.REJECTED if isinstance(exc, Rejected) else AttemptOutcome.RETRY
         if isinstance(exc, AuthError):
-            outcome = AttemptOutcome.AUTH
             channel = session.get(Channel, pub.channel_id)
             assert channel is not None
             if pause_channel(session, channel, f"{exc.kind}: {exc.message}"):
@@ -207,10 +218,20 @@ class HandOff:
                     f"channel paused, reconnect it: {exc.message}",
                     dedupe=f"channel_paused:{channel.id}",
                 )
-        self._end_attempt(session, attempt_id, outcome, error=exc)
+        self._end_attempt(session, attempt_id, attempt_outcome(exc), error=exc)
         code = REJECTED_CODE if isinstance(exc, Rejected) else exc.kind
         outbox.set_state(pub, S.APPROVED, now, error=f"hand-off: {exc.message}", code=code)
-        return "rejected" if isinstance(exc, Rejected) else "retry"
+        if isinstance(exc, RateLimited | QuotaExhausted):
+            channel = session.get(Channel, pub.channel_id)
+            assert channel is not None
+            pub.locked_until = hold_back(session, exc, channel.platform, channel.external_id, now)
+            return "rate_limited" if isinstance(exc, RateLimited) else "quota"
+        if isinstance(exc, Rejected | AuthError):
+            return "rejected" if isinstance(exc, Rejected) else "retry"
+        session.flush()
+        failures = outbox.count_outcomes(session, pub.id or 0, AttemptOutcome.RETRY)
+        pub.locked_until = now + self.policy.backoff(failures)
+        return "retry"
 
     # -- hand_off ---------------------------------------------------------------------------
 
@@ -225,6 +246,8 @@ class HandOff:
                     col(Channel.paused).is_(False),
                     col(Publication.state).in_([str(S.APPROVED), str(S.QUEUED)]),
                     col(Publication.next_attempt_at).is_(None),
+                    _not_held(now),
+                    ~outbox.channel_blocked(now),
                     col(Publication.last_error_code) != REJECTED_CODE,
                     col(Publication.scheduled_at) >= earliest,
                     col(Publication.scheduled_at) <= now + MAX_AHEAD,
@@ -239,6 +262,7 @@ class HandOff:
                     .where(
                         col(Publication.id) == pub_id,
                         col(Publication.state).in_([str(S.APPROVED), str(S.QUEUED)]),
+                        _not_held(now),
                     )
                     .values(
                         state=S.CLAIMED,

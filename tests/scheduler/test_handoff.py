@@ -14,10 +14,12 @@ from campaigns.models import (
     ContentItem,
     Publication,
     PublicationState,
+    RateLimitBlock,
 )
 from campaigns.settings import Settings
-from connectors.base import PublishRequest, Rejected
+from connectors.base import PublishRequest, RateLimited, Rejected, TransientError
 from scheduler.handoff import HandOff
+from scheduler.retry import RetryPolicy
 from tests.scheduler.ops_data import (
     FakeConnectors,
     FakePublisher,
@@ -225,3 +227,76 @@ def test_refused_hand_off_is_left_to_the_dispatcher(sqlite_engine: Engine, tmp_p
     assert refused.last_error_code == "handoff_rejected"
     assert refused.locked_by is None
     assert runner.hand_off() == {}  # not tried again; the dispatcher publishes it live
+
+
+def publish_calls(publisher: FakePublisher) -> int:
+    return sum(1 for call in publisher.calls if call[0] == "publish")
+
+
+def test_rate_limited_hand_off_waits_for_the_block(any_engine: Engine, tmp_path: Path) -> None:
+    world, clock, connectors, runner = setup(any_engine, tmp_path)
+    first = add_publication(any_engine, world, "post", "fb", T0 + timedelta(hours=3))
+    facebook = connectors.publishers["facebook"]
+    facebook.errors["publish"] = RateLimited(
+        "too many calls", retry_after=timedelta(minutes=10), scope="account"
+    )
+    assert runner.hand_off() == {first.id: "rate_limited"}
+    waiting = row(any_engine, first.id)
+    assert waiting.state == PublicationState.APPROVED
+    assert waiting.next_attempt_at is None  # the dispatcher must not see it as due early
+    with Session(any_engine) as s:
+        blocks = s.exec(select(RateLimitBlock)).all()
+    page = world.channels["fb"].external_id
+    assert [(b.scope, b.until) for b in blocks] == [
+        (f"facebook:page:{page}", T0 + timedelta(minutes=10))
+    ]
+
+    second = add_publication(any_engine, world, "post", "fb", T0 + timedelta(hours=4))
+    for minutes in (1, 5, 9):  # the 60 s job keeps running: no call while the page is blocked
+        clock.at = T0 + timedelta(minutes=minutes)
+        assert runner.hand_off() == {}
+    assert publish_calls(facebook) == 1
+
+    clock.at = T0 + timedelta(minutes=10, seconds=1)
+    assert runner.hand_off() == {first.id: "handed_off", second.id: "handed_off"}
+    assert publish_calls(facebook) == 3
+
+
+class Midway(RetryPolicy):
+    """Jitter pinned to half the ceiling, so the wait is known."""
+
+    def backoff(self, failures: int) -> timedelta:
+        return self.ceiling(failures) / 2
+
+
+def test_transient_failure_backs_off_before_the_next_hand_off(
+    any_engine: Engine, tmp_path: Path
+) -> None:
+    world, clock, connectors, _ = setup(any_engine, tmp_path)
+    runner = HandOff(
+        any_engine,
+        Settings(home=tmp_path),
+        clock,
+        connectors,
+        "w1",
+        policy=Midway(base=timedelta(seconds=60)),
+    )
+    pub = add_publication(any_engine, world, "post", "fb", T0 + timedelta(hours=3))
+    facebook = connectors.publishers["facebook"]
+    facebook.errors["publish"] = TransientError("service unavailable", code="2")
+    assert runner.hand_off() == {pub.id: "retry"}
+    assert row(any_engine, pub.id).state == PublicationState.APPROVED
+    assert row(any_engine, pub.id).next_attempt_at is None
+
+    clock.at = T0 + timedelta(seconds=29)
+    assert runner.hand_off() == {}  # 30 s backoff after the first failure
+    assert publish_calls(facebook) == 1
+
+    facebook.errors["publish"] = TransientError("service unavailable", code="2")
+    clock.at = T0 + timedelta(seconds=31)
+    assert runner.hand_off() == {pub.id: "retry"}
+    clock.at = T0 + timedelta(seconds=31 + 59)
+    assert runner.hand_off() == {}  # the second wait doubles
+    clock.at = T0 + timedelta(seconds=31 + 61)
+    assert runner.hand_off() == {pub.id: "handed_off"}
+    assert publish_calls(facebook) == 3
