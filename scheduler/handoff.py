@@ -131,6 +131,19 @@ class HandOff:
         session.commit()
         return bool(getattr(result, "rowcount", 0))
 
+    def _leased_work(self, pub_id: int, now: datetime, state: S) -> tuple[Work, str] | str:
+        """Lease a row already on the platform and read its work and post id, or the outcome
+        that ends the pass for it (`leased` by another worker, `no_credentials`)."""
+        with session_scope(self.engine) as session:
+            if not self._lease_row(session, pub_id, now, (state,)):
+                return "leased"
+            pub = session.get(Publication, pub_id)
+            assert pub is not None
+            work = self._work(session, pub)
+        if isinstance(work, str) or not work.external_id:
+            return self._release(pub_id, "no_credentials")
+        return work, work.external_id
+
     def _attempt(self, pub_id: int, now: datetime) -> int:
         """Write and commit the attempt row before the platform call."""
         with session_scope(self.engine) as session:
@@ -329,16 +342,12 @@ class HandOff:
         return {i: self._confirm_one(i, now) for i in ids if i is not None}
 
     def _confirm_one(self, pub_id: int, now: datetime) -> str:
-        with session_scope(self.engine) as session:
-            if not self._lease_row(session, pub_id, now, (S.HANDED_OFF,)):
-                return "leased"
-            pub = session.get(Publication, pub_id)
-            assert pub is not None
-            work = self._work(session, pub)
-        if isinstance(work, str) or not work.external_id:
-            return self._release(pub_id, "no_credentials")
+        leased = self._leased_work(pub_id, now, S.HANDED_OFF)
+        if isinstance(leased, str):
+            return leased
+        work, external_id = leased
         try:
-            post = self.connectors.publisher(work.platform).status(work.creds, work.external_id)
+            post = self.connectors.publisher(work.platform).status(work.creds, external_id)
         except PlatformError as exc:
             log.info("confirming hand-off of %s deferred: %s", pub_id, exc.kind)
             return self._release(pub_id, "deferred")
@@ -398,16 +407,12 @@ class HandOff:
         return {i: self._resync_one(i, now) for i in rows if i is not None}
 
     def _resync_one(self, pub_id: int, now: datetime) -> str:
-        with session_scope(self.engine) as session:
-            if not self._lease_row(session, pub_id, now, (S.HANDED_OFF,)):
-                return "leased"
-            pub = session.get(Publication, pub_id)
-            assert pub is not None
-            work = self._work(session, pub)
-        if isinstance(work, str) or not work.external_id:
-            return self._release(pub_id, "no_credentials")
+        leased = self._leased_work(pub_id, now, S.HANDED_OFF)
+        if isinstance(leased, str):
+            return leased
+        work, external_id = leased
         try:
-            self.connectors.publisher(work.platform).cancel_scheduled(work.creds, work.external_id)
+            self.connectors.publisher(work.platform).cancel_scheduled(work.creds, external_id)
         except PlatformError as exc:
             log.info("withdrawing edited hand-off %s deferred: %s", pub_id, exc.kind)
             return self._release(pub_id, "deferred")
@@ -437,20 +442,16 @@ class HandOff:
         return {i: self._withdraw_one(i, now) for i in ids if i is not None}
 
     def _withdraw_one(self, pub_id: int, now: datetime) -> str:
-        with session_scope(self.engine) as session:
-            if not self._lease_row(session, pub_id, now, (S.CANCELLED,)):
-                return "leased"
-            pub = session.get(Publication, pub_id)
-            assert pub is not None
-            work = self._work(session, pub)
-        if isinstance(work, str) or not work.external_id:
-            return self._release(pub_id, "no_credentials")
+        leased = self._leased_work(pub_id, now, S.CANCELLED)
+        if isinstance(leased, str):
+            return leased
+        work, external_id = leased
         publisher = self.connectors.publisher(work.platform)
         try:
-            post = publisher.status(work.creds, work.external_id)
+            post = publisher.status(work.creds, external_id)
             already_out = post is not None and post.published_at is not None
             if post is not None and not already_out:
-                publisher.cancel_scheduled(work.creds, work.external_id)
+                publisher.cancel_scheduled(work.creds, external_id)
         except PlatformError as exc:
             log.info("withdrawing hand-off %s deferred: %s", pub_id, exc.kind)
             return self._release(pub_id, "deferred")
@@ -460,9 +461,7 @@ class HandOff:
             pub.handoff = False
             pub.locked_by, pub.locked_until = None, None
             if already_out:
-                pub.last_error = (
-                    f"cancelled, but the platform had already published {work.external_id}"
-                )
+                pub.last_error = f"cancelled, but the platform had already published {external_id}"
                 alert_for_publication(
                     session,
                     pub,
@@ -471,7 +470,7 @@ class HandOff:
                     dedupe=f"handoff_cancel_late:{pub_id}",
                 )
             else:
-                pub.last_error = f"withdrawn from the platform's schedule ({work.external_id})"
+                pub.last_error = f"withdrawn from the platform's schedule ({external_id})"
             session.add(pub)
         return "published_already" if already_out else "withdrawn"
 
