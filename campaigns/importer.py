@@ -6,9 +6,11 @@ the file cancels its publication if nothing has happened to it yet; published hi
 deleted or changed.
 """
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, col, select
 
@@ -106,6 +108,32 @@ def _sync(row: SQLModel, values: dict[str, Any]) -> bool:
             setattr(row, name, value)
             changed = True
     return changed
+
+
+M = TypeVar("M", bound=SQLModel)
+K = TypeVar("K", bound=Hashable)
+
+
+def _upsert(
+    session: Session,
+    rows: dict[K, M],
+    key: K,
+    values: dict[str, Any],
+    counts: TableCounts,
+    make: Callable[..., M],
+) -> M:
+    """The row of `key`: created from `values` (`make(**values)`) or brought up to date."""
+    row = rows.get(key)
+    if row is None:
+        row = make(**values)
+        session.add(row)
+        rows[key] = row
+        counts.created += 1
+    elif _sync(row, values):
+        counts.updated += 1
+    else:
+        counts.unchanged += 1
+    return row
 
 
 def import_campaign(
@@ -211,17 +239,9 @@ class _Importer:
         rows = {u.key: u for u in self.s.exec(select(Unit).where(Unit.campaign_id == campaign.id))}
         for unit in self.doc.units:
             values: dict[str, Any] = {"name": unit.name, "kind": unit.kind}
-            row = rows.get(unit.key)
-            if row is None:
-                assert campaign.id is not None
-                row = Unit(campaign_id=campaign.id, key=unit.key, **values)
-                self.s.add(row)
-                rows[unit.key] = row
-                counts.created += 1
-            elif _sync(row, values):
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
+            assert campaign.id is not None
+            make = partial(Unit, campaign_id=campaign.id, key=unit.key)
+            _upsert(self.s, rows, unit.key, values, counts, make)
         self.s.flush()
         return rows
 
@@ -242,17 +262,10 @@ class _Importer:
                 "title_en": obj.title_en,
                 "position": position,
             }
-            row = rows.get(obj.key)
-            if row is None:
-                row = Objective(campaign_id=campaign.id, key=obj.key, **values)
-                self.s.add(row)
-                self.s.flush()
-                rows[obj.key] = row
-                counts.created += 1
-            elif _sync(row, values):
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
+            make = partial(Objective, campaign_id=campaign.id, key=obj.key)
+            row = _upsert(self.s, rows, obj.key, values, counts, make)
+            if row.id is None:
+                self.s.flush()  # its KPIs need the id
             assert row.id is not None
             for kpi_position, kpi in enumerate(obj.kpis):
                 kpi_values: dict[str, Any] = {
@@ -266,16 +279,8 @@ class _Importer:
                     "position": kpi_position,
                 }
                 wanted_kpis.add((row.id, kpi.key))
-                kpi_row = kpis.get((row.id, kpi.key))
-                if kpi_row is None:
-                    self.s.add(
-                        Kpi(campaign_id=campaign.id, objective_id=row.id, key=kpi.key, **kpi_values)
-                    )
-                    kpi_counts.created += 1
-                elif _sync(kpi_row, kpi_values):
-                    kpi_counts.updated += 1
-                else:
-                    kpi_counts.unchanged += 1
+                make_kpi = partial(Kpi, campaign_id=campaign.id, objective_id=row.id, key=kpi.key)
+                _upsert(self.s, kpis, (row.id, kpi.key), kpi_values, kpi_counts, make_kpi)
         # Objectives and KPIs hold no history: those gone from the file go from the database.
         for ident, kpi_row in kpis.items():
             if ident not in wanted_kpis:
@@ -305,16 +310,8 @@ class _Importer:
                 "native_handoff": ch.native_handoff,
                 "playlist_id": ch.playlist_id,
             }
-            row = rows.get(ch.key)
-            if row is None:
-                row = Channel(campaign_id=campaign.id, key=ch.key, **values)
-                self.s.add(row)
-                rows[ch.key] = row
-                counts.created += 1
-            elif _sync(row, values):
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
+            make = partial(Channel, campaign_id=campaign.id, key=ch.key)
+            _upsert(self.s, rows, ch.key, values, counts, make)
         self.s.flush()
         return rows
 
@@ -346,16 +343,8 @@ class _Importer:
                 "privacy": item.privacy,
                 "content_hash": item.content_hash(),
             }
-            row = rows.get(item.key)
-            if row is None:
-                row = ContentItem(campaign_id=campaign.id, key=item.key, **values)
-                self.s.add(row)
-                rows[item.key] = row
-                counts.created += 1
-            elif _sync(row, values):
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
+            make = partial(ContentItem, campaign_id=campaign.id, key=item.key)
+            _upsert(self.s, rows, item.key, values, counts, make)
         self.s.flush()
         return rows
 
@@ -371,14 +360,8 @@ class _Importer:
                 "position": plan.index,
                 "spec": plan.spec(),
             }
-            row = rows.get(plan.key)
-            if row is None:
-                self.s.add(PlanRule(campaign_id=campaign.id, key=plan.key, **values))
-                counts.created += 1
-            elif _sync(row, values):
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
+            make = partial(PlanRule, campaign_id=campaign.id, key=plan.key)
+            _upsert(self.s, rows, plan.key, values, counts, make)
         keep = {p.key for p in self.doc.plans}
         for key, row in rows.items():
             if key not in keep:
