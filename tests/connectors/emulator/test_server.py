@@ -1,5 +1,6 @@
 """The HTTPS server: kept-alive connections, bodies left unread, dropped connections, stopping."""
 
+import statistics
 import time
 
 import requests
@@ -103,7 +104,11 @@ def test_kept_alive_answers_do_not_wait_for_delayed_acks(emulator: Emulator) -> 
     url = emulator.base_url + f"v23.0/{page['id']}"
     params = {"access_token": page["access_token"]}
     session.get(url, params=params, timeout=5).raise_for_status()
-    start = time.perf_counter()
+    took = []
     for _ in range(30):
+        start = time.perf_counter()
         session.get(url, params=params, timeout=5).raise_for_status()
-    assert time.perf_counter() - start < 0.6
+        took.append(time.perf_counter() - start)
+    # The median, not the total: a loaded CI machine delays some reads, never most of them by
+    # the 40 ms a delayed ACK costs.
+    assert statistics.median(took) < 0.035
