@@ -5,6 +5,7 @@ and skip with the reason when none answers; each test session gets its own fresh
 """
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,22 @@ POSTGRES_ADMIN_URL = os.environ.get(
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EXAMPLE_CAMPAIGN = SHARED / "examples" / "campaign-example.yaml"
 REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_example(tmp_path: Path) -> Path:
+    """The reference example and its media, in a folder a test may edit."""
+    target = tmp_path / "campaign"
+    shutil.copytree(EXAMPLE_CAMPAIGN.parent, target)
+    path = target / EXAMPLE_CAMPAIGN.name
+    path.chmod(0o644)
+    return path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first `old` in a text file; fails loudly when it is not there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Importing campaign files: all or nothing, idempotent, in place, history kept."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,22 +19,7 @@ from campaigns.models import (
     Unit,
 )
 from campaigns.publications import approve
-from tests.conftest import EXAMPLE_CAMPAIGN
-
-
-def copy_example(tmp_path: Path) -> Path:
-    """The reference campaign and its media, in a folder the test may edit."""
-    target = tmp_path / "campaign"
-    shutil.copytree(EXAMPLE_CAMPAIGN.parent, target)
-    path = target / EXAMPLE_CAMPAIGN.name
-    path.chmod(0o644)
-    return path
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+from tests.conftest import EXAMPLE_CAMPAIGN, copy_example, edit
 
 
 def publications(engine: Engine) -> list[Publication]:

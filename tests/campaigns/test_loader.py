@@ -1,7 +1,6 @@
 """Campaign files: located problems, every mistake in one run, BOM/CRLF/NFC, platform limits."""
 
 import re
-import shutil
 import unicodedata
 from pathlib import Path
 
@@ -10,24 +9,10 @@ import pytest
 from campaigns.errors import ValidationFailed
 from campaigns.loader import load_campaign
 from campaigns.plans import expand
-from tests.conftest import EXAMPLE_CAMPAIGN
+from tests.conftest import EXAMPLE_CAMPAIGN, copy_example, edit
 
 DATA = Path(__file__).with_name("data")
 TWENTY = DATA / "twenty-mistakes.yaml"
-
-
-def copy_example(tmp_path: Path) -> Path:
-    target = tmp_path / "campaign"
-    shutil.copytree(EXAMPLE_CAMPAIGN.parent, target)
-    path = target / EXAMPLE_CAMPAIGN.name
-    path.chmod(0o644)
-    return path
-
-
-def replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def errors_of(path: Path) -> list[str]:
@@ -150,7 +135,7 @@ def test_single_mistakes_are_named_and_located(
     tmp_path: Path, old: str, new: str, line: int, expected: str
 ) -> None:
     path = copy_example(tmp_path)
-    replace(path, old, new)
+    edit(path, old, new)
     errors = errors_of(path)
     hits = [e for e in errors if expected in e]
     assert len(hits) == 1, errors
@@ -159,14 +144,14 @@ def test_single_mistakes_are_named_and_located(
 
 def test_end_day_is_inclusive_to_2359(tmp_path: Path) -> None:
     path = copy_example(tmp_path)
-    replace(path, "at: 2025-12-10 19:00", "at: 2025-12-15 23:59")
+    edit(path, "at: 2025-12-10 19:00", "at: 2025-12-15 23:59")
     slots = expand(load_campaign(path))
     assert slots[-1].at.strftime("%Y-%m-%d %H:%M %z") == "2025-12-15 23:59 +0700"
 
 
 def test_unknown_time_zone_is_refused(tmp_path: Path) -> None:
     path = copy_example(tmp_path)
-    replace(path, "timezone: Asia/Ho_Chi_Minh", "timezone: Asia/Saigon_City")
+    edit(path, "timezone: Asia/Ho_Chi_Minh", "timezone: Asia/Saigon_City")
     assert errors_of(path) == [
         f"{path}:11: campaign.timezone: unknown time zone 'Asia/Saigon_City' (e.g. Asia/Ho_Chi_Minh)"
     ]
@@ -189,7 +174,7 @@ def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
 def test_text_is_nfc_normalised(tmp_path: Path) -> None:
     path = copy_example(tmp_path)
     decomposed = unicodedata.normalize("NFD", "Sở Nội vụ Hà Nội")
-    replace(path, 'name: "Sở Nội vụ Hà Nội"', f'name: "{decomposed}"')
+    edit(path, 'name: "Sở Nội vụ Hà Nội"', f'name: "{decomposed}"')
     doc = load_campaign(path)
     channel = doc.channel("ha-noi-fb")
     assert channel is not None
@@ -200,9 +185,7 @@ def test_vietnamese_description_over_5000_bytes_is_refused(tmp_path: Path) -> No
     path = copy_example(tmp_path)
     text = "Gọi 111 để được hỗ trợ, tư vấn miễn phí về bạo lực giới. " * 80
     assert len(text) < 5000 < len(text.encode("utf-8"))
-    replace(
-        path, 'description: "Gọi 111 để được hỗ trợ, tư vấn miễn phí."', f'description: "{text}"'
-    )
+    edit(path, 'description: "Gọi 111 để được hỗ trợ, tư vấn miễn phí."', f'description: "{text}"')
     errors = errors_of(path)
     assert len(errors) == 1
     assert "content[6].description" in errors[0]
@@ -226,7 +209,7 @@ def test_invalid_utf8_and_missing_file_are_problems(tmp_path: Path) -> None:
 
 def test_explicit_offsets_and_zone_less_times_agree(tmp_path: Path) -> None:
     path = copy_example(tmp_path)
-    replace(path, "at: 2025-11-25 07:30", "at: 2025-11-25T00:30:00Z")
+    edit(path, "at: 2025-11-25 07:30", "at: 2025-11-25T00:30:00Z")
     doc = load_campaign(path)
     original = load_campaign(EXAMPLE_CAMPAIGN)
     assert [(s.content, s.utc) for s in expand(doc)] == [
@@ -236,7 +219,7 @@ def test_explicit_offsets_and_zone_less_times_agree(tmp_path: Path) -> None:
 
 def test_series_short_of_content_warns_with_the_count(tmp_path: Path) -> None:
     path = copy_example(tmp_path)
-    replace(path, "until: 2025-11-21", "until: 2025-11-25")
+    edit(path, "until: 2025-11-21", "until: 2025-11-25")
     doc = load_campaign(path)
     assert any(
         "series 'online-safety-tips' runs out of content: 2 of 5 slots left empty" in w.message
@@ -247,8 +230,8 @@ def test_series_short_of_content_warns_with_the_count(tmp_path: Path) -> None:
 
 def test_channel_gap_below_minimum_warns(tmp_path: Path) -> None:
     path = copy_example(tmp_path)
-    replace(path, "at: 2025-11-25 19:00", "at: 2025-11-25 07:45")
-    replace(
+    edit(path, "at: 2025-11-25 19:00", "at: 2025-11-25 07:45")
+    edit(
         path, "channels: [ncfaw-yt]\n    at: 2025-11-25", "channels: [ncfaw-fb]\n    at: 2025-11-25"
     )
     doc = load_campaign(path, min_gap_minutes=60)
@@ -263,7 +246,7 @@ def test_channel_gap_below_minimum_warns(tmp_path: Path) -> None:
 
 def test_kpi_audience_no_content_uses_is_a_located_warning(tmp_path: Path) -> None:
     path = copy_example(tmp_path)
-    replace(path, "metric: views\n", "metric: views\n        audiences: [yuoth]\n")
+    edit(path, "metric: views\n", "metric: views\n        audiences: [yuoth]\n")
     doc = load_campaign(path)  # a warning: labels are free, the file still imports
     warned = [str(w) for w in doc.warnings if "yuoth" in w.message]
     assert warned == [

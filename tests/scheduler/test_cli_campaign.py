@@ -2,7 +2,6 @@
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from typer.testing import CliRunner
 
 from campaigns.settings import get_settings
 from scheduler.cli import app
-from tests.conftest import EXAMPLE_CAMPAIGN
+from tests.conftest import EXAMPLE_CAMPAIGN, copy_example, edit
 
 TWENTY = Path(__file__).parents[1] / "campaigns" / "data" / "twenty-mistakes.yaml"
 runner = CliRunner()
@@ -101,13 +100,9 @@ def test_user_errors(loa_home: Path) -> None:
 def test_import_warns_when_a_days_uploads_cannot_fit_the_quota(
     loa_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "campaign"
-    shutil.copytree(EXAMPLE_CAMPAIGN.parent, folder)
-    path = folder / EXAMPLE_CAMPAIGN.name
-    path.chmod(0o644)
-    text = path.read_text(encoding="utf-8")
+    path = copy_example(tmp_path)
     # Both clips on 25/11 (one Pacific day), with room for one upload a day.
-    path.write_text(text.replace("at: 2025-12-10 19:00", "at: 2025-11-25 21:00"), "utf-8")
+    edit(path, "at: 2025-12-10 19:00", "at: 2025-11-25 21:00")
     monkeypatch.setenv("LOA_YOUTUBE_DAILY_UPLOADS", "1")
     get_settings.cache_clear()
 
