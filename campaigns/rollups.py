@@ -150,7 +150,8 @@ def pending_series(session: Session) -> int:
 def _work_rows(conn: Connection, claimed: Sequence[Any]) -> list[tuple[Any, ...]]:
     """(publication, metric, first day to recompute, that day's first instant, zone) per series,
     in the forms the driver stores: ISO text on SQLite, date and aware time on PostgreSQL."""
-    process = _CAPTURED.bind_processor(conn.dialect)
+    # The dialect's processor: the text SQLAlchemy binds (and ingestion stores) on SQLite.
+    process = _CAPTURED.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     postgres = conn.dialect.name == "postgresql"
     rows: list[tuple[Any, ...]] = []
     for pid, metric, since, zone_key in claimed:

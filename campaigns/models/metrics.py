@@ -16,9 +16,11 @@ class MetricSnapshot(SQLModel, table=True):
     """A lifetime value of one vocabulary metric of one publication, as of `captured_at`."""
 
     # The natural key is the primary key, and on SQLite the table is WITHOUT ROWID: a snapshot
-    # costs one B-tree insert instead of three (rowid table, key index, time index).
+    # costs one B-tree insert instead of three (rowid table, key index, time index). No foreign
+    # key: it is checked row by row, so `ingest_snapshots` checks each batch's ids in one query
+    # (publications are never deleted, so none can be orphaned later).
     __table_args__ = ({"sqlite_with_rowid": False},)
-    publication_id: int = Field(primary_key=True, foreign_key="publication.id")
+    publication_id: int = Field(primary_key=True)
     metric: str = Field(primary_key=True, sa_type=String(40))
     captured_at: datetime = Field(primary_key=True, sa_type=UTCDateTime)
     value: float

@@ -48,17 +48,22 @@ def test_snapshots_and_deltas_survive_the_move_to_natural_keys(tmp_path: Path) -
             )
         ).all()
         deltas = conn.execute(text("SELECT day, delta FROM metricdelta ORDER BY day")).all()
+        snapshot_ddl = conn.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'metricsnapshot'")
+        ).scalar_one()
         ddl = conn.execute(
             text(
                 "SELECT group_concat(sql, ';') FROM sqlite_master WHERE tbl_name IN ('metricsnapshot', 'metricdelta')"
             )
         ).scalar_one()
+    # Whole-second times end in the form SQLAlchemy binds them (0008), so queries find them.
     assert [tuple(r) for r in rows] == [
-        ("reach", "2025-11-15 02:00:00", 11.0),
-        ("reach", "2025-11-16 02:00:00", 30.0),
-        ("views", "2025-11-15 02:00:00", 50.0),
+        ("reach", "2025-11-15 02:00:00.000000", 11.0),
+        ("reach", "2025-11-16 02:00:00.000000", 30.0),
+        ("views", "2025-11-15 02:00:00.000000", 50.0),
     ]
     assert [tuple(r) for r in deltas] == [("2025-11-15", 11.0), ("2025-11-16", 19.0)]
     assert ddl.count("WITHOUT ROWID") == 2
     assert "ix_metricdelta_metric_day" not in ddl
+    assert "REFERENCES" not in snapshot_ddl  # ingestion checks publication ids per batch
     engine.dispose()

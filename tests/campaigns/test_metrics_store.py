@@ -1,5 +1,6 @@
 """Snapshots and their rollups: latest never regresses, deltas sum to the lifetime value."""
 
+import math
 import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -147,6 +148,49 @@ def test_unknown_metric_and_naive_time_are_refused(sqlite_engine: Engine) -> Non
         record_snapshots(s, [SnapshotRow(pid, "reach", 1.0, datetime(2025, 11, 15))], HANOI)
     with Session(sqlite_engine) as s:
         assert s.exec(select(func.count()).select_from(MetricSnapshot)).one() == 0
+
+
+def test_a_batch_naming_an_unknown_publication_writes_nothing(any_engine: Engine) -> None:
+    """The snapshot table has no foreign key; ingestion checks the batch's ids itself."""
+    (pid, _) = _pub_ids(any_engine)
+    rows = [SnapshotRow(pid, "reach", 5.0, START), SnapshotRow(pid + 999, "reach", 7.0, START)]
+    with (
+        Session(any_engine) as s,
+        pytest.raises(UserError, match=f"unknown publication ids: {pid + 999}"),
+    ):
+        record_snapshots(s, rows, HANOI)
+    with Session(any_engine) as s:
+        assert s.exec(select(func.count()).select_from(MetricSnapshot)).one() == 0
+        assert _latest(s, pid, "reach") is None
+
+
+def test_stored_capture_times_are_found_by_ordinary_queries(any_engine: Engine) -> None:
+    """Bulk ingestion writes capture times itself; ORM queries bound the usual way find them,
+    with and without microseconds, and before 1970."""
+    (pid, _) = _pub_ids(any_engine)
+    times = [
+        START + timedelta(hours=1),
+        START + timedelta(hours=2, microseconds=5),
+        datetime(1969, 12, 31, 23, 59, 59, 250, tzinfo=HANOI),
+    ]
+    with Session(any_engine) as s:
+        record_snapshots(
+            s, [SnapshotRow(pid, "reach", float(i), at) for i, at in enumerate(times)], HANOI
+        )
+        s.commit()
+    with Session(any_engine) as s:
+        for i, at in enumerate(times):
+            found = s.exec(
+                select(MetricSnapshot.value).where(MetricSnapshot.captured_at == at)
+            ).all()
+            assert found == [float(i)], at
+
+
+def test_a_value_that_is_not_a_number_is_refused_by_name(sqlite_engine: Engine) -> None:
+    (pid, _) = _pub_ids(sqlite_engine)
+    rows = [SnapshotRow(pid, "reach", 5.0, START), SnapshotRow(pid, "views", math.nan, START)]
+    with Session(sqlite_engine) as s, pytest.raises(UserError, match="views of publication"):
+        record_snapshots(s, rows, HANOI)
 
 
 def test_value_at_age_interpolates_between_captures(any_engine: Engine) -> None:
