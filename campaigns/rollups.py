@@ -41,24 +41,33 @@ _WORK_POSTGRES = (
     "PRIMARY KEY (publication_id, metric)) ON COMMIT DELETE ROWS"
 )
 
-# Growth per (series, day) from day0 on. The window starts at the series' last capture before
-# day0 (or day0's first instant) so the first growth inside day0 subtracts the right value;
-# that earlier capture's own row falls before day0 and is filtered out.
+# Each series' window starts at its last capture before day0 (or day0's first instant), so the
+# first growth inside day0 subtracts the right value; that earlier capture's own row falls before
+# day0 and is filtered out. Computed once per series, into the work table, before the join: as a
+# correlated subquery in the join it ran once per snapshot row read (25 times per series).
+_BOUND = """
+UPDATE loa_refresh SET from_at = COALESCE(
+    (SELECT MAX(b.captured_at) FROM metricsnapshot b
+     WHERE b.publication_id = loa_refresh.publication_id AND b.metric = loa_refresh.metric
+       AND b.captured_at < loa_refresh.from_at),
+    from_at)
+"""
+# Growth per (series, day) from day0 on. LATERAL: one primary-key range scan per claimed series
+# (the planner otherwise hashed the whole snapshot table when its statistics lagged a backfill).
 _RECOMPUTE = """
 INSERT INTO metricdelta (publication_id, metric, day, delta)
 SELECT publication_id, metric, day, SUM(growth)
 FROM (
-    SELECT s.publication_id, s.metric, r.day0, {day} AS day,
+    SELECT r.publication_id, r.metric, r.day0, {day} AS day,
            s.value - LAG(s.value, 1, 0.0) OVER (
-               PARTITION BY s.publication_id, s.metric ORDER BY s.captured_at
+               PARTITION BY r.publication_id, r.metric ORDER BY s.captured_at
            ) AS growth
     FROM loa_refresh r
-    JOIN metricsnapshot s ON s.publication_id = r.publication_id AND s.metric = r.metric
-    WHERE s.captured_at >= COALESCE(
-        (SELECT MAX(b.captured_at) FROM metricsnapshot b
-         WHERE b.publication_id = r.publication_id AND b.metric = r.metric
-           AND b.captured_at < r.from_at),
-        r.from_at)
+    CROSS JOIN LATERAL (
+        SELECT captured_at, value FROM metricsnapshot
+        WHERE publication_id = r.publication_id AND metric = r.metric
+          AND captured_at >= r.from_at
+    ) AS s
 ) AS g
 WHERE day >= day0
 GROUP BY publication_id, metric, day
@@ -72,11 +81,7 @@ _SERIES_SQLITE = """
 SELECT s.publication_id, s.metric, s.captured_at, s.value, r.day0, r.zone
 FROM loa_refresh r
 CROSS JOIN metricsnapshot s ON s.publication_id = r.publication_id AND s.metric = r.metric
-WHERE s.captured_at >= COALESCE(
-    (SELECT MAX(b.captured_at) FROM metricsnapshot b
-     WHERE b.publication_id = r.publication_id AND b.metric = r.metric
-       AND b.captured_at < r.from_at),
-    r.from_at)
+WHERE s.captured_at >= r.from_at
 ORDER BY s.publication_id, s.metric, s.captured_at
 """
 _DAY = "(s.captured_at AT TIME ZONE r.zone)::date"
@@ -123,6 +128,7 @@ def refresh_rollups(session: Session) -> int:
                 [list(column) for column in zip(*work, strict=True)],
             )
             cursor.execute("ANALYZE loa_refresh")  # a temporary table has no statistics
+            cursor.execute(_BOUND)
             cursor.execute(_FORGET_POSTGRES)
             cursor.execute(_RECOMPUTE.format(day=_DAY))
             cursor.execute("DELETE FROM loa_refresh")
@@ -130,6 +136,7 @@ def refresh_rollups(session: Session) -> int:
             cursor.execute(_WORK_SQLITE)
             cursor.execute("DELETE FROM temp.loa_refresh")
             cursor.executemany("INSERT INTO temp.loa_refresh VALUES (?, ?, ?, ?, ?)", work)
+            cursor.execute(_BOUND)
             cursor.execute(_FORGET_SQLITE)
             cursor.executemany(
                 "INSERT INTO metricdelta (publication_id, metric, day, delta) VALUES (?, ?, ?, ?)",
