@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -52,10 +52,12 @@ class ExecutionCounts:
     failed: int
     missed: int
     needs_review: int
-    posts_published: int
-    clips_published: int
-    posts_still_planned: int  # open (or published after as_of) and not yet out
-    clips_still_planned: int
+    # Posts (posts, links, photos) and clips apart; None when the counts were not grouped by
+    # content kind (no KPI asked for them).
+    posts_published: int | None
+    clips_published: int | None
+    posts_still_planned: int | None  # open (or published after as_of) and not yet out
+    clips_still_planned: int | None
     active_units: int
     units_still_planned: int  # units with nothing published yet but something still planned
 
@@ -91,16 +93,11 @@ class GroupCounts:
 
 
 def _count_columns(dialect: str, moment: datetime, minutes: int) -> list[ColumnElement[Any]]:
-    """The SQL of each GroupCounts field, in field order."""
-    kept = PUB.c.state != PublicationState.CANCELLED
-    due = and_(kept, PUB.c.scheduled_at <= moment)
-    out = and_(PUB.c.state == PublicationState.PUBLISHED, PUB.c.published_at <= moment)
+    """Per (group, state): rows, rows with a publication time, due rows, rows out by `moment`
+    and rows out on time. Every GroupCounts field follows from these and the state (`_add`):
+    five counts per row instead of one CASE per field, the aggregate's cost on both databases."""
+    out = PUB.c.published_at <= moment
     prompt = seconds_between(dialect, PUB.c.published_at, PUB.c.scheduled_at) <= minutes * 60.0
-    # Published after as_of was still to come as of as_of.
-    still = or_(
-        PUB.c.state.in_(OPEN_STATES),
-        and_(PUB.c.state == PublicationState.PUBLISHED, PUB.c.published_at > moment),
-    )
 
     def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -108,20 +105,43 @@ def _count_columns(dialect: str, moment: datetime, minutes: int) -> list[ColumnE
     return [
         func.count(),
         func.count(PUB.c.published_at),
-        count(kept),
-        count(due),
-        count(and_(kept, out, prompt)),
-        count(and_(kept, out, ~prompt)),
-        count(and_(due, PUB.c.state == PublicationState.FAILED)),
-        count(and_(due, PUB.c.state == PublicationState.MISSED)),
-        count(and_(due, PUB.c.state == PublicationState.NEEDS_REVIEW)),
-        count(and_(kept, out)),
-        count(and_(kept, still)),
+        count(PUB.c.scheduled_at <= moment),
+        count(out),
+        count(and_(out, prompt)),
     ]
 
 
+def _add(
+    into: "GroupCounts", state: str, n: int, timed: int, due: int, out: int, prompt: int
+) -> None:
+    """Adds one (group, state) row of `_count_columns` to a group's counts."""
+    into.all += n
+    into.published_any += timed
+    if state == PublicationState.CANCELLED:
+        return
+    into.planned += n
+    into.due += due
+    if state == PublicationState.PUBLISHED:
+        into.on_time += prompt
+        into.late += out - prompt
+        into.out += out
+        into.still += timed - out  # published after as_of: still to come as of as_of
+    elif state == PublicationState.FAILED:
+        into.failed += due
+    elif state == PublicationState.MISSED:
+        into.missed += due
+    elif state == PublicationState.NEEDS_REVIEW:
+        into.needs_review += due
+    elif state in OPEN_STATES:
+        into.still += n
+
+
 class ExecutionFacts:
-    """The outbox's counts per publication group as of a moment, read in one query."""
+    """The outbox's counts per publication group as of a moment, read in one query.
+
+    Grouped by content kind only when `grouping.by_kind` (a KPI filters on kinds or counts
+    posts or clips): the kind is the content item's, and joining 20,000 items costs more than
+    the rest of the query."""
 
     def __init__(
         self,
@@ -131,22 +151,28 @@ class ExecutionFacts:
         as_of: datetime,
         on_time_minutes: int,
     ) -> None:
-        assert grouping.by_kind, "execution counts tell clips from posts"
         self.grouping = grouping
         self.as_of = ensure_aware(as_of)
         dialect = session.get_bind().dialect.name
         gcols = grouping.columns()
+        source = (
+            PUB.join(CONTENT, CONTENT.c.id == PUB.c.content_id) if grouping.needs_content else PUB
+        )
         query = (
-            select(*gcols, *_count_columns(dialect, self.as_of, on_time_minutes))
-            .select_from(PUB.join(CONTENT, CONTENT.c.id == PUB.c.content_id))
+            select(*gcols, PUB.c.state, *_count_columns(dialect, self.as_of, on_time_minutes))
+            .select_from(source)
             .where(PUB.c.campaign_id == campaign_id)
-            .group_by(*gcols)
+            .group_by(*gcols, PUB.c.state)
         )
         width = len(gcols)
-        self.groups: dict[GroupKey, GroupCounts] = {
-            grouping.key(row): GroupCounts(*(int(v) for v in row[width:]))
-            for row in session.execute(query)
-        }
+        self.groups: dict[GroupKey, GroupCounts] = {}
+        for row in session.execute(query):
+            key = grouping.key(row)
+            counts = self.groups.get(key)
+            if counts is None:
+                counts = self.groups[key] = GroupCounts()
+            n, timed, due, out, prompt = (int(v) for v in row[width + 1 :])
+            _add(counts, row[width], n, timed, due, out, prompt)
 
     def total(self, flt: KpiFilter) -> GroupCounts:
         """The counts of the filter's publications."""
@@ -182,6 +208,7 @@ class ExecutionFacts:
             if c.out or c.still:
                 planned_units.add(unit.unit_id)
         posts, clips = kinds[False], kinds[True]
+        by_kind = self.grouping.by_kind
         return ExecutionCounts(
             as_of=self.as_of,
             planned=posts.planned + clips.planned,
@@ -191,10 +218,10 @@ class ExecutionFacts:
             failed=posts.failed + clips.failed,
             missed=posts.missed + clips.missed,
             needs_review=posts.needs_review + clips.needs_review,
-            posts_published=posts.out,
-            clips_published=clips.out,
-            posts_still_planned=posts.still,
-            clips_still_planned=clips.still,
+            posts_published=posts.out if by_kind else None,
+            clips_published=clips.out if by_kind else None,
+            posts_still_planned=posts.still if by_kind else None,
+            clips_still_planned=clips.still if by_kind else None,
             active_units=len(active),
             units_still_planned=len(planned_units) - len(active),
         )
@@ -209,6 +236,8 @@ def measure_execution(metric: str, counts: ExecutionCounts) -> Measurement:
                 None, None, no_data_reason="no matching publication has fallen due yet"
             )
         return Measurement(rate, counts.as_of)
+    if metric in ("posts_published", "clips_published"):
+        assert counts.posts_published is not None, "counted without content kinds"
     if metric == "posts_published":
         return Measurement(
             counts.posts_published, counts.as_of, still_planned=counts.posts_still_planned

@@ -27,7 +27,7 @@ from analytics_app.engine.kinds import ENGAGEMENT_PARTS, is_execution, is_ratio
 from analytics_app.engine.pacing import campaign_key_dates, expected_value
 from analytics_app.engine.projection import TrendWindow, project_trend, trend_window
 from analytics_app.engine.scope import CampaignWindow, KpiFilter, load_window
-from analytics_app.engine.segment_facts import SegmentFacts, supports
+from analytics_app.engine.segment_facts import SegmentFacts, choose_place, supports
 from analytics_app.engine.status import judge
 from campaigns.models import Kpi, Objective
 from campaigns.segments import ensure_segments
@@ -83,6 +83,10 @@ class KpiScore:
         }
 
 
+# Execution KPIs that count posts and clips apart (the outbox counts then join content kinds).
+KIND_COUNTS = ("posts_published", "clips_published")
+
+
 def summed_metrics(metric: str) -> tuple[str, ...]:
     """The measured metrics a sum KPI adds up."""
     return ENGAGEMENT_PARTS if metric == "engagements" else (metric,)
@@ -125,11 +129,26 @@ class Measurer:
             self.facts = MetricFacts(session, window, as_of, grouping, metrics, pairs, self.trend)
         else:
             view = ensure_segments(session, window.campaign_id)
+            place = choose_place(filters, per_channel=audience)
             self.facts = SegmentFacts(
-                session, window, as_of, grouping, metrics, pairs, growth, self.trend, view
+                session,
+                window,
+                as_of,
+                grouping,
+                metrics,
+                pairs,
+                growth,
+                self.trend,
+                view,
+                place=place,
             )
+        kinds = any(metric in KIND_COUNTS for metric, _ in kpis)
         self.execution = ExecutionFacts(
-            session, window.campaign_id, grouping.with_kind(), as_of, on_time_minutes
+            session,
+            window.campaign_id,
+            grouping.with_kind() if kinds else grouping,
+            as_of,
+            on_time_minutes,
         )
         self.audiences: dict[int, ChannelAudience] = (
             channel_audiences(session, window.campaign_id, as_of) if audience else {}
