@@ -1,20 +1,42 @@
 """Every metric number a scorecard needs, from the segment rollup (`campaigns.segments`).
 
 The same answers as `facts.MetricFacts` (which reads the per-publication rollups), from a few
-hundred segment rows instead of tens of thousands of publication rows: one statement reads the
-segments' newest values (the retired-metric check and the sums after the newest capture), their
-running totals as of `as_of`'s day (before it) and their growth over the trend window, grouped
-in SQL by the KPI filters' grouping (channel, and only when a filter needs them, content kind
-and audience list). A ratio's parts summed over the publications reporting its denominator's
-source are the rows of that basis.
+hundred segment rows instead of tens of thousands of publication rows. One statement reads:
+
+- 'L': the segments' newest values (the retired-metric check, and the sums after the newest
+  capture; a ratio's basis rows only then);
+- 'D': their running totals as of `as_of`'s day, only when `as_of` is before the newest capture;
+- 'G': their growth over the trend window, as the running total at the window's last day minus
+  the one the day before it starts (two day rows per series, not one per day of the window).
+
+Rows are grouped in SQL as coarsely as the KPI filters allow (`Place`): per channel when a
+filter names units or a KPI weighs channels (audience shares), per platform when filters name
+platforms only, else not by place at all; by content kind and audience list only when a filter
+needs them. Each distinct filter then sums the groups it keeps once (`_Totals`), and every KPI
+reads its numbers from those sums.
 """
 
-from collections import defaultdict
+import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, func, literal, null, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -22,24 +44,45 @@ from analytics_app.engine.facts import Pair
 from analytics_app.engine.groups import Grouping, GroupKey
 from analytics_app.engine.projection import TrendWindow
 from analytics_app.engine.scope import CampaignWindow, KpiFilter
-from analytics_app.engine.tables import SEGMENT, SEGMENT_DAY, SEGMENT_LATEST
+from analytics_app.engine.tables import CHANNEL, SEGMENT, SEGMENT_DAY, SEGMENT_LATEST
 from campaigns.segments import BASES, SegmentView
 from campaigns.timeutil import ensure_aware
 
 
-def segment_columns(grouping: Grouping) -> list[ColumnElement[Any]]:
-    """The segment columns of `grouping.columns()`, in the order `Grouping.key` reads them."""
-    cols: list[ColumnElement[Any]] = [SEGMENT.c.channel_id]
-    if grouping.by_kind:
-        cols.append(SEGMENT.c.content_kind)
-    if grouping.by_audience:
-        cols.append(SEGMENT.c.audience_key)
-    return cols
+class Place(StrEnum):
+    """How finely the segment rows are grouped by where they went out."""
+
+    CHANNEL = "channel"
+    PLATFORM = "platform"
+    NONE = "none"
+
+
+# (place: channel id, platform or None; content kind or None; audience list or None)
+SegKey = tuple[Any, str | None, frozenset[str] | None]
 
 
 def supports(pairs: Iterable[Pair]) -> bool:
     """Whether the segment rollup holds every (reporting, metric) pair a scorecard asks for."""
     return all(r in BASES and m in BASES[r] for r, m in pairs)
+
+
+def choose_place(filters: Iterable[KpiFilter], per_channel: bool) -> Place:
+    """The coarsest grouping by place that still tells every filter's rows apart."""
+    wanted = list(filters)
+    if per_channel or any(f.units for f in wanted):
+        return Place.CHANNEL
+    if any(f.platforms for f in wanted):
+        return Place.PLATFORM
+    return Place.NONE
+
+
+@dataclass
+class _Totals:
+    """One filter's numbers, summed once over the groups it keeps."""
+
+    values: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)
+    newest: dict[str, tuple[datetime, int]] = field(default_factory=dict)
+    growth: dict[str, float] = field(default_factory=dict)
 
 
 class SegmentFacts:
@@ -56,43 +99,79 @@ class SegmentFacts:
         growth_metrics: Iterable[str],
         trend: TrendWindow,
         view: SegmentView,
+        *,
+        place: Place = Place.CHANNEL,
     ) -> None:
         self.session, self.window, self.grouping = session, window, grouping
         self.as_of = ensure_aware(as_of)
         self.day = window.local_day(self.as_of)
+        self.place = place
         wanted = set(pairs)
         self.metrics = sorted({*metrics, *(m for p in wanted for m in p)})
         self.growth_metrics = sorted(set(growth_metrics))
         self.trend = trend
-        self.values: dict[tuple[GroupKey, str, str], tuple[float, int]] = {}
-        self.newest: dict[tuple[GroupKey, str], tuple[datetime, int]] = {}
-        self.growths: dict[tuple[GroupKey, str], float] = {}
+        # (group, basis, metric) -> (Σ total, Σ publications): as of `as_of`
+        self.values: dict[tuple[SegKey, str, str], tuple[float, int]] = {}
+        self.newest: dict[tuple[SegKey, str], tuple[datetime, int]] = {}
+        self.growths: dict[tuple[SegKey, str], float] = {}
         self.newest_capture: datetime | None = None
-        self._keys: dict[KpiFilter, list[GroupKey]] = {}
         self._bases = sorted({r for r, _ in wanted})
+        self._totals: dict[KpiFilter, _Totals] = {}
         self._read(view)
 
     @property
     def from_latest(self) -> bool:
         return self.newest_capture is None or self.as_of >= self.newest_capture
 
+    # --- reading -------------------------------------------------------------------------
+
+    def _group_columns(self) -> list[ColumnElement[Any]]:
+        cols: list[ColumnElement[Any]] = []
+        if self.place == Place.CHANNEL:
+            cols.append(SEGMENT.c.channel_id)
+        elif self.place == Place.PLATFORM:
+            cols.append(CHANNEL.c.platform)
+        if self.grouping.by_kind:
+            cols.append(SEGMENT.c.content_kind)
+        if self.grouping.by_audience:
+            cols.append(SEGMENT.c.audience_key)
+        return cols
+
     def _read(self, view: SegmentView) -> None:
-        """One statement: newest values ('L'), running totals as of the day ('D') and growth
-        over the trend window ('G'), each grouped by the grouping's columns."""
-        gcols = segment_columns(self.grouping)
+        """One statement of up to three grouped parts ('L', 'D', 'G'), see the module doc."""
+        gcols = self._group_columns()
         width = len(gcols)
         cid = self.window.campaign_id
-        bases = ["", *self._bases]
+        # Whether some capture is newer than as_of (then the running totals answer, not 'L'):
+        # evaluated once per statement by both databases.
+        seen = SEGMENT_LATEST.alias("seen")
+        newer = exists().where(
+            seen.c.campaign_id == cid, seen.c.basis == "", seen.c.newest > self.as_of
+        )
 
         def part(tag: str, table: Any, *cols: Any, where: Sequence[Any]) -> Any:
+            joined = table.join(SEGMENT, SEGMENT.c.id == table.c.segment_id)
+            if self.place == Place.PLATFORM:
+                joined = joined.join(CHANNEL, CHANNEL.c.id == SEGMENT.c.channel_id)
             keys = [*(c.label(f"g{i}") for i, c in enumerate(gcols)), table.c.basis, table.c.metric]
             return (
                 select(literal(tag, String).label("part"), *keys, *cols)
-                .select_from(table.join(SEGMENT, SEGMENT.c.id == table.c.segment_id))
+                .select_from(joined)
                 .where(table.c.campaign_id == cid, *where)
                 .group_by(*gcols, table.c.basis, table.c.metric)
             )
 
+        # Every metric's newest capture (basis ""); a basis' sums only when they answer.
+        latest_where: ColumnElement[bool] = SEGMENT_LATEST.c.basis == ""
+        if self._bases:
+            latest_where = or_(
+                latest_where,
+                and_(
+                    SEGMENT_LATEST.c.basis.in_(self._bases),
+                    SEGMENT_LATEST.c.metric.in_(self.metrics),
+                    ~newer,
+                ),
+            )
         parts = [
             part(
                 "L",
@@ -100,7 +179,7 @@ class SegmentFacts:
                 func.sum(SEGMENT_LATEST.c.total).label("total"),
                 func.sum(SEGMENT_LATEST.c.publications).label("n"),
                 func.max(SEGMENT_LATEST.c.newest).label("newest"),
-                where=[SEGMENT_LATEST.c.basis.in_(bases)],
+                where=[latest_where],
             )
         ]
         row_day = view.row_day(self.day)
@@ -113,101 +192,158 @@ class SegmentFacts:
                     func.sum(SEGMENT_DAY.c.publications),
                     null(),
                     where=[
-                        SEGMENT_DAY.c.basis.in_(bases),
+                        SEGMENT_DAY.c.basis.in_(["", *self._bases]),
                         SEGMENT_DAY.c.metric.in_(self.metrics),
                         SEGMENT_DAY.c.day == literal(row_day, Date),
+                        newer,
                     ],
                 )
             )
-        if self.growth_metrics:
+        last = view.row_day(self.trend.last_day)
+        before = view.row_day(self.trend.first_day - timedelta(days=1))
+        if self.growth_metrics and last is not None and last != before:
+            days: list[date] = [last] if before is None else [last, before]
             parts.append(
                 part(
                     "G",
                     SEGMENT_DAY,
-                    func.sum(SEGMENT_DAY.c.growth),
+                    func.sum(
+                        case(
+                            (SEGMENT_DAY.c.day == literal(last, Date), SEGMENT_DAY.c.total),
+                            else_=-SEGMENT_DAY.c.total,
+                        )
+                    ),
                     literal(0, Integer),
                     null(),
                     where=[
                         SEGMENT_DAY.c.basis == "",
                         SEGMENT_DAY.c.metric.in_(self.growth_metrics),
-                        and_(
-                            SEGMENT_DAY.c.day >= literal(self.trend.first_day, Date),
-                            SEGMENT_DAY.c.day <= literal(self.trend.last_day, Date),
-                        ),
+                        SEGMENT_DAY.c.day.in_([literal(d, Date) for d in days]),
                     ],
                 )
             )
         query: Any = union_all(*parts)
-        latest: dict[tuple[GroupKey, str, str], tuple[float, int]] = {}
-        as_of_day: dict[tuple[GroupKey, str, str], tuple[float, int]] = {}
         newest_type = SEGMENT_LATEST.c.newest.type
         process: Any = newest_type.result_processor(self.session.get_bind().dialect, None)
+        key = self._key_reader(width)
+        latest: dict[tuple[SegKey, str, str], tuple[float, int]] = {}
+        as_of_day: dict[tuple[SegKey, str, str], tuple[float, int]] = {}
         for row in self.session.execute(query):
-            tag = row[0]
-            key = self.grouping.key(row[1 : 1 + width])
+            tag, group = row[0], key(row)
             basis, metric = row[1 + width], row[2 + width]
             total, n = float(row[3 + width] or 0.0), int(row[4 + width] or 0)
             if tag == "G":
-                self.growths[(key, metric)] = self.growths.get((key, metric), 0.0) + total
+                self.growths[(group, metric)] = total
             elif tag == "D":
-                as_of_day[(key, basis, metric)] = (total, n)
+                as_of_day[(group, basis, metric)] = (total, n)
             else:
-                latest[(key, basis, metric)] = (total, n)
+                latest[(group, basis, metric)] = (total, n)
                 if basis == "":
                     raw = row[5 + width]
                     # Through a UNION the driver may hand the time back undecoded.
                     decoded: datetime = (
                         process(raw) if process and not isinstance(raw, datetime) else raw
                     )
-                    self.newest[(key, metric)] = (ensure_aware(decoded), n)
+                    self.newest[(group, metric)] = (ensure_aware(decoded), n)
         self.newest_capture = max((at for at, _ in self.newest.values()), default=None)
         self.values = latest if self.from_latest else as_of_day
 
+    def _key_reader(self, width: int) -> Any:
+        """Turns a result row's first group columns (after the part tag) into its SegKey."""
+        by_kind, by_audience = self.grouping.by_kind, self.grouping.by_audience
+        place = self.place != Place.NONE
+        parsed: dict[str, frozenset[str]] = {}
+
+        def audiences(text: str | None) -> frozenset[str]:
+            found = parsed.get(text or "")
+            if found is None:
+                found = parsed[text or ""] = frozenset(json.loads(text) if text else ())
+            return found
+
+        def read(row: Any) -> SegKey:
+            at = 1
+            where = row[at] if place else None
+            at += place
+            kind = row[at] if by_kind else None
+            at += by_kind
+            return (where, kind, audiences(row[at]) if by_audience else None)
+
+        return read
+
     # --- answering a filter --------------------------------------------------------------
 
-    def keys(self, flt: KpiFilter) -> list[GroupKey]:
-        """The groups the filter keeps (among those with any metric row)."""
-        if flt not in self._keys:
-            known = {k for k, _, _ in self.values} | {k for k, _ in self.newest}
-            self._keys[flt] = [k for k in known if self.grouping.matches(flt, k)]
-        return self._keys[flt]
+    def _keeps(self, flt: KpiFilter, key: SegKey) -> bool:
+        where, kind, audiences = key
+        if self.place == Place.CHANNEL:
+            return self.grouping.matches(flt, GroupKey(int(where), kind, audiences))
+        if self.place == Place.PLATFORM and flt.platforms and where not in flt.platforms:
+            return False
+        assert self.place == Place.CHANNEL or not flt.units, "units need channel groups"
+        if self.place == Place.NONE:
+            assert not flt.platforms, "platforms need platform groups"
+        # Same rule as `Grouping` for the kind and the audiences.
+        return self.grouping.matches(
+            KpiFilter(content_kinds=flt.content_kinds, audiences=flt.audiences),
+            GroupKey(0, kind, audiences),
+        )
+
+    def _for(self, flt: KpiFilter) -> _Totals:
+        """The filter's sums, computed on first use."""
+        found = self._totals.get(flt)
+        if found is not None:
+            return found
+        keep: dict[SegKey, bool] = {}
+
+        def kept(key: SegKey) -> bool:
+            k = keep.get(key)
+            if k is None:
+                k = keep[key] = self._keeps(flt, key)
+            return k
+
+        totals = _Totals()
+        for (key, basis, metric), (total, n) in self.values.items():
+            if kept(key):
+                seen = totals.values.get((basis, metric), (0.0, 0))
+                totals.values[(basis, metric)] = (seen[0] + total, seen[1] + n)
+        for (key, metric), (at, n) in self.newest.items():
+            if kept(key):
+                prior = totals.newest.get(metric)
+                totals.newest[metric] = (max(prior[0], at), prior[1] + n) if prior else (at, n)
+        for (key, metric), g in self.growths.items():
+            if kept(key):
+                totals.growth[metric] = totals.growth.get(metric, 0.0) + g
+        self._totals[flt] = totals
+        return totals
 
     def sums(
         self, flt: KpiFilter, metrics: Sequence[str], reporting: str | None = None
     ) -> dict[str, float]:
         """Σ lifetime value per metric over the filter's publications (and, with `reporting`,
         only those that report that metric too); a metric no publication reports is absent."""
-        keep = set(self.keys(flt))
+        values = self._for(flt).values
         basis = reporting or ""
-        totals: dict[str, float] = defaultdict(float)
-        counts: dict[str, int] = defaultdict(int)
-        for (key, b, metric), (total, n) in self.values.items():
-            if b == basis and metric in metrics and key in keep:
-                totals[metric] += total
-                counts[metric] += n
-        return {m: totals[m] for m in metrics if counts[m]}
+        out: dict[str, float] = {}
+        for m in metrics:
+            total, n = values.get((basis, m), (0.0, 0))
+            if n:
+                out[m] = total
+        return out
 
     def growth(self, flt: KpiFilter, metrics: Sequence[str]) -> float:
         """Growth of the metrics' sum over the trend window's days."""
-        keep = set(self.keys(flt))
-        return sum(g for (key, m), g in self.growths.items() if m in metrics and key in keep)
+        growth = self._for(flt).growth
+        return sum(growth.get(m, 0.0) for m in metrics)
 
     def per_channel(self, flt: KpiFilter, metric: str) -> dict[int, float]:
         """Σ lifetime value of `metric` per channel, over the filter's publications reporting it."""
-        keep = set(self.keys(flt))
-        out: dict[int, float] = defaultdict(float)
+        assert self.place == Place.CHANNEL, "grouped by channel only when a KPI weighs channels"
+        out: dict[int, float] = {}
         for (key, b, m), (total, n) in self.values.items():
-            if b == "" and m == metric and n and key in keep:
-                out[key.channel_id] += total
-        return dict(out)
+            if b == "" and m == metric and n and self._keeps(flt, key):
+                out[int(key[0])] = out.get(int(key[0]), 0.0) + total
+        return out
 
     def newest_per_metric(self, flt: KpiFilter) -> dict[str, tuple[datetime, int]]:
         """Newest capture and number of reporting publications per metric, over the filter's
         publications."""
-        keep = set(self.keys(flt))
-        per: dict[str, tuple[datetime, int]] = {}
-        for (key, metric), (at, n) in self.newest.items():
-            if key in keep:
-                seen = per.get(metric)
-                per[metric] = (max(seen[0], at), seen[1] + n) if seen else (at, n)
-        return per
+        return self._for(flt).newest

@@ -87,6 +87,32 @@ def test_generated_campaign_segments_equal_the_publication_rollups(any_engine: E
             _same(ours, reference)
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        # Platforms only: the segment rows are grouped per platform, not per channel.
+        [{}, {"platforms": ["facebook"]}, {"platforms": ["youtube"]}],
+        # No place at all: grouped by content kind and audience list only.
+        [{}, {"content_kinds": ["post", "photo"]}, {"audiences": ["youth"]}],
+        [{}],
+    ],
+    ids=["by-platform", "by-kind-and-audience", "whole-campaign"],
+)
+def test_coarser_groupings_equal_the_publication_rollups(
+    any_engine: Engine, filters: list[dict[str, Any]]
+) -> None:
+    info = generate(any_engine, scale=0.004, seed=5)
+    with Session(any_engine) as s:
+        for i, flt in enumerate(filters):
+            for metric in METRICS:
+                add_kpi(s, info.campaign_id, f"{metric}-{i}", metric, 1000, **flt)
+        s.commit()
+        start = datetime(2025, 11, 15, tzinfo=ZONE)
+        for hours in (-5, 30, 24 * 9 + 5, 24 * 20, 24 * 60):
+            ours, reference = _both(s, info.campaign_key, start + timedelta(hours=hours))
+            _same(ours, reference)
+
+
 def test_a_capture_after_a_rebuild_is_seen_by_the_next_scorecard(any_engine: Engine) -> None:
     hand = build_hand(any_engine)
     with Session(any_engine) as s:
