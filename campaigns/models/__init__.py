@@ -39,6 +39,9 @@ from campaigns.models.segments import (
     MetricSegmentDay,
     MetricSegmentLatest,
     RollupVersion,
+    SegmentChange,
+    SegmentMember,
+    SegmentReporting,
     SegmentState,
 )
 
@@ -74,6 +77,9 @@ __all__ = [
     "RateLimitBlock",
     "Role",
     "RollupVersion",
+    "SegmentChange",
+    "SegmentMember",
+    "SegmentReporting",
     "SegmentState",
     "Unit",
     "UnitKind",

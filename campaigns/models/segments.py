@@ -3,8 +3,9 @@
 A segment is the campaign's publications that share a channel, a content kind and an audience
 list: every KPI filter (platform, unit, content kind, audience) keeps or drops whole segments,
 and a national campaign has a few hundred of them against tens of thousands of publications.
-The rows are derived from MetricDelta and MetricLatest by `campaigns.segments.refresh_segments`
-and rebuilt whenever `SegmentState.version` falls behind the campaign's `RollupVersion`.
+The rows are derived from MetricDelta and MetricLatest by `campaigns.segments` and brought up to
+date whenever `SegmentState.version` falls behind the campaign's `RollupVersion`: in full, or only
+for the segments `SegmentChange` lists (from each one's first changed day on).
 
 `basis` narrows a row to the publications that report another metric too (the ratio KPIs divide
 sums over the publications that report their denominator's source): "" means every publication.
@@ -13,7 +14,7 @@ sums over the publications that report their denominator's source): "" means eve
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, Date, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from campaigns.timeutil import UTCDateTime, utcnow
@@ -92,3 +93,37 @@ class RollupVersion(SQLModel, table=True):
     campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
     version: int = 0
     changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SegmentChange(SQLModel, table=True):
+    """A publication whose share of its campaign's segment rows may be out of date: its daily
+    rollup from `since` on (NULL: from its first day) and its newest values.
+
+    Written by `campaigns.rollup_version` in the same transaction as the change, and removed by
+    the refresh that brings those rows up to date, in its own transaction. `publication_id` 0
+    (no publication) marks the campaign's segments themselves as changed: a full rebuild.
+    """
+
+    campaign_id: int = Field(primary_key=True, foreign_key="campaign.id")
+    publication_id: int = Field(primary_key=True)  # 0: the whole campaign; no foreign key
+    since: Optional[date] = Field(default=None, sa_type=Date)
+
+
+class SegmentMember(SQLModel, table=True):
+    """The segment each publication of a campaign was counted in by the last full rebuild (a
+    publication changes segment only through an import, which asks for a full rebuild)."""
+
+    __table_args__ = (Index("ix_segmentmember_segment", "campaign_id", "segment_id"),)
+    publication_id: int = Field(primary_key=True)  # publications are never deleted
+    campaign_id: int = Field(foreign_key="campaign.id")
+    segment_id: int = Field(foreign_key="metricsegment.id")
+
+
+class SegmentReporting(SQLModel, table=True):
+    """The first day a member publication reports a basis metric (its first MetricDelta row of
+    it), as the segment rows count it: whether a change moved it decides how far back the
+    basis rows must be recomputed."""
+
+    publication_id: int = Field(primary_key=True)
+    basis: str = Field(primary_key=True, sa_type=String(40))
+    since: date
