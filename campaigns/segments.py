@@ -1,22 +1,32 @@
-"""The segment rollup (`campaigns.models.segments`): its set-based refresh and its freshness.
+"""The segment rollup (`campaigns.models.segments`): its refresh, in full or incremental, and its
+freshness.
 
 `refresh_segments` rebuilds one campaign's segment rows from MetricDelta and MetricLatest in a
 handful of INSERT ... SELECT ... GROUP BY statements:
 
-1. segments: the distinct (channel, content kind, audience list) of the campaign's publications;
+1. segments: the distinct (channel, content kind, audience list) of the campaign's publications,
+   and each publication's segment (`segmentmember`) and first day per basis (`segmentreporting`);
 2. latest: MetricLatest summed per segment and metric, with the newest capture and the number of
    publications; per basis b (see `BASES`), the same over the publications that report b;
-3. days: MetricDelta summed per segment, metric and day, made dense over the campaign's days and
-   turned into running totals with a window SUM. Under a basis b a publication's growth counts
-   from the day it reports b (the later of the growth's day and b's first day), so that the
-   running total as of day d is exactly the sum over the publications reporting b by d.
+3. days: MetricDelta summed per segment, metric and day, made dense over the campaign's days (the
+   days it has any MetricDelta row on, the same for every basis) and turned into running totals
+   with a window SUM. Under a basis b a publication's growth counts from the day it reports b
+   (the later of the growth's day and b's first day), so that the running total as of day d is
+   exactly the sum over the publications reporting b by d.
+
+`update_segments` (what `refresh_if_stale`, `refresh_stale` and `ensure_segments` run) recomputes
+only the segments of the publications whose changes `campaigns.rollup_version` listed, from each
+one's first changed day on (`campaigns.segment_changes`), and falls back to the full rebuild when
+the segments themselves changed (an import), for a campaign never built, or when the changes
+reach back far enough that a rebuild costs the same.
 
 Freshness is exact and costs one primary-key read: every write that changes what the rows
 summarise bumps the campaign's `RollupVersion` in its own transaction (`campaigns.rollup_version`),
 and `SegmentState.version` is the version the rows were built from, read before the sources.
-Metric pulls rebuild the campaigns they touched right after their pass (`refresh_stale`), so the
-manager's scorecard normally finds the rows current; `ensure_segments` still rebuilds when they
-are not (someone ingested without pulling), in a transaction of its own.
+Metric pulls refresh the campaigns they touched right after their pass (`refresh_stale`), so the
+manager's scorecard normally finds the rows current; `ensure_segments` still refreshes when they
+are not (someone ingested without pulling), in a transaction of its own. The listed changes a
+refresh applies are removed in its transaction: after a crash the rows are behind, never wrong.
 """
 
 import json
@@ -26,12 +36,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, text
+from sqlalchemy import Connection, Engine, Table, bindparam, func, select, text
 from sqlmodel import Session
 
 from campaigns.models import MetricSegment, MetricSegmentDay, MetricSegmentLatest, SegmentState
-from campaigns.rollup_version import VERSION, current_version
+from campaigns.rollup_version import VERSION, claim_changes, current_version, forget_changes
 from campaigns.rollups import refresh_rollups
+from campaigns.segment_changes import BASES, apply_changes
 from campaigns.timeutil import utcnow
 
 SEGMENT: Table = MetricSegment.__table__  # type: ignore[attr-defined]
@@ -39,24 +50,24 @@ SEGMENT_DAY: Table = MetricSegmentDay.__table__  # type: ignore[attr-defined]
 SEGMENT_LATEST: Table = MetricSegmentLatest.__table__  # type: ignore[attr-defined]
 STATE: Table = SegmentState.__table__  # type: ignore[attr-defined]
 
-# basis -> the metrics summed over the publications reporting it: the ratio KPIs' parts
+# BASES: basis -> the metrics summed over the publications reporting it: the ratio KPIs' parts
 # (engagement rate over the publications reporting reach, average view duration over those
 # reporting watch time). "" (every publication) holds every metric.
-BASES: dict[str, tuple[str, ...]] = {
-    "reach": ("reactions", "comments", "shares", "clicks", "reach"),
-    "watch_time_hours": ("watch_time_hours", "video_views"),
-}
 
 
 @dataclass(frozen=True)
 class RefreshReport:
+    """One refresh: what it wrote (every row of the campaign when `full`), the days the rows
+    cover, and the campaign's RollupVersion they were built from."""
+
     campaign_id: int
     segments: int
     day_rows: int
     latest_rows: int
     days: int
     seconds: float
-    version: int = 0  # the campaign's RollupVersion the rows were built from
+    version: int = 0
+    full: bool = True
 
 
 # Each publication of the campaign with its segment, in a temporary table keyed by publication
@@ -120,20 +131,29 @@ UNION ALL
 SELECT seg, metric, day, 0.0, 0, delta, 1 FROM based
 """
 _BASED = """
-firsts AS (
-    SELECT d.publication_id AS pub, MIN(d.day) AS first_b
-    FROM loa_segpub ps JOIN metricdelta d ON d.publication_id = ps.pub
-    WHERE d.metric = :basis
-    GROUP BY d.publication_id
-),
 based AS (
-    SELECT ps.seg, d.metric, d.day, d.delta, f.first_b,
+    SELECT ps.seg, d.metric, d.day, d.delta, f.since AS first_b,
            MIN(d.day) OVER (PARTITION BY d.publication_id, d.metric) AS first_m
     FROM loa_segpub ps
-    JOIN firsts f ON f.pub = ps.pub
+    JOIN segmentreporting f ON f.publication_id = ps.pub AND f.basis = :basis
     JOIN metricdelta d ON d.publication_id = ps.pub
     WHERE d.metric IN :metrics
 )"""
+# Each publication's first day of each basis metric: under the basis it counts from that day.
+_REPORTING = """
+INSERT INTO segmentreporting (publication_id, basis, since)
+SELECT d.publication_id, d.metric, MIN(d.day)
+FROM loa_segpub ps JOIN metricdelta d ON d.publication_id = ps.pub
+WHERE d.metric IN :bases
+GROUP BY d.publication_id, d.metric
+"""
+_MEMBERS = """
+INSERT INTO segmentmember (publication_id, campaign_id, segment_id)
+SELECT pub, :cid, seg FROM loa_segpub
+"""
+# The campaign's days: those of its rows without a basis (every MetricDelta row's day). The
+# basis rows are made dense over the same days, so that every stored day has every series' row.
+_DAY_SET = "SELECT DISTINCT day FROM metricsegmentday WHERE campaign_id = :cid AND basis = ''"
 
 _DAYS = """
 sparse AS (
@@ -142,7 +162,7 @@ sparse AS (
     FROM contrib GROUP BY seg, metric, day
 ),
 series AS (SELECT seg, metric, MIN(day) AS start FROM sparse GROUP BY seg, metric),
-days AS (SELECT DISTINCT day FROM sparse),
+days AS ({days}),
 dense AS (
     SELECT se.seg, se.metric, dy.day,
            COALESCE(sp.added, 0.0) AS added, COALESCE(sp.entered, 0) AS entered,
@@ -151,8 +171,6 @@ dense AS (
     JOIN days dy ON dy.day >= se.start
     LEFT JOIN sparse sp ON sp.seg = se.seg AND sp.metric = se.metric AND sp.day = dy.day
 )
-INSERT INTO metricsegmentday
-    (campaign_id, metric, basis, day, segment_id, total, publications, growth, growing)
 SELECT :cid, metric, :basis, day, seg,
        SUM(added) OVER w, SUM(entered) OVER w, growth, growing
 FROM dense
@@ -160,82 +178,121 @@ WINDOW w AS (PARTITION BY seg, metric ORDER BY day ROWS UNBOUNDED PRECEDING)
 """
 
 
+# INSERT first, then WITH: sqlite3 reports the rows written only for a statement that starts so.
+_DAY_ROWS = """INSERT INTO metricsegmentday
+    (campaign_id, metric, basis, day, segment_id, total, publications, growth, growing)
+"""
+
+
 def _days_statement(basis: str) -> Any:
     if not basis:
-        sql = f"WITH contrib AS ({_CONTRIB_ALL}),{_DAYS}"
-        return text(sql)
-    sql = f"WITH {_BASED},\ncontrib AS ({_CONTRIB_BASIS}),{_DAYS}"
+        days = _DAYS.format(days="SELECT DISTINCT day FROM sparse")
+        return text(f"{_DAY_ROWS}WITH contrib AS ({_CONTRIB_ALL}),{days}")
+    days = _DAYS.format(days=_DAY_SET)
+    sql = f"{_DAY_ROWS}WITH {_BASED},\ncontrib AS ({_CONTRIB_BASIS}),{days}"
     return text(sql).bindparams(bindparam("metrics", expanding=True))
 
 
 def refresh_segments(session: Session, campaign_id: int) -> RefreshReport:
-    """Rebuild the campaign's segment rows from the daily and latest rollups (pending daily
-    rollups are refreshed first) and record the version they were built from; runs in the
+    """Rebuild the campaign's segment rows in full from the daily and latest rollups (pending
+    daily rollups are refreshed first) and record the version they were built from; runs in the
     session's transaction (the caller commits)."""
     began = time.perf_counter()
     refresh_rollups(session)
-    conn = session.connection()
+    return _refresh(session.connection(), campaign_id, began, incremental=False)
+
+
+def update_segments(session: Session, campaign_id: int) -> RefreshReport:
+    """Bring the campaign's segment rows up to date: only the segments its listed changes
+    touched when that can be done, else in full (see the module's docstring); runs in the
+    session's transaction (the caller commits)."""
+    began = time.perf_counter()
+    refresh_rollups(session)
+    return _refresh(session.connection(), campaign_id, began, incremental=True)
+
+
+def _refresh(conn: Connection, campaign_id: int, began: float, incremental: bool) -> RefreshReport:
     _lock_state(conn, campaign_id)
-    version = _rebuild_at_version(conn, campaign_id)
-    count = _counter(conn, campaign_id)
-    return RefreshReport(
-        campaign_id,
-        segments=count(SEGMENT),
-        day_rows=count(SEGMENT_DAY),
-        latest_rows=count(SEGMENT_LATEST),
-        days=len(_stored_days(conn, campaign_id)),
-        seconds=time.perf_counter() - began,
-        version=version,
-    )
-
-
-def _rebuild_at_version(conn: Connection, campaign_id: int) -> int:
-    # The version is read before the sources: a write committed meanwhile bumps it past the one
-    # stored here, so the next reader rebuilds again instead of trusting rows that missed it.
-    version = current_version(conn, campaign_id)
-    _rebuild(conn, campaign_id)
-    days = [
-        d if isinstance(d, str) else d.isoformat()
-        for d in conn.execute(
-            select(SEGMENT_DAY.c.day)
-            .where(SEGMENT_DAY.c.campaign_id == campaign_id)
-            .distinct()
-            .order_by(SEGMENT_DAY.c.day)
-        ).scalars()
-    ]
+    # The version is read before the changes and the sources: a write committed meanwhile bumps
+    # it past the one stored here, so the next reader refreshes again instead of trusting rows
+    # that missed it (its change stays listed, or was applied here: either way nothing is lost).
+    version, built = _versions(conn, campaign_id)
+    changes = claim_changes(conn, campaign_id)
+    applied = None
+    if incremental and built is not None and built >= 0 and not changes.whole:
+        stored = [_as_date(d) for d in _stored_days(conn, campaign_id)]
+        applied = apply_changes(conn, campaign_id, changes, stored)
+    if applied is None:
+        segments, day_rows, latest_rows, days = _rebuild(conn, campaign_id)
+    else:
+        segments, day_rows, latest_rows = applied.segments, applied.day_rows, applied.latest_rows
+        days = applied.days
+    forget_changes(conn, campaign_id, changes)
     conn.execute(
         STATE.update()
         .where(STATE.c.campaign_id == campaign_id)
-        .values(version=version, days=days, refreshed_at=utcnow())
+        .values(version=version, days=[d.isoformat() for d in days], refreshed_at=utcnow())
     )
-    return version
+    return RefreshReport(
+        campaign_id,
+        segments=segments,
+        day_rows=day_rows,
+        latest_rows=latest_rows,
+        days=len(days),
+        seconds=time.perf_counter() - began,
+        version=version,
+        full=applied is None,
+    )
 
 
-def _counter(conn: Connection, campaign_id: int) -> Any:
-    def count(table: Table) -> int:
-        query = select(func.count()).select_from(table).where(table.c.campaign_id == campaign_id)
-        return int(conn.execute(query).scalar() or 0)
+def _versions(conn: Connection, campaign_id: int) -> tuple[int, int | None]:
+    """(the campaign's RollupVersion, the one its rows were built from; None before any)."""
+    current = (
+        select(VERSION.c.version).where(VERSION.c.campaign_id == campaign_id).scalar_subquery()
+    )
+    row = conn.execute(
+        select(func.coalesce(current, 0), STATE.c.version).where(STATE.c.campaign_id == campaign_id)
+    ).first()
+    if row is None:
+        return current_version(conn, campaign_id), None
+    return int(row[0]), row[1]
 
-    return count
 
-
-def _rebuild(conn: Connection, campaign_id: int) -> None:
-    for table in (SEGMENT_DAY, SEGMENT_LATEST, SEGMENT):
-        conn.execute(delete(table).where(table.c.campaign_id == campaign_id))
+def _rebuild(conn: Connection, campaign_id: int) -> tuple[int, int, int, list[date]]:
+    """Every segment row of the campaign; (segments, day rows, latest rows, days)."""
     cid = {"cid": campaign_id}
-    conn.execute(text(_SEGMENTS), cid)
-    conn.execute(text(_PUB_SEGMENT_TABLE))
-    conn.execute(text("DELETE FROM loa_segpub"))
+    for sql in (
+        "DELETE FROM metricsegmentday WHERE campaign_id = :cid",
+        "DELETE FROM metricsegmentlatest WHERE campaign_id = :cid",
+        "DELETE FROM segmentreporting WHERE publication_id IN "
+        "(SELECT publication_id FROM segmentmember WHERE campaign_id = :cid)",
+        "DELETE FROM segmentmember WHERE campaign_id = :cid",
+        "DELETE FROM metricsegment WHERE campaign_id = :cid",
+    ):
+        conn.execute(text(sql), cid)
+    segments = conn.execute(text(_SEGMENTS), cid).rowcount
+    conn.execute(text(_PUB_SEGMENT_TABLE))  # emptied at the end (or by a rollback)
     conn.execute(text(_PUB_SEGMENT), cid)
     if conn.dialect.name == "postgresql":
         conn.execute(text("ANALYZE loa_segpub"))  # a temporary table has no statistics
-    conn.execute(text(_LATEST_ALL), cid)
-    conn.execute(_days_statement(""), {**cid, "basis": ""})
+    conn.execute(text(_MEMBERS), cid)
+    conn.execute(
+        text(_REPORTING).bindparams(bindparam("bases", expanding=True)), {"bases": list(BASES)}
+    )
+    latest_rows = conn.execute(text(_LATEST_ALL), cid).rowcount
+    day_rows = conn.execute(_days_statement(""), {**cid, "basis": ""}).rowcount
     for basis, metrics in BASES.items():
         params = {**cid, "basis": basis, "metrics": list(metrics)}
-        conn.execute(text(_LATEST_BASIS).bindparams(bindparam("metrics", expanding=True)), params)
-        conn.execute(_days_statement(basis), params)
+        latest = text(_LATEST_BASIS).bindparams(bindparam("metrics", expanding=True))
+        latest_rows += conn.execute(latest, params).rowcount
+        day_rows += conn.execute(_days_statement(basis), params).rowcount
+    days = sorted(_as_date(d) for (d,) in conn.execute(text(_DAY_SET), cid))
     conn.execute(text("DELETE FROM loa_segpub"))
+    return segments, day_rows, latest_rows, days
+
+
+def _as_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _lock_state(conn: Connection, campaign_id: int) -> None:
@@ -284,9 +341,13 @@ def _stored_days(conn: Connection, campaign_id: int) -> list[Any]:
 
 
 def refresh_if_stale(session: Session, campaign_id: int) -> RefreshReport | None:
-    """Rebuild the campaign's segment rows unless they are current; None when they were. Runs in
-    the session's transaction (the caller commits). A refresh that waited for another one to
-    the same campaign (PostgreSQL's state lock) finds the rows current and does nothing."""
+    """Bring the campaign's segment rows up to date (`update_segments`) unless they are current;
+    None when they were. Runs in the session's transaction (the caller commits). A refresh that
+    waited for another one to the same campaign (PostgreSQL's state lock) finds the rows current
+    and does nothing."""
+    began = time.perf_counter()
+    # Once per transaction, before any lock of this module's: a second claim of the pending
+    # daily rollups behind the state lock could wait for an ingest that waits for this one.
     refresh_rollups(session)
     conn = session.connection()
     if _freshness(conn, campaign_id)[0]:
@@ -294,12 +355,12 @@ def refresh_if_stale(session: Session, campaign_id: int) -> RefreshReport | None
     _lock_state(conn, campaign_id)
     if _freshness(conn, campaign_id)[0]:
         return None
-    return refresh_segments(session, campaign_id)
+    return _refresh(conn, campaign_id, began, incremental=True)
 
 
 def refresh_stale(engine: Engine) -> list[RefreshReport]:
-    """Rebuild every campaign whose segment rows are behind its `RollupVersion`, each in a short
-    transaction of its own; what metric pulls run after their pass, off the readers' path."""
+    """Refresh every campaign whose segment rows are behind its `RollupVersion` (incrementally
+    where it can), each in a short transaction of its own; what metric pulls run after their pass, off the readers' path."""
     with Session(engine) as session:
         refresh_rollups(session)  # bumps the campaigns whose daily rollups it changes
         session.commit()
@@ -339,9 +400,9 @@ def _has_uncommitted_writes(session: Session) -> bool:
 
 
 def ensure_segments(session: Session, campaign_id: int) -> "SegmentView":
-    """The campaign's segment rollup, rebuilt first when a write changed its sources.
+    """The campaign's segment rollup, refreshed first when a write changed its sources.
 
-    Current rows cost one primary-key read. Stale ones are rebuilt and committed in a session of
+    Current rows cost one primary-key read. Stale ones are refreshed and committed in a session of
     its own on the same engine: the caller's session is never committed behind its back. A
     session with uncommitted writes of its own gets the rebuild in its transaction instead
     (another connection would not see those writes), to keep or roll back with them.
