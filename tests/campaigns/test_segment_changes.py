@@ -1,7 +1,8 @@
 """The incremental segment refresh writes exactly the rows a full rebuild writes, after any
 sequence of ingests (late captures, new days, days that lose their last growth, publications that
 start reporting a basis metric) and of imports that add publications or move one to another
-segment; a pull's refresh is incremental, and a crash loses no listed change."""
+segment; a pull's refresh is incremental, and a crash loses no listed change. Basis rows cover
+every day of the campaign, so a ratio as of a day only other metrics grew on is answered."""
 
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,11 +14,13 @@ from sqlalchemy import Connection, Engine, select, text
 from sqlmodel import Session
 
 import campaigns.segment_changes as segment_changes
+from analytics_app.engine import scorecard
 from bench.national import ZONE, generate
-from campaigns.metrics_store import SnapshotRow, ingest_snapshots
+from campaigns.metrics_store import SnapshotRow, ingest_snapshots, record_snapshots
 from campaigns.models import ContentItem, Publication, SegmentChange
 from campaigns.rollup_version import bump
 from campaigns.segments import refresh_segments, refresh_stale, update_segments
+from tests.analytics_app.factories import add_kpi, build_hand, local
 
 PUBLICATIONS = 40  # generate(scale=0.002): 40 publications on 3 channels
 METRICS = ("reach", "views", "reactions", "clicks", "video_views", "watch_time_hours")
@@ -208,3 +211,20 @@ def test_a_refresh_that_fails_keeps_its_changes_listed(
     assert _stored(engine, campaign_id) == _rebuilt(engine, campaign_id)
     with Session(engine) as s:
         assert s.execute(select(SegmentChange.publication_id)).scalars().all() == []
+
+
+def test_a_ratio_reads_its_basis_on_a_day_only_other_metrics_grew(any_engine: Engine) -> None:
+    hand = build_hand(any_engine)
+    with Session(any_engine) as s:
+        add_kpi(s, hand.campaign_id, "rate", "engagement_rate", 0.1)
+        rows = [
+            SnapshotRow(hand.pubs["C"], "views", 1800, local(22, 11, 10)),  # YouTube only
+            SnapshotRow(hand.pubs["A"], "reach", 500, local(25, 11, 10)),
+        ]
+        record_snapshots(s, rows, ZONE)  # the hand campaign's zone too
+        s.commit()
+        at = local(22, 11, 12)  # before the newest capture: the day rows of 22/11 answer
+        ours = {x.kpi: x.actual for x in scorecard(s, "hand", at)}
+        oracle = {x.kpi: x.actual for x in scorecard(s, "hand", at, per_publication=True)}
+    assert oracle["rate"] is not None
+    assert ours["rate"] == pytest.approx(oracle["rate"])
