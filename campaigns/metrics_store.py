@@ -234,8 +234,17 @@ class _Batch:
                 kept[-1] = i
             else:
                 kept.append(i)
-        columns = (self.pids, self.metrics, self.micros, self.values, self.stored, self.sources)
-        self.__init__(tuple([column[i] for i in kept] for column in columns))  # type: ignore[misc]
+        self.pids, self.metrics, self.micros, self.values, self.stored, self.sources = (
+            [column[i] for i in kept]
+            for column in (
+                self.pids,
+                self.metrics,
+                self.micros,
+                self.values,
+                self.stored,
+                self.sources,
+            )
+        )
 
     def split(self, replayed: set[Key]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """Snapshot rows (publication, metric, stored time, value, source): those of series with
