@@ -273,10 +273,9 @@ class _Work:
                 rows,
             )
             start = min(day0.values())
-            self.conn.execute(
-                text("INSERT INTO loa_days (day) VALUES (:day)"),
-                [{"day": _bind(bind, d)} for d in days if d >= start],
-            )
+            recomputed = [{"day": _bind(bind, d)} for d in days if d >= start]
+            if recomputed:  # an empty list would run the statement once, unbound
+                self.conn.execute(text("INSERT INTO loa_days (day) VALUES (:day)"), recomputed)
         self.conn.execute(
             text("INSERT INTO loa_lseg (seg) VALUES (:seg)"), [{"seg": s} for s in sorted(latest)]
         )
