@@ -26,6 +26,7 @@ from sqlmodel import Session
 from analytics_app.engine.actuals import MetricReader
 from analytics_app.engine.kinds import ENGAGEMENT_PARTS
 from analytics_app.engine.scope import KpiFilter, load_window, publication_conditions
+from analytics_app.engine.segment_breakdowns import answers, segment_breakdown
 from analytics_app.engine.sqlutil import utc_hour
 from analytics_app.engine.tables import CHANNEL, CONTENT, DELTA, PUB, UNIT
 from campaigns.errors import UserError
@@ -86,19 +87,31 @@ def breakdown(
     by: str,
     as_of: datetime,
     flt: KpiFilter | None = None,
+    *,
+    per_publication: bool = False,
 ) -> list[BreakdownRow]:
-    """`metric` per group of `by` (one of DIMENSIONS), largest first (day and hour in order)."""
+    """`metric` per group of `by` (one of DIMENSIONS), largest first (day and hour in order).
+
+    Groups that are segment attributes (unit, channel, platform, content kind, audience) and
+    days are read from the segment rollup (`segment_breakdowns`), refreshed first when its
+    sources changed; objective and hour of day, and `per_publication`, from the per-publication
+    rollups (the reference the segment answers are tested against)."""
     if by not in DIMENSIONS:
         raise UserError(f"cannot break down by {by!r}; choose one of {', '.join(DIMENSIONS)}")
     moment = ensure_aware(as_of)
     window = load_window(session, campaign_key)
-    reader = MetricReader(session, window, moment)
     metrics, reporting = _parts(metric)
-    conds = publication_conditions(session, window.campaign_id, flt or KpiFilter())
-    if by == "day":
-        grouped, counts = _by_day(reader, metrics, conds, reporting)
+    if not per_publication and answers(by, metrics, reporting):
+        grouped, counts = segment_breakdown(
+            session, window, metrics, reporting, by, moment, flt or KpiFilter()
+        )
     else:
-        grouped, counts = _by_publication_group(reader, metrics, conds, reporting, by)
+        reader = MetricReader(session, window, moment)
+        conds = publication_conditions(session, window.campaign_id, flt or KpiFilter())
+        if by == "day":
+            grouped, counts = _by_day(reader, metrics, conds, reporting)
+        else:
+            grouped, counts = _by_publication_group(reader, metrics, conds, reporting, by)
     rows = [BreakdownRow(k, _value(metric, v), counts[k], moment) for k, v in grouped.items()]
     if by in ("day", "hour"):
         return sorted(rows, key=lambda r: r.key)

@@ -35,6 +35,7 @@ class ChannelInfo:
     platform: str
     unit_id: int | None
     unit_key: str | None
+    key: str = ""
 
 
 class Grouping:
@@ -52,9 +53,11 @@ class Grouping:
         self.by_kind = by_kind or any(f.content_kinds for f in wanted)
         self.by_audience = any(f.audiences for f in wanted)
         self.channels: dict[int, ChannelInfo] = {
-            cid: ChannelInfo(platform, unit_id, unit_key)
-            for cid, platform, unit_id, unit_key in session.execute(
-                select(CHANNEL.c.id, CHANNEL.c.platform, CHANNEL.c.unit_id, UNIT.c.key)
+            cid: ChannelInfo(platform, unit_id, unit_key, key)
+            for cid, platform, unit_id, unit_key, key in session.execute(
+                select(
+                    CHANNEL.c.id, CHANNEL.c.platform, CHANNEL.c.unit_id, UNIT.c.key, CHANNEL.c.key
+                )
                 .select_from(CHANNEL.outerjoin(UNIT, UNIT.c.id == CHANNEL.c.unit_id))
                 .where(CHANNEL.c.campaign_id == campaign_id)
             )

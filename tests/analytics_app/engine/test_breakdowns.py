@@ -1,11 +1,14 @@
 """Breakdowns of the hand campaign (tests/analytics_app/factories.py) as of 20/11 12:00 local."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from analytics_app.engine.breakdowns import breakdown
 from analytics_app.engine.scope import KpiFilter
+from bench.national import ZONE, generate
 from campaigns.errors import UserError
 from tests.analytics_app.factories import build_hand, local
 
@@ -71,3 +74,36 @@ def test_unknown_dimension_or_metric_is_a_user_error(sqlite_engine: Engine) -> N
             breakdown(s, "hand", "reach", "weekday", AS_OF)
         with pytest.raises(UserError, match="on_time_rate cannot be broken down"):
             breakdown(s, "hand", "on_time_rate", "unit", AS_OF)
+
+
+@pytest.mark.parametrize("by", ["unit", "channel", "platform", "content_kind", "audience", "day"])
+def test_segment_breakdowns_equal_the_publication_rollups(any_engine: Engine, by: str) -> None:
+    info = generate(any_engine, scale=0.004, seed=5)
+    start = datetime(2025, 11, 15, tzinfo=ZONE)
+    filters = [
+        None,
+        KpiFilter(platforms=("youtube",)),
+        KpiFilter(units=("unit-01",), content_kinds=("post", "clip")),
+        KpiFilter(audiences=("youth",)),
+    ]
+    with Session(any_engine) as s:
+        for hours in (-5, 30, 24 * 9 + 5, 24 * 60):
+            at = start + timedelta(hours=hours)
+            for metric in (
+                "reach",
+                "views",
+                "engagements",
+                "engagement_rate",
+                "avg_view_duration_s",
+            ):
+                for flt in filters:
+                    ours = breakdown(s, info.campaign_key, metric, by, at, flt)
+                    reference = breakdown(
+                        s, info.campaign_key, metric, by, at, flt, per_publication=True
+                    )
+                    assert [(r.key, r.publications) for r in ours] == [
+                        (r.key, r.publications) for r in reference
+                    ], (metric, flt, at)
+                    assert [r.value for r in ours] == pytest.approx(
+                        [r.value for r in reference], rel=1e-9, abs=1e-9
+                    ), (metric, flt, at)
