@@ -19,7 +19,7 @@ reads its numbers from those sums.
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -201,8 +201,16 @@ class SegmentFacts:
             )
         last = view.row_day(self.trend.last_day)
         before = view.row_day(self.trend.first_day - timedelta(days=1))
+        # When 'D' reads the window's last day anyway (as_of within the campaign, before the
+        # newest capture), 'G' reads only the day before the window and the rest is added below.
+        shared = row_day is not None and last == row_day
+        self._growth_from_day = False
         if self.growth_metrics and last is not None and last != before:
-            days: list[date] = [last] if before is None else [last, before]
+            on_last = SEGMENT_DAY.c.day == literal(last, Date)
+            wanted_days = on_last if not shared else and_(on_last, ~newer)
+            if before is not None:
+                wanted_days = or_(wanted_days, SEGMENT_DAY.c.day == literal(before, Date))
+            self._growth_from_day = shared
             parts.append(
                 part(
                     "G",
@@ -218,7 +226,7 @@ class SegmentFacts:
                     where=[
                         SEGMENT_DAY.c.basis == "",
                         SEGMENT_DAY.c.metric.in_(self.growth_metrics),
-                        SEGMENT_DAY.c.day.in_([literal(d, Date) for d in days]),
+                        wanted_days,
                     ],
                 )
             )
@@ -247,6 +255,12 @@ class SegmentFacts:
                     self.newest[(group, metric)] = (ensure_aware(decoded), n)
         self.newest_capture = max((at for at, _ in self.newest.values()), default=None)
         self.values = latest if self.from_latest else as_of_day
+        if self._growth_from_day and not self.from_latest:
+            # The window's last day came with 'D': growth = its running total - the one before.
+            for (group, basis, metric), (total, _) in as_of_day.items():
+                if basis == "" and metric in self.growth_metrics:
+                    g = self.growths.get((group, metric), 0.0)
+                    self.growths[(group, metric)] = total + g
 
     def _key_reader(self, width: int) -> Any:
         """Turns a result row's first group columns (after the part tag) into its SegKey."""
