@@ -23,12 +23,16 @@ def is_sqlite(engine: Engine) -> bool:
 # WAL lets readers (the dashboard) run beside the one writer; busy_timeout waits for it. A WAL
 # of up to 64 MB before an automatic checkpoint (default 4 MB): B-tree pages that bulk writes
 # touch in commit after commit are copied back to the database once instead of every few commits.
+# A page cache of up to 64 MB per connection (default 2 MB): the daily rollup's covering index
+# takes inserts all over its range, and at national scale a 2 MB cache made each one a miss
+# (a quarter-scale refresh's inserts: 2.6 s -> 1.3-1.5 s).
 SQLITE_PRAGMAS = (
     "journal_mode=WAL",
     "foreign_keys=ON",
     "busy_timeout=10000",
     "synchronous=NORMAL",
     "wal_autocheckpoint=16384",
+    "cache_size=-65536",
 )
 
 
