@@ -48,9 +48,12 @@ def test_snapshots_and_deltas_survive_the_move_to_natural_keys(tmp_path: Path) -
             )
         ).all()
         deltas = conn.execute(text("SELECT day, delta FROM metricdelta ORDER BY day")).all()
-        snapshot_ddl = conn.execute(
-            text("SELECT sql FROM sqlite_master WHERE name = 'metricsnapshot'")
-        ).scalar_one()
+        snapshot_ddl, delta_ddl = (
+            conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": t}
+            ).scalar_one()
+            for t in ("metricsnapshot", "metricdelta")
+        )
         ddl = conn.execute(
             text(
                 "SELECT group_concat(sql, ';') FROM sqlite_master WHERE tbl_name IN ('metricsnapshot', 'metricdelta')"
@@ -65,5 +68,7 @@ def test_snapshots_and_deltas_survive_the_move_to_natural_keys(tmp_path: Path) -
     assert [tuple(r) for r in deltas] == [("2025-11-15", 11.0), ("2025-11-16", 19.0)]
     assert ddl.count("WITHOUT ROWID") == 2
     assert "ix_metricdelta_metric_day" not in ddl
-    assert "REFERENCES" not in snapshot_ddl  # ingestion checks publication ids per batch
+    # Ingestion checks publication ids per batch; deltas derive from those snapshots only.
+    assert "REFERENCES" not in snapshot_ddl
+    assert "REFERENCES" not in delta_ddl
     engine.dispose()
