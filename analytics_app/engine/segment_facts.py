@@ -206,10 +206,11 @@ class SegmentFacts:
         shared = row_day is not None and last == row_day
         self._growth_from_day = False
         if self.growth_metrics and last is not None and last != before:
-            on_last = SEGMENT_DAY.c.day == literal(last, Date)
-            wanted_days = on_last if not shared else and_(on_last, ~newer)
-            if before is not None:
-                wanted_days = or_(wanted_days, SEGMENT_DAY.c.day == literal(before, Date))
+            days = [literal(d, Date) for d in (last, before) if d is not None]
+            wanted_days: ColumnElement[bool] = SEGMENT_DAY.c.day.in_(days)
+            if shared:
+                on_last = SEGMENT_DAY.c.day == literal(last, Date)
+                wanted_days = and_(wanted_days, or_(~on_last, ~newer))
             self._growth_from_day = shared
             parts.append(
                 part(
