@@ -27,7 +27,7 @@ from sqlmodel import Session
 from analytics_app.engine.actuals import Measurement
 from analytics_app.engine.groups import Grouping, GroupKey
 from analytics_app.engine.scope import KpiFilter
-from analytics_app.engine.sqlutil import seconds_between
+from analytics_app.engine.sqlutil import within_seconds
 from analytics_app.engine.tables import CONTENT, PUB
 from campaigns.models import PublicationState
 from campaigns.timeutil import ensure_aware
@@ -97,7 +97,7 @@ def _count_columns(dialect: str, moment: datetime, minutes: int) -> list[ColumnE
     and rows out on time. Every GroupCounts field follows from these and the state (`_add`):
     five counts per row instead of one CASE per field, the aggregate's cost on both databases."""
     out = PUB.c.published_at <= moment
-    prompt = seconds_between(dialect, PUB.c.published_at, PUB.c.scheduled_at) <= minutes * 60.0
+    prompt = within_seconds(dialect, PUB.c.published_at, PUB.c.scheduled_at, minutes * 60.0)
 
     def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
