@@ -3,7 +3,12 @@
 import importlib
 import sys
 
-MODULES = ("bench.publish_bench", "bench.ingest_bench", "bench.query_bench")
+MODULES = (
+    "bench.publish_bench",
+    "bench.ingest_bench",
+    "bench.query_bench",
+    "bench.segment_bench",
+)
 
 
 def main() -> int:
