@@ -77,7 +77,8 @@ def test_segment_rebuild_is_a_fixed_number_of_statements(any_engine: Engine) -> 
             with counting(any_engine) as seen:
                 refresh_segments(s, hand_id)
             counts.append(len(seen))
-    assert counts[0] == counts[1] <= 25
+    # The same count for 1 or 40 more KPIs; the ceiling only catches a statement per row or KPI.
+    assert counts[0] == counts[1] <= 30
 
 
 def _campaign_id(engine: Engine) -> int:
