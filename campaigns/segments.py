@@ -175,6 +175,7 @@ SELECT :cid, metric, :basis, day, seg,
        SUM(added) OVER w, SUM(entered) OVER w, growth, growing
 FROM dense
 WINDOW w AS (PARTITION BY seg, metric ORDER BY day ROWS UNBOUNDED PRECEDING)
+ORDER BY metric, day, seg
 """
 
 
