@@ -25,14 +25,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from bench.national import FACEBOOK_METRICS, YOUTUBE_METRICS, ZONE, DatasetInfo, generate
 from campaigns.db import make_engine, upgrade
 from campaigns.metrics_store import SnapshotRow, ingest_snapshots
 from campaigns.rollups import refresh_rollups
-from campaigns.segments import RefreshReport, refresh_segments, update_segments
+from campaigns.segments import RefreshReport, refresh_segments, segment_rows, update_segments
 
 SCENARIOS = [
     ("new day", datetime(2026, 1, 10, 9, tzinfo=ZONE)),
@@ -70,35 +70,6 @@ def pull(
     return rows
 
 
-def rows_of(conn: Connection, campaign_id: int) -> tuple[dict[Any, Any], dict[Any, Any], Any]:
-    """The campaign's day and latest rows by segment key (ids differ between rebuilds)."""
-    key = "s.channel_id, s.content_kind, s.audience_key"
-    days = conn.execute(
-        text(
-            f"SELECT {key}, d.metric, d.basis, d.day, d.total, d.publications, d.growth, "
-            "d.growing FROM metricsegmentday d JOIN metricsegment s ON s.id = d.segment_id "
-            "WHERE d.campaign_id = :cid"
-        ),
-        {"cid": campaign_id},
-    )
-    latest = conn.execute(
-        text(
-            f"SELECT {key}, l.basis, l.metric, l.total, l.publications, l.newest "
-            "FROM metricsegmentlatest l JOIN metricsegment s ON s.id = l.segment_id "
-            "WHERE l.campaign_id = :cid"
-        ),
-        {"cid": campaign_id},
-    )
-    state = conn.execute(
-        text("SELECT days FROM segmentstate WHERE campaign_id = :cid"), {"cid": campaign_id}
-    ).scalar()
-    return (
-        {tuple(str(v) for v in r[:6]): _close(r[6:]) for r in days},
-        {tuple(str(v) for v in r[:5]): _close(r[5:]) for r in latest},
-        state,
-    )
-
-
 def _close(values: Sequence[Any]) -> tuple[Any, ...]:
     """Sums to 9 significant digits: the two paths add the same values in another order."""
     return tuple(float(f"{v:.9g}") if isinstance(v, float) else str(v) for v in values)
@@ -120,9 +91,9 @@ def scenario(
         incremental = update_segments(s, info.campaign_id)
         s.commit()
     with Session(engine) as s:
-        ours = rows_of(s.connection(), info.campaign_id)
+        ours = segment_rows(s.connection(), info.campaign_id, _close)
         full = refresh_segments(s, info.campaign_id)
-        same = ours == rows_of(s.connection(), info.campaign_id)
+        same = ours == segment_rows(s.connection(), info.campaign_id, _close)
         s.rollback()
     return name, rollups, incremental, full, same
 

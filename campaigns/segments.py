@@ -32,6 +32,7 @@ refresh applies are removed in its transaction: after a crash the rows are behin
 import json
 import time
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -438,3 +439,38 @@ class SegmentView:
         day at or before it); None before the first."""
         at = bisect_right(self.days, day)
         return self.days[at - 1] if at else None
+
+
+def segment_rows(
+    conn: Connection,
+    campaign_id: int,
+    values: Callable[[Sequence[Any]], tuple[Any, ...]] = tuple,
+) -> dict[str, Any]:
+    """The campaign's segment rows keyed by segment key rather than id (ids differ between
+    rebuilds), each row's values passed through `values`: what a check compares after an
+    incremental refresh and a full rebuild of the same data."""
+    key = "s.channel_id, s.content_kind, s.audience_key"
+    days = conn.execute(
+        text(
+            f"SELECT {key}, d.metric, d.basis, d.day, d.total, d.publications, d.growth, "
+            "d.growing FROM metricsegmentday d JOIN metricsegment s ON s.id = d.segment_id "
+            "WHERE d.campaign_id = :cid"
+        ),
+        {"cid": campaign_id},
+    )
+    latest = conn.execute(
+        text(
+            f"SELECT {key}, l.basis, l.metric, l.total, l.publications, l.newest "
+            "FROM metricsegmentlatest l JOIN metricsegment s ON s.id = l.segment_id "
+            "WHERE l.campaign_id = :cid"
+        ),
+        {"cid": campaign_id},
+    )
+    state = conn.execute(
+        text("SELECT days FROM segmentstate WHERE campaign_id = :cid"), {"cid": campaign_id}
+    ).scalar()
+    return {
+        "days": {tuple(str(v) for v in r[:6]): values(r[6:]) for r in days},
+        "latest": {tuple(str(v) for v in r[:5]): values(r[5:]) for r in latest},
+        "state": state,
+    }

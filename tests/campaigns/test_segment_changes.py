@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 import campaigns.segment_changes as segment_changes
@@ -19,7 +19,7 @@ from bench.national import ZONE, generate
 from campaigns.metrics_store import SnapshotRow, ingest_snapshots, record_snapshots
 from campaigns.models import ContentItem, Publication, SegmentChange
 from campaigns.rollup_version import bump
-from campaigns.segments import refresh_segments, refresh_stale, update_segments
+from campaigns.segments import refresh_segments, refresh_stale, segment_rows, update_segments
 from tests.analytics_app.factories import add_kpi, build_hand, local
 
 PUBLICATIONS = 40  # generate(scale=0.002): 40 publications on 3 channels
@@ -50,47 +50,18 @@ def campaign(any_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> tuple[Engin
     return any_engine, info.campaign_id, info.first_publication_id
 
 
-def _rows(conn: Connection, campaign_id: int) -> dict[str, Any]:
-    """The campaign's segment rows keyed by segment key (ids differ between rebuilds)."""
-    key = "s.channel_id, s.content_kind, s.audience_key"
-    days = conn.execute(
-        text(
-            f"SELECT {key}, d.metric, d.basis, d.day, d.total, d.publications, d.growth, "
-            "d.growing FROM metricsegmentday d JOIN metricsegment s ON s.id = d.segment_id "
-            "WHERE d.campaign_id = :cid"
-        ),
-        {"cid": campaign_id},
-    )
-    latest = conn.execute(
-        text(
-            f"SELECT {key}, l.basis, l.metric, l.total, l.publications, l.newest "
-            "FROM metricsegmentlatest l JOIN metricsegment s ON s.id = l.segment_id "
-            "WHERE l.campaign_id = :cid"
-        ),
-        {"cid": campaign_id},
-    )
-    state = conn.execute(
-        text("SELECT days FROM segmentstate WHERE campaign_id = :cid"), {"cid": campaign_id}
-    ).scalar()
-    return {
-        "days": {tuple(str(v) for v in r[:6]): tuple(r[6:]) for r in days},
-        "latest": {tuple(str(v) for v in r[:5]): tuple(r[5:]) for r in latest},
-        "state": state,
-    }
-
-
 def _rebuilt(engine: Engine, campaign_id: int) -> dict[str, Any]:
     """The rows a full rebuild writes, rolled back after reading them."""
     with Session(engine) as s:
         refresh_segments(s, campaign_id)
-        rows = _rows(s.connection(), campaign_id)
+        rows = segment_rows(s.connection(), campaign_id)
         s.rollback()
     return rows
 
 
 def _stored(engine: Engine, campaign_id: int) -> dict[str, Any]:
     with Session(engine) as s:
-        return _rows(s.connection(), campaign_id)
+        return segment_rows(s.connection(), campaign_id)
 
 
 def _at(day: int, hour: int) -> datetime:
