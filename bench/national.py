@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, Table, func, insert
 from sqlmodel import Session, col, select
 
+from campaigns.db import upgrade
 from campaigns.metrics_store import SnapshotRow, ingest_snapshots, refresh_rollups
 from campaigns.models import (
     Campaign,
@@ -367,3 +368,15 @@ def _write(engine: Engine, chunk: list[SnapshotRow]) -> int:
         written = ingest_snapshots(session, chunk, ZONE)
         session.commit()
     return written
+
+
+def build(engine: Engine, scale: float, seed: int) -> DatasetInfo:
+    """`generate` into an upgraded schema, printing what was built and how long it took."""
+    upgrade(engine)
+    began = time.perf_counter()
+    info = generate(engine, scale, seed)
+    print(
+        f"data set: {info.units} units, {info.channels} channels, {info.publications} "
+        f"publications, {info.snapshots:,} snapshots ({time.perf_counter() - began:.0f} s)"
+    )
+    return info

@@ -1,6 +1,6 @@
 """Scorecard and breakdown queries on the rollups beside DuckDB on the raw snapshots.
 
-Builds engineer F's national data set (`bench.national.generate`) in a fresh SQLite file (or the
+Builds the national data set (`bench.national.generate`) in a fresh SQLite file (or the
 PostgreSQL database given), loads the very same snapshot rows and outbox tables into an
 in-memory DuckDB, and asks both the same questions:
 
@@ -42,8 +42,8 @@ from sqlmodel import Session
 
 from analytics_app.engine.breakdowns import breakdown
 from analytics_app.engine.scorecard import scorecard
-from bench.national import ZONE, generate
-from campaigns.db import make_engine, upgrade
+from bench.national import ZONE, build
+from campaigns.db import make_engine
 from campaigns.segments import ensure_segments, refresh_segments
 
 FINAL = datetime(2026, 2, 1, tzinfo=ZONE)  # after every capture of the data set
@@ -128,13 +128,7 @@ def load_duckdb(engine: Engine) -> duckdb.DuckDBPyConnection:
 
 
 def run(engine: Engine, scale: float, seed: int, repeat: int) -> list[tuple[str, float, float]]:
-    upgrade(engine)
-    began = time.perf_counter()
-    info = generate(engine, scale, seed)
-    print(
-        f"data set: {info.units} units, {info.channels} channels, {info.publications} "
-        f"publications, {info.snapshots:,} snapshots ({time.perf_counter() - began:.0f} s)"
-    )
+    info = build(engine, scale, seed)
     duck = load_duckdb(engine)
     count = duck.execute("SELECT count(*) FROM snap").fetchone()
     print(f"duckdb: {count[0] if count else 0:,} snapshot rows loaded")

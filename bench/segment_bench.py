@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from bench.national import FACEBOOK_METRICS, YOUTUBE_METRICS, ZONE, DatasetInfo, generate
-from campaigns.db import make_engine, upgrade
+from bench.national import FACEBOOK_METRICS, YOUTUBE_METRICS, ZONE, DatasetInfo, build
+from campaigns.db import make_engine
 from campaigns.metrics_store import SnapshotRow, ingest_snapshots
 from campaigns.rollups import refresh_rollups
 from campaigns.segments import RefreshReport, refresh_segments, segment_rows, update_segments
@@ -99,13 +99,7 @@ def scenario(
 
 
 def run(engine: Engine, scale: float, seed: int, count: int) -> list[Any]:
-    upgrade(engine)
-    began = time.perf_counter()
-    info = generate(engine, scale, seed)
-    print(
-        f"data set: {info.units} units, {info.channels} channels, {info.publications} "
-        f"publications, {info.snapshots:,} snapshots ({time.perf_counter() - began:.0f} s)"
-    )
+    info = build(engine, scale, seed)
     return [
         scenario(engine, info, name, at, count, seed + n) for n, (name, at) in enumerate(SCENARIOS)
     ]
