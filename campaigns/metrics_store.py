@@ -21,10 +21,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import Connection, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
@@ -120,7 +121,7 @@ def ingest_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
     if not rows:
         return 0
     conn = session.connection()
-    batch = _Batch.of(rows, _moments(conn))
+    batch = _Batch.of(rows, _stored_form(conn))
     _check_publications(conn, batch.publication_ids())
     series = batch.series()
     stored = _load_latest(conn, series.keys())
@@ -128,6 +129,7 @@ def ingest_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
     latest: list[tuple[Any, ...]] = []
     pending: list[tuple[Any, ...]] = []
     replayed_keys: set[Key] = set()
+    earliest: dict[int, int] = {}  # publication -> its series' earliest first point
     for key, (first, last) in series.items():
         pid, metric = key
         prev = stored.get(key)
@@ -135,13 +137,18 @@ def ingest_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
             replayed_keys.add(key)
         latest.append((pid, metric, last[1], last[2]))
         pending.append((pid, metric, first[2], zone.key))
+        if first[0] < earliest.get(pid, first[0] + 1):
+            earliest[pid] = first[0]
 
     fresh, replayed = batch.split(replayed_keys)
     _insert_snapshots(conn, fresh, replayed)
     _upsert_latest(conn, latest)
     _mark_pending(conn, pending)
-    # Last: the counter's row lock (PostgreSQL) is then held only for the commit's wait.
-    bump_publications(conn, {pid for pid, _ in series})
+    # Last: the counter's row lock (PostgreSQL) is then held only for the commit's wait. The
+    # days are this batch's: a series still pending from an earlier ingest left its own change
+    # listed, with its day, and listing merges to the earlier day.
+    since = {pid: _day(micros, zone) for pid, micros in earliest.items()}
+    bump_publications(conn, since.keys(), since)
     return len(rows)
 
 
@@ -152,99 +159,100 @@ _FIELDS = tuple(
 )
 # A series' first or last point: (UTC microseconds, value, stored capture time).
 Edge = tuple[int, float, Any]
-_BEFORE_ALL = -(2**63)  # below any capture time's microseconds
+# Each vocabulary metric's small code, so that a series is one int64 (publication x slots +
+# code) for the column-wise sort; more slots than metrics, fixed so that codes never overflow.
+_METRIC_CODE = {name: code for code, name in enumerate(sorted(TERMS))}
+_SLOTS = 1 << 8
+assert len(_METRIC_CODE) < _SLOTS
 
 
 class _Batch:
     """The rows of one call as columns, checked, with each capture time in its stored form.
 
-    Built column-wise with C-level `map`/`zip` rather than a Python loop per row: a national
-    backfill passes millions of rows, and per-row Python was half of the write's time. Series
-    whose rows did not arrive in strictly increasing time (a replayed or shuffled pull) are
-    sorted and deduplicated the slow way; the usual pull needs no per-row work beyond one pass.
+    Built column-wise (C-level `map`/`zip`, and NumPy for the sort by series and time) rather
+    than with a Python loop per row: a national backfill passes millions of rows, and per-row
+    Python was a third of the write's time.
     """
 
-    def __init__(self, columns: tuple[list[Any], ...]) -> None:
-        self.pids, self.metrics, self.micros, self.values, self.stored, self.sources = columns
+    def __init__(
+        self,
+        pids: list[int],
+        metrics: list[str],
+        micros: "np.ndarray[Any, np.dtype[np.int64]]",
+        values: list[float],
+        stored: list[Any],
+        sources: list[str],
+        series_ids: "np.ndarray[Any, np.dtype[np.int64]]",
+    ) -> None:
+        self.pids, self.metrics, self.values = pids, metrics, values
+        self.stored, self.sources = stored, sources
+        self.micros, self.series_ids = micros, series_ids  # one int64 per row, for sorting
 
     @classmethod
-    def of(cls, rows: Sequence[SnapshotRow], moment: Callable[[datetime], "Moment"]) -> "_Batch":
+    def of(cls, rows: Sequence[SnapshotRow], stored_time: Callable[[int], Any]) -> "_Batch":
+        """`stored_time` turns UTC microseconds into the stored form of a capture time."""
+        n = len(rows)
         pids, metrics, times, values, sources = (list(map(f, rows)) for f in _FIELDS)
         values = list(map(float, values))  # an int from a caller is stored as the float it is
-        unknown = set(metrics).difference(TERMS)
-        if unknown:
-            row = next(r for r in rows if r.metric in unknown)
-            raise UserError(f"unknown metric {row.metric!r} for publication {row.publication_id}")
+        try:
+            codes = np.fromiter(map(_METRIC_CODE.__getitem__, metrics), np.int64, n)
+        except KeyError:
+            row = next(r for r in rows if r.metric not in _METRIC_CODE)
+            raise UserError(
+                f"unknown metric {row.metric!r} for publication {row.publication_id}"
+            ) from None
         if not all(map(math.isfinite, values)):
             row = next(r for r in rows if not math.isfinite(r.value))
             raise UserError(
                 f"metric {row.metric} of publication {row.publication_id} is not a number"
             )
-        # A pull's rows share a handful of capture-time objects: convert each object once (by
-        # identity, which the rows keep alive for the call), then map the rows through the table.
+        # A pull's rows share a handful of capture-time objects (a backfill's, one per capture
+        # of a publication): convert each object once, by identity (the rows keep them alive).
         ids = list(map(id, times))
-        by_id = dict(zip(ids, times, strict=True))
-        seen: dict[datetime, Moment] = {}
-        moments: dict[int, Moment] = {}
-        for ident, at in by_id.items():
-            found = seen.get(at) if at.tzinfo is not None else None
-            moments[ident] = found if found is not None else moment(at)  # refuses a naive time
-            seen.setdefault(at, moments[ident])
-        micro_of = {ident: m[0] for ident, m in moments.items()}
-        stored_of = {ident: m[1] for ident, m in moments.items()}
-        micros = list(map(micro_of.__getitem__, ids))
+        distinct = dict(zip(ids, times, strict=True))
+        micro_of = dict(zip(distinct, map(_micros, distinct.values()), strict=True))
+        stored_of = dict(zip(distinct, map(stored_time, micro_of.values()), strict=True))
+        micros = np.fromiter(map(micro_of.__getitem__, ids), np.int64, n)
         stored = list(map(stored_of.__getitem__, ids))
-        return cls((pids, metrics, micros, values, stored, sources))
+        series_ids = np.fromiter(pids, np.int64, n) * _SLOTS + codes
+        return cls(pids, metrics, micros, values, stored, sources, series_ids)
 
     def publication_ids(self) -> set[int]:
         return set(self.pids)
 
     def series(self) -> dict[Key, tuple[Edge, Edge]]:
-        """(first point, last point) of each (publication, metric) series in the batch; sorts
-        and deduplicates the batch first when some series did not arrive in increasing time."""
-        keys = list(zip(self.pids, self.metrics, strict=True))
-        last = dict(zip(keys, range(len(keys)), strict=True))
-        if len(last) == len(keys):  # one point per series, as in a scheduled pull: in order
-            return {key: (self._edge(i), self._edge(i)) for key, i in last.items()}
-        last_at: dict[Key, int] = {}
-        get = last_at.get
-        for key, at in zip(keys, self.micros, strict=True):
-            if get(key, _BEFORE_ALL) >= at:
-                self._sort_and_dedupe()
-                return self.series()
-            last_at[key] = at
-        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
-        return {key: (self._edge(first[key]), self._edge(last[key])) for key in last}
+        """(first point, last point) of each (publication, metric) series in the batch, the rows
+        first deduplicated where several share a capture time (the last arrival kept)."""
+        n = len(self.pids)
+        order = np.lexsort((self.micros, self.series_ids))  # stable: ties keep arrival order
+        ids, micros = self.series_ids[order], self.micros[order]
+        starts_series = np.empty(n, dtype=bool)
+        starts_series[0] = True
+        np.not_equal(ids[1:], ids[:-1], out=starts_series[1:])
+        repeated = ~starts_series[1:] & (micros[1:] == micros[:-1])  # row i same key as i + 1
+        if repeated.any():
+            kept = np.ones(n, dtype=bool)
+            kept[:-1] = ~repeated
+            self._keep(order[kept].tolist())
+            return self.series()
+        firsts = order[starts_series]
+        lasts = order[np.append(np.flatnonzero(starts_series)[1:] - 1, n - 1)]
+        return {
+            (self.pids[f], self.metrics[f]): (self._edge(f), self._edge(last))
+            for f, last in zip(firsts.tolist(), lasts.tolist(), strict=True)
+        }
 
     def _edge(self, i: int) -> Edge:
-        return (self.micros[i], self.values[i], self.stored[i])
+        return (int(self.micros[i]), self.values[i], self.stored[i])
 
-    def _sort_and_dedupe(self) -> None:
-        """Rows in (series, time) order, the last arrival kept where several share a key."""
-        order = sorted(
-            range(len(self.pids)), key=lambda i: (self.pids[i], self.metrics[i], self.micros[i])
-        )  # stable: ties keep their arrival order, so the last of a run is the last arrival
-        kept: list[int] = []
-        for i in order:
-            if kept and (self.pids[i], self.metrics[i], self.micros[i]) == (
-                self.pids[kept[-1]],
-                self.metrics[kept[-1]],
-                self.micros[kept[-1]],
-            ):
-                kept[-1] = i
-            else:
-                kept.append(i)
-        self.pids, self.metrics, self.micros, self.values, self.stored, self.sources = (
-            [column[i] for i in kept]
-            for column in (
-                self.pids,
-                self.metrics,
-                self.micros,
-                self.values,
-                self.stored,
-                self.sources,
-            )
+    def _keep(self, rows: list[int]) -> None:
+        """Only `rows` (indices), in that order."""
+        pick = itemgetter(*rows) if len(rows) > 1 else (lambda column: (column[rows[0]],))
+        self.pids, self.metrics, self.values, self.stored, self.sources = (
+            list(pick(column))
+            for column in (self.pids, self.metrics, self.values, self.stored, self.sources)
         )
+        self.micros, self.series_ids = self.micros[rows], self.series_ids[rows]
 
     def split(self, replayed: set[Key]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """Snapshot rows (publication, metric, stored time, value, source): those of series with
@@ -276,48 +284,34 @@ def _check_publications(conn: Connection, ids: set[int]) -> None:
         raise UserError(f"snapshots for unknown publication ids: {shown}{more}")
 
 
-Moment = tuple[int, Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_NAIVE = datetime(1970, 1, 1)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def _micros(moment: datetime) -> int:
-    return (ensure_aware(moment) - _EPOCH) // _MICROSECOND
+    """UTC microseconds since the epoch; refuses a naive time. (`timestamp()` is exact here:
+    it divides whole microseconds by 10**6, and microseconds of this era are below 2**53.)"""
+    return round(ensure_aware(moment).timestamp() * 1_000_000)
 
 
-def _stored_time(conn: Connection) -> Callable[[datetime], Any]:
-    """A capture time as SQLAlchemy binds it in any query: UTC text with microseconds on SQLite,
-    the aware value on PostgreSQL. (The dialect's own processor, not the bare type's: that one
-    stops at a naive datetime, which sqlite3 writes without ".000000" on whole seconds, text
-    that equality and >= comparisons with bound times then miss.)"""
-    column_type = SNAPSHOT.c.captured_at.type
-    process = column_type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-
-    def stored(at: datetime) -> Any:
-        return process(at) if process is not None else at.astimezone(UTC)
-
-    return stored
+def _day(micros: int, zone: ZoneInfo) -> date:
+    return (_EPOCH + timedelta(microseconds=micros)).astimezone(zone).date()
 
 
-def _moments(conn: Connection) -> Callable[[datetime], Moment]:
-    """What a capture time becomes: its order and its stored form.
+def _stored_form(conn: Connection) -> Callable[[int], Any]:
+    """A capture time (UTC microseconds) as SQLAlchemy binds it in any query: UTC text with
+    microseconds on SQLite, an aware UTC value on PostgreSQL.
 
-    Computed once per distinct time by the caller: a pull's rows share a handful of capture times
-    (a backfill's do not, so on SQLite the text is built from the microseconds directly: the
-    text `_stored_time` gives, at a third of its cost).
+    On SQLite the text is the column type's own bind processing (`UTCDateTime`, then the
+    dialect's), built here from the microseconds at a third of its cost; a test holds the two
+    equal. (Not sqlite3's own conversion of a naive datetime: it drops ".000000" on whole
+    seconds, text that equality and >= comparisons with bound times then miss.)
     """
-    stored = _stored_time(conn)
-    postgres = conn.dialect.name == "postgresql"
-
-    def moment(at: datetime) -> Moment:
-        micros = _micros(at)  # refuses a naive time
-        if postgres:
-            return micros, stored(at)
-        text = (_EPOCH_NAIVE + timedelta(microseconds=micros)).isoformat(" ", "microseconds")
-        return micros, text
-
-    return moment
+    if conn.dialect.name == "postgresql":
+        return lambda micros: _EPOCH + timedelta(microseconds=micros)
+    return lambda micros: (_EPOCH_NAIVE + timedelta(microseconds=micros)).isoformat(
+        " ", "microseconds"
+    )
 
 
 def _chunks(values: Sequence[Any], size: int = _ID_CHUNK) -> Iterable[Sequence[Any]]:

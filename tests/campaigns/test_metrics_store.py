@@ -315,3 +315,40 @@ def test_same_time_in_another_zone_is_the_same_capture(any_engine: Engine) -> No
     with Session(any_engine) as s:
         assert s.exec(select(MetricSnapshot.value)).all() == [6.0]
         assert _delta_sum(s, pid, "views", date(2025, 11, 15)) == pytest.approx(6.0)
+
+
+def test_a_shuffled_batch_with_repeats_stores_what_an_ordered_one_does(any_engine: Engine) -> None:
+    """A pull may deliver its rows in any order and repeat a capture: per series the last
+    arrival of each capture time is kept, the newest capture is the latest value, and the
+    deltas sum to it, exactly as for the same rows sent in order."""
+    pids = _pub_ids(any_engine)
+    times = [START + timedelta(hours=h) for h in (1, 3, 30, 50)]
+    ordered = [
+        SnapshotRow(pid, metric, float(10 * i + pid % 7 + len(metric)), at)
+        for pid in pids
+        for metric in ("reach", "views")
+        for i, at in enumerate(times)
+    ]
+    shuffled = ordered[:]
+    random.Random(5).shuffle(shuffled)
+    stale = [SnapshotRow(r.publication_id, r.metric, -1.0, r.captured_at) for r in ordered[::3]]
+    batch = stale + shuffled  # each repeat arrives before the row that must win
+    with Session(any_engine) as s:
+        record_snapshots(s, batch, HANOI)
+        s.commit()
+    with Session(any_engine) as s:
+        stored = {
+            (r.publication_id, r.metric, r.captured_at): r.value
+            for r in s.exec(select(MetricSnapshot))
+        }
+        assert stored == {(r.publication_id, r.metric, r.captured_at): r.value for r in ordered}
+        for pid in pids:
+            for metric in ("reach", "views"):
+                newest = max(
+                    (r for r in ordered if (r.publication_id, r.metric) == (pid, metric)),
+                    key=lambda r: r.captured_at,
+                )
+                latest = _latest(s, pid, metric)
+                assert latest is not None
+                assert (latest.value, latest.captured_at) == (newest.value, newest.captured_at)
+                assert _delta_sum(s, pid, metric, date(2025, 12, 31)) == pytest.approx(newest.value)
