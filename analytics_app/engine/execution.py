@@ -11,16 +11,15 @@ Definitions (each written once, here):
 - posts_published: published posts, links and photos; clips_published: published clips.
 - active_units: units owning a channel with at least one published item.
 
-All counts come from one query grouped by publication group (`groups`); each KPI's filter sums
-the groups it keeps.
+All counts come from one query grouped by publication group (`groups`); each distinct KPI filter
+sums the groups it keeps once.
 """
 
-from collections import defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -91,6 +90,38 @@ class GroupCounts:
     out: int = 0  # published by as_of
     still: int = 0  # still to come as of as_of
 
+    def absorb(self, other: "GroupCounts") -> None:
+        """Adds another group's counts (written out: reflecting over the fields per group cost
+        more than the scorecard's own arithmetic)."""
+        self.all += other.all
+        self.published_any += other.published_any
+        self.planned += other.planned
+        self.due += other.due
+        self.on_time += other.on_time
+        self.late += other.late
+        self.failed += other.failed
+        self.missed += other.missed
+        self.needs_review += other.needs_review
+        self.out += other.out
+        self.still += other.still
+
+
+@dataclass
+class _FilterCounts:
+    """One filter's counts, summed once over the groups it keeps."""
+
+    posts: GroupCounts  # every kind but clips (all kinds when not grouped by kind)
+    clips: GroupCounts
+    active_units: int
+    planned_units: int  # units with something published or still planned
+
+    @property
+    def total(self) -> GroupCounts:
+        both = GroupCounts()
+        both.absorb(self.posts)
+        both.absorb(self.clips)
+        return both
+
 
 def _count_columns(dialect: str, moment: datetime, minutes: int) -> list[ColumnElement[Any]]:
     """Per (group, state): rows, rows with a publication time, due rows, rows out by `moment`
@@ -100,7 +131,8 @@ def _count_columns(dialect: str, moment: datetime, minutes: int) -> list[ColumnE
     prompt = within_seconds(dialect, PUB.c.published_at, PUB.c.scheduled_at, minutes * 60.0)
 
     def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+        # FILTER skips the rows instead of summing a CASE for each: a fifth less on SQLite.
+        return func.count().filter(condition)
 
     return [
         func.count(),
@@ -166,22 +198,44 @@ class ExecutionFacts:
         )
         width = len(gcols)
         self.groups: dict[GroupKey, GroupCounts] = {}
+        # A group has one row per state: its key is built once.
+        by_values: dict[tuple[Any, ...], GroupCounts] = {}
         for row in session.execute(query):
-            key = grouping.key(row)
-            counts = self.groups.get(key)
+            values = tuple(row[:width])
+            counts = by_values.get(values)
             if counts is None:
-                counts = self.groups[key] = GroupCounts()
-            n, timed, due, out, prompt = (int(v) for v in row[width + 1 :])
+                counts = by_values[values] = self.groups.setdefault(
+                    grouping.key(values), GroupCounts()
+                )
+            n, timed, due, out, prompt = row[width + 1 :]
             _add(counts, row[width], n, timed, due, out, prompt)
+        self._filtered: dict[KpiFilter, _FilterCounts] = {}
+
+    def _for(self, flt: KpiFilter) -> _FilterCounts:
+        """The filter's counts, summed on first use (several KPIs share a filter)."""
+        found = self._filtered.get(flt)
+        if found is not None:
+            return found
+        posts, clips = GroupCounts(), GroupCounts()
+        active: set[int] = set()
+        planned_units: set[int] = set()
+        for key, c in self.groups.items():
+            if not self.grouping.matches(flt, key):
+                continue
+            (clips if key.kind == "clip" else posts).absorb(c)
+            unit = self.grouping.channels.get(key.channel_id)
+            if unit is None or unit.unit_id is None:
+                continue
+            if c.out:
+                active.add(unit.unit_id)
+            if c.out or c.still:
+                planned_units.add(unit.unit_id)
+        found = self._filtered[flt] = _FilterCounts(posts, clips, len(active), len(planned_units))
+        return found
 
     def total(self, flt: KpiFilter) -> GroupCounts:
         """The counts of the filter's publications."""
-        out = GroupCounts()
-        for key, counts in self.groups.items():
-            if self.grouping.matches(flt, key):
-                for f in fields(GroupCounts):
-                    setattr(out, f.name, getattr(out, f.name) + getattr(counts, f.name))
-        return out
+        return self._for(flt).total
 
     def channels(self, flt: KpiFilter) -> set[int]:
         """Channels carrying at least one of the filter's publications (any state)."""
@@ -191,23 +245,8 @@ class ExecutionFacts:
 
     def counts(self, flt: KpiFilter) -> ExecutionCounts:
         """Every execution count of the filter's publications."""
-        kinds: dict[bool, GroupCounts] = defaultdict(GroupCounts)
-        active: set[int] = set()
-        planned_units: set[int] = set()
-        for key, c in self.groups.items():
-            if not self.grouping.matches(flt, key):
-                continue
-            side = kinds[key.kind == "clip"]
-            for f in fields(GroupCounts):
-                setattr(side, f.name, getattr(side, f.name) + getattr(c, f.name))
-            unit = self.grouping.channels.get(key.channel_id)
-            if unit is None or unit.unit_id is None:
-                continue
-            if c.out:
-                active.add(unit.unit_id)
-            if c.out or c.still:
-                planned_units.add(unit.unit_id)
-        posts, clips = kinds[False], kinds[True]
+        found = self._for(flt)
+        posts, clips = found.posts, found.clips
         by_kind = self.grouping.by_kind
         return ExecutionCounts(
             as_of=self.as_of,
@@ -222,8 +261,8 @@ class ExecutionFacts:
             clips_published=clips.out if by_kind else None,
             posts_still_planned=posts.still if by_kind else None,
             clips_still_planned=clips.still if by_kind else None,
-            active_units=len(active),
-            units_still_planned=len(planned_units) - len(active),
+            active_units=found.active_units,
+            units_still_planned=found.planned_units - found.active_units,
         )
 
 
