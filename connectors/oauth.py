@@ -3,10 +3,17 @@
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from connectors.base import ConnectorConfig, Credentials, PermissionDenied, Secret
+from connectors.base import (
+    ConnectorConfig,
+    Credentials,
+    PermissionDenied,
+    Secret,
+    TransientError,
+)
 from connectors.facebook import FacebookConnector
 from connectors.redact import register_secret
 from connectors.youtube.client import SCOPES
@@ -82,11 +89,31 @@ def google_installed_app(client_secrets: Path, config: ConnectorConfig) -> Secre
     `access_type=offline` and `prompt=consent` make Google hand out a refresh token every time.
     """
     from google_auth_oauthlib.flow import InstalledAppFlow
+    from oauthlib.oauth2 import OAuth2Error  # type: ignore[import-untyped]
+    from requests import RequestException
 
     flow = InstalledAppFlow.from_client_config(
         google_client_config(client_secrets, config), scopes=list(SCOPES)
     )
-    creds = flow.run_local_server(port=0, access_type="offline", prompt="consent")
+    if config.ca_bundle:
+        # The code-for-token exchange is a requests call that `run_local_server` makes without
+        # `verify`; requests then trusts REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE or certifi, ahead of
+        # even the session's own `verify` (`requests.Session.merge_environment_settings` replaces
+        # only True or None). Only an explicit path on the call itself wins.
+        flow.fetch_token = partial(flow.fetch_token, verify=str(config.ca_bundle))
+    try:
+        creds = flow.run_local_server(port=0, access_type="offline", prompt="consent")
+    except OAuth2Error as exc:
+        # The redirect carried an error, or the token endpoint refused the code or the client.
+        detail = exc.error + (f": {exc.description}" if exc.description else "")
+        raise PermissionDenied(
+            f"Google refused the sign-in ({detail})", platform="youtube", code=exc.error
+        ) from None
+    except RequestException as exc:
+        raise TransientError(
+            f"Google's token endpoint could not be reached ({type(exc).__name__})",
+            platform="youtube",
+        ) from None
     document = creds.to_json()
     register_secret(document)
     return Secret(document)

@@ -294,6 +294,8 @@ def auth_youtube(
         raise UserError(
             f"{client_secrets}: not an OAuth client file ({type(exc).__name__})"
         ) from None
+    except PlatformError as exc:
+        raise UserError(f"Google sign-in with {client_secrets} failed: {exc.message}") from None
     connector = build("youtube", config)
     try:
         channel_id = connector.my_channel_id(Credentials("youtube", "", document))  # type: ignore[union-attr]
