@@ -1,13 +1,17 @@
 """Google's OAuth endpoints: `POST /token` (refresh and authorization-code grants) and the consent
-page `/o/oauth2/auth`, which consents at once and redirects back with a code.
+page `/o/oauth2/auth`, which consents at once and redirects back with a code. The token endpoint
+takes the client's id and secret in the body or as HTTP Basic, and redeems a code only with the
+redirect URI and PKCE verifier it was asked for, as Google's does.
 
 Bodies follow RFC 6749 section 5 as Google sends them: `{"access_token", "expires_in",
 "token_type": "Bearer"}` on success, `{"error": "invalid_grant", "error_description"}` on failure.
 """
 
+import base64
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from werkzeug.wrappers import Request, Response
 
@@ -31,6 +35,8 @@ class GoogleOAuth:
         self.state = state
         self.clock = clock
         self.lifetime = timedelta(seconds=token_lifetime_s)
+        # What each outstanding code was granted for: its redirect URI and PKCE challenge.
+        self.pending: dict[str, tuple[str, str, str]] = {}
 
     def fault(self, kind: str) -> Response:
         if kind == "5xx":
@@ -49,6 +55,11 @@ class GoogleOAuth:
         code = "4/0" + self.state.new_token("", 60)
         with self.state.lock:
             self.state.auth_codes[code] = channel
+            self.pending[code] = (
+                redirect,
+                request.args.get("code_challenge", ""),
+                request.args.get("code_challenge_method", "plain"),
+            )
         query = {"code": code, "scope": request.args.get("scope", SCOPES)}
         if "state" in request.args:
             query["state"] = request.args["state"]
@@ -57,15 +68,16 @@ class GoogleOAuth:
 
     def token(self, request: Request) -> Response:
         try:
-            return json_response(self._token(request.form))
+            return json_response(self._token(request.form, _basic_client(request)))
         except ApiError as err:
             return err.response
 
-    def _token(self, form: Mapping[str, str]) -> dict[str, object]:
+    def _token(
+        self, form: Mapping[str, str], basic: tuple[str, str] | None = None
+    ) -> dict[str, object]:
         get = form.get
-        if get("client_id") != self.state.google_client_id or (
-            get("client_secret") != self.state.google_client_secret
-        ):
+        client_id, secret = basic or (get("client_id"), get("client_secret"))
+        if client_id != self.state.google_client_id or secret != self.state.google_client_secret:
             raise oauth_error("invalid_client", "The OAuth client was not found.", 401)
         grant = get("grant_type")
         now = self.clock.now()
@@ -78,8 +90,10 @@ class GoogleOAuth:
         if grant == "authorization_code":
             with self.state.lock:
                 channel_id = self.state.auth_codes.pop(get("code") or "", "")
+                pending = self.pending.pop(get("code") or "", ("", "", ""))
             if not channel_id:
                 raise oauth_error("invalid_grant", "Malformed auth code.")
+            _check_redemption(form, *pending)
             channel = self.state.channels[channel_id]
             return {
                 **self._issue(channel_id, now),
@@ -124,6 +138,38 @@ def unauthenticated() -> ApiError:
         location="Authorization",
         locationType="header",
     )
+
+
+def _check_redemption(form: Mapping[str, str], redirect: str, challenge: str, method: str) -> None:
+    """Only whoever asked for the code may redeem it, as Google enforces: with the same
+    `redirect_uri` (RFC 6749 section 4.1.3) and a `code_verifier` that, as is for `plain` or as
+    its S256 digest, is the consent request's `code_challenge` (RFC 7636 section 4.6). The
+    error descriptions are ours."""
+    if form.get("redirect_uri") != redirect:
+        raise oauth_error("redirect_uri_mismatch", "Bad Request")
+    if not challenge:
+        return
+    verifier = form.get("code_verifier", "")
+    if method == "S256":
+        digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
+        verifier = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    if verifier != challenge:
+        raise oauth_error("invalid_grant", "Invalid code verifier.")
+
+
+def _basic_client(request: Request) -> tuple[str, str] | None:
+    """The client id and secret of an `Authorization: Basic` header, if the client sent one.
+
+    RFC 6749 section 2.3.1: a token endpoint must accept the client's credentials this way
+    (`client_secret_basic`, each part form-urlencoded before base64) as well as in the body
+    (`client_secret_post`); Google's discovery document lists both among its
+    `token_endpoint_auth_methods_supported`. requests_oauthlib 2.0 `fetch_token`, which Google's
+    installed-app flow uses, sends Basic whenever it has a client id and no explicit `auth`.
+    """
+    auth = request.authorization
+    if auth is None or auth.type != "basic":
+        return None
+    return unquote_plus(auth.username or ""), unquote_plus(auth.password or "")
 
 
 def _bearer(request: Request) -> str:
