@@ -18,6 +18,10 @@ from connectors.facebook import FacebookConnector
 from connectors.redact import register_secret
 from connectors.youtube.client import SCOPES
 
+SIGN_IN_SECONDS = (
+    300  # read at each sign-in: how long `loa auth youtube` waits for the browser to come back
+)
+
 
 @dataclass(frozen=True)
 class PageGrant:
@@ -88,8 +92,8 @@ def google_installed_app(client_secrets: Path, config: ConnectorConfig) -> Secre
 
     `access_type=offline` and `prompt=consent` make Google hand out a refresh token every time.
     """
-    from google_auth_oauthlib.flow import InstalledAppFlow
-    from oauthlib.oauth2 import OAuth2Error  # type: ignore[import-untyped]
+    from google_auth_oauthlib.flow import InstalledAppFlow, WSGITimeoutError
+    from oauthlib.oauth2 import OAuth2Error
     from requests import RequestException
 
     flow = InstalledAppFlow.from_client_config(
@@ -102,7 +106,16 @@ def google_installed_app(client_secrets: Path, config: ConnectorConfig) -> Secre
         # only True or None). Only an explicit path on the call itself wins.
         flow.fetch_token = partial(flow.fetch_token, verify=str(config.ca_bundle))
     try:
-        creds = flow.run_local_server(port=0, access_type="offline", prompt="consent")
+        creds = flow.run_local_server(
+            port=0, access_type="offline", prompt="consent", timeout_seconds=SIGN_IN_SECONDS
+        )
+    except WSGITimeoutError:
+        # A closed tab or a failed consent page never redirects back: give up, do not wait on.
+        raise TransientError(
+            f"no answer from the browser within {SIGN_IN_SECONDS} seconds; "
+            "run the command again and finish the sign-in there",
+            platform="youtube",
+        ) from None
     except OAuth2Error as exc:
         # The redirect carried an error, or the token endpoint refused the code or the client.
         detail = exc.error + (f": {exc.description}" if exc.description else "")

@@ -41,7 +41,17 @@ _secrets: set[str] = set()
 _secret_re: re.Pattern[str] | None = None
 _stale = False  # secrets were added since the pattern was compiled
 
-NOISY_LOGGERS = ("urllib3", "requests", "googleapiclient", "google.auth", "httplib2", "facebook")
+NOISY_LOGGERS = (
+    "urllib3",
+    "requests",
+    "requests_oauthlib",  # logs token request and response bodies at DEBUG
+    "oauthlib",
+    "googleapiclient",
+    "google.auth",
+    "google_auth_oauthlib",
+    "httplib2",
+    "facebook",
+)
 
 
 def register_secret(value: str) -> None:

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from campaigns.db import make_engine, upgrade
 from campaigns.models import Campaign, Channel, Credential
 from campaigns.settings import get_settings
+from connectors import oauth
 from connectors.base import Credentials, Secret
 from connectors.emulator import Emulator
 from connectors.registry import build
@@ -27,7 +28,7 @@ from scheduler.credentials import check_health, load_credentials
 
 runner = CliRunner()
 BROWSER_SCRIPT = Path(__file__).with_name("consent_browser.py")
-# The flow waits for the browser's redirect with no time limit of its own.
+# A hang here would be a regression of the sign-in's own time limit.
 pytestmark = pytest.mark.timeout(30)
 
 
@@ -192,4 +193,21 @@ def test_a_client_google_refuses_is_named(
     assert result.exit_code == 1
     text = str(result.exception) + result.output
     assert f"Google sign-in with {path} failed: Google refused the sign-in (invalid_client" in text
+    assert stored_rows() == []
+
+
+def test_a_sign_in_the_browser_never_finishes_gives_up_clearly(
+    loa: Path, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A closed tab never redirects back: the command stops after its time limit and says so,
+    instead of waiting until someone presses Ctrl-C."""
+    monkeypatch.setenv("BROWSER", shlex.join([sys.executable, "-c", "pass"]) + " %s &")
+    monkeypatch.setattr(webbrowser, "_tryorder", None)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    monkeypatch.setattr(oauth, "SIGN_IN_SECONDS", 1)
+    path = client_file(tmp_path, emulator)
+    result = runner.invoke(app, ["auth", "youtube", "--client-secrets", str(path)])
+    assert result.exit_code == 1
+    text = str(result.exception) + result.output
+    assert f"Google sign-in with {path} failed: no answer from the browser" in text
     assert stored_rows() == []
