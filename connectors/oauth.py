@@ -18,9 +18,8 @@ from connectors.facebook import FacebookConnector
 from connectors.redact import register_secret
 from connectors.youtube.client import SCOPES
 
-SIGN_IN_SECONDS = (
-    300  # read at each sign-in: how long `loa auth youtube` waits for the browser to come back
-)
+# How long `loa auth youtube` waits for the browser to come back (read at each sign-in).
+SIGN_IN_SECONDS = 300
 
 
 @dataclass(frozen=True)
