@@ -6,8 +6,9 @@ hundred segment rows instead of tens of thousands of publication rows. One state
 - 'L': the segments' newest values (the retired-metric check, and the sums after the newest
   capture; a ratio's basis rows only then);
 - 'D': their running totals as of `as_of`'s day, only when `as_of` is before the newest capture;
-- 'G': their growth over the trend window, as the running total at the window's last day minus
-  the one the day before it starts (two day rows per series, not one per day of the window).
+- 'G' and 'B': their growth over the trend window, as the running total at the window's last
+  day ('G') minus the one the day before it starts ('B'): two day rows per series, not one per
+  day of the window.
 
 Rows are grouped in SQL as coarsely as the KPI filters allow (`Place`): per channel when a
 filter names units or a KPI weighs channels (audience shares), per platform when filters name
@@ -21,23 +22,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     Date,
     Integer,
     String,
-    and_,
-    case,
+    bindparam,
     exists,
     func,
     literal,
     null,
-    or_,
     select,
     union_all,
 )
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlmodel import Session
 
 from analytics_app.engine.facts import Pair
@@ -74,6 +74,142 @@ def choose_place(filters: Iterable[KpiFilter], per_channel: bool) -> Place:
     if any(f.platforms for f in wanted):
         return Place.PLATFORM
     return Place.NONE
+
+
+# How the window's last day enters the growth: always, or only when no capture is newer than
+# as_of (else 'D' brings that day's rows).
+_ALWAYS, _GATED = "always", "gated"
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the facts statement reads; its values (campaign, moment, days, metrics) are bound
+    at execution, so one built statement serves every scorecard of the same shape."""
+
+    place: Place
+    by_kind: bool
+    by_audience: bool
+    bases: bool  # some ratio KPI needs a basis' sums
+    as_of_day: bool  # 'D' (the running totals as of as_of's day) may answer
+    growth_last: str | None  # 'G': _ALWAYS, _GATED or None (no growth asked)
+    growth_before: bool  # 'B'
+
+
+def _group_columns(shape: _Shape) -> list[ColumnElement[Any]]:
+    cols: list[ColumnElement[Any]] = []
+    if shape.place == Place.CHANNEL:
+        cols.append(SEGMENT.c.channel_id)
+    elif shape.place == Place.PLATFORM:
+        cols.append(CHANNEL.c.platform)
+    if shape.by_kind:
+        cols.append(SEGMENT.c.content_kind)
+    if shape.by_audience:
+        cols.append(SEGMENT.c.audience_key)
+    return cols
+
+
+def _width(shape: _Shape) -> int:
+    """How many group columns follow the part tag in a result row."""
+    return (shape.place != Place.NONE) + shape.by_kind + shape.by_audience
+
+
+@cache
+def _statement(shape: _Shape) -> Any:
+    """The facts statement of one shape, built once (building it cost more than running it at
+    small scale); its parameters are named in `SegmentFacts._read`."""
+    gcols = _group_columns(shape)
+    metrics: BindParameter[Any] = bindparam("metrics", expanding=True)
+    # Whether some capture is newer than as_of (then the running totals answer, not 'L'):
+    # evaluated once per statement by both databases.
+    seen = SEGMENT_LATEST.alias("seen")
+    newer = exists().where(
+        seen.c.campaign_id == bindparam("cid"),
+        seen.c.basis == "",
+        seen.c.newest > bindparam("as_of", type_=SEGMENT_LATEST.c.newest.type),
+    )
+
+    def part(tag: str, table: Any, *cols: Any, where: Sequence[Any]) -> Any:
+        joined = table
+        if gcols:
+            joined = joined.join(SEGMENT, SEGMENT.c.id == table.c.segment_id)
+        if shape.place == Place.PLATFORM:
+            joined = joined.join(CHANNEL, CHANNEL.c.id == SEGMENT.c.channel_id)
+        keys = [*(c.label(f"g{i}") for i, c in enumerate(gcols)), table.c.basis, table.c.metric]
+        return (
+            select(literal(tag, String).label("part"), *keys, *cols)
+            .select_from(joined)
+            .where(table.c.campaign_id == bindparam("cid"), *where)
+            .group_by(*gcols, table.c.basis, table.c.metric)
+        )
+
+    # Every metric's newest capture (basis ""); a basis' sums only when they answer, in a part
+    # of their own: each part reads one primary-key range, and a part whose `newer` test fails
+    # returns nothing (PostgreSQL reads nothing for it: a one-time filter).
+    parts = [
+        part(
+            "L",
+            SEGMENT_LATEST,
+            func.sum(SEGMENT_LATEST.c.total).label("total"),
+            func.sum(SEGMENT_LATEST.c.publications).label("n"),
+            func.max(SEGMENT_LATEST.c.newest).label("newest"),
+            where=[SEGMENT_LATEST.c.basis == ""],
+        )
+    ]
+    if shape.bases:
+        parts.append(
+            part(
+                "L",
+                SEGMENT_LATEST,
+                func.sum(SEGMENT_LATEST.c.total),
+                func.sum(SEGMENT_LATEST.c.publications),
+                null(),
+                where=[
+                    SEGMENT_LATEST.c.basis.in_(bindparam("bases", expanding=True)),
+                    SEGMENT_LATEST.c.metric.in_(metrics),
+                    ~newer,
+                ],
+            )
+        )
+    if shape.as_of_day:
+        parts.append(
+            part(
+                "D",
+                SEGMENT_DAY,
+                func.sum(SEGMENT_DAY.c.total),
+                func.sum(SEGMENT_DAY.c.publications),
+                null(),
+                where=[
+                    SEGMENT_DAY.c.basis.in_(bindparam("day_bases", expanding=True)),
+                    SEGMENT_DAY.c.metric.in_(metrics),
+                    SEGMENT_DAY.c.day == bindparam("row_day", type_=Date),
+                    newer,
+                ],
+            )
+        )
+    # 'G': the running totals at the window's last day, 'B': those of the day before it
+    # (subtracted); one day per part, so each reads only the rows it keeps.
+    growth_days = []
+    if shape.growth_last is not None:
+        growth_days.append(("G", "last", [~newer] if shape.growth_last == _GATED else []))
+    if shape.growth_before:
+        growth_days.append(("B", "before", []))
+    for tag, day, when in growth_days:
+        parts.append(
+            part(
+                tag,
+                SEGMENT_DAY,
+                func.sum(SEGMENT_DAY.c.total),
+                literal(0, Integer),
+                null(),
+                where=[
+                    SEGMENT_DAY.c.basis == "",
+                    SEGMENT_DAY.c.metric.in_(bindparam("growth_metrics", expanding=True)),
+                    SEGMENT_DAY.c.day == bindparam(day, type_=Date),
+                    *when,
+                ],
+            )
+        )
+    return union_all(*parts)
 
 
 @dataclass
@@ -125,124 +261,49 @@ class SegmentFacts:
 
     # --- reading -------------------------------------------------------------------------
 
-    def _group_columns(self) -> list[ColumnElement[Any]]:
-        cols: list[ColumnElement[Any]] = []
-        if self.place == Place.CHANNEL:
-            cols.append(SEGMENT.c.channel_id)
-        elif self.place == Place.PLATFORM:
-            cols.append(CHANNEL.c.platform)
-        if self.grouping.by_kind:
-            cols.append(SEGMENT.c.content_kind)
-        if self.grouping.by_audience:
-            cols.append(SEGMENT.c.audience_key)
-        return cols
-
     def _read(self, view: SegmentView) -> None:
-        """One statement of up to three grouped parts ('L', 'D', 'G'), see the module doc."""
-        gcols = self._group_columns()
-        width = len(gcols)
-        cid = self.window.campaign_id
-        # Whether some capture is newer than as_of (then the running totals answer, not 'L'):
-        # evaluated once per statement by both databases.
-        seen = SEGMENT_LATEST.alias("seen")
-        newer = exists().where(
-            seen.c.campaign_id == cid, seen.c.basis == "", seen.c.newest > self.as_of
-        )
-
-        def part(tag: str, table: Any, *cols: Any, where: Sequence[Any]) -> Any:
-            joined = table.join(SEGMENT, SEGMENT.c.id == table.c.segment_id)
-            if self.place == Place.PLATFORM:
-                joined = joined.join(CHANNEL, CHANNEL.c.id == SEGMENT.c.channel_id)
-            keys = [*(c.label(f"g{i}") for i, c in enumerate(gcols)), table.c.basis, table.c.metric]
-            return (
-                select(literal(tag, String).label("part"), *keys, *cols)
-                .select_from(joined)
-                .where(table.c.campaign_id == cid, *where)
-                .group_by(*gcols, table.c.basis, table.c.metric)
-            )
-
-        # Every metric's newest capture (basis ""); a basis' sums only when they answer.
-        latest_where: ColumnElement[bool] = SEGMENT_LATEST.c.basis == ""
-        if self._bases:
-            latest_where = or_(
-                latest_where,
-                and_(
-                    SEGMENT_LATEST.c.basis.in_(self._bases),
-                    SEGMENT_LATEST.c.metric.in_(self.metrics),
-                    ~newer,
-                ),
-            )
-        parts = [
-            part(
-                "L",
-                SEGMENT_LATEST,
-                func.sum(SEGMENT_LATEST.c.total).label("total"),
-                func.sum(SEGMENT_LATEST.c.publications).label("n"),
-                func.max(SEGMENT_LATEST.c.newest).label("newest"),
-                where=[latest_where],
-            )
-        ]
+        """One statement of a few grouped parts ('L', 'D', 'G', 'B'), see the module doc."""
         row_day = view.row_day(self.day)
-        if row_day is not None and self.metrics:
-            parts.append(
-                part(
-                    "D",
-                    SEGMENT_DAY,
-                    func.sum(SEGMENT_DAY.c.total),
-                    func.sum(SEGMENT_DAY.c.publications),
-                    null(),
-                    where=[
-                        SEGMENT_DAY.c.basis.in_(["", *self._bases]),
-                        SEGMENT_DAY.c.metric.in_(self.metrics),
-                        SEGMENT_DAY.c.day == literal(row_day, Date),
-                        newer,
-                    ],
-                )
-            )
         last = view.row_day(self.trend.last_day)
         before = view.row_day(self.trend.first_day - timedelta(days=1))
         # When 'D' reads the window's last day anyway (as_of within the campaign, before the
-        # newest capture), 'G' reads only the day before the window and the rest is added below.
+        # newest capture), 'G' reads it only otherwise and the 'D' rows are added below.
         shared = row_day is not None and last == row_day
-        self._growth_from_day = False
-        if self.growth_metrics and last is not None and last != before:
-            days = [literal(d, Date) for d in (last, before) if d is not None]
-            wanted_days: ColumnElement[bool] = SEGMENT_DAY.c.day.in_(days)
-            if shared:
-                on_last = SEGMENT_DAY.c.day == literal(last, Date)
-                wanted_days = and_(wanted_days, or_(~on_last, ~newer))
-            self._growth_from_day = shared
-            parts.append(
-                part(
-                    "G",
-                    SEGMENT_DAY,
-                    func.sum(
-                        case(
-                            (SEGMENT_DAY.c.day == literal(last, Date), SEGMENT_DAY.c.total),
-                            else_=-SEGMENT_DAY.c.total,
-                        )
-                    ),
-                    literal(0, Integer),
-                    null(),
-                    where=[
-                        SEGMENT_DAY.c.basis == "",
-                        SEGMENT_DAY.c.metric.in_(self.growth_metrics),
-                        wanted_days,
-                    ],
-                )
-            )
-        query: Any = union_all(*parts)
+        grows = bool(self.growth_metrics) and last is not None and last != before
+        self._growth_from_day = grows and shared
+        shape = _Shape(
+            place=self.place,
+            by_kind=self.grouping.by_kind,
+            by_audience=self.grouping.by_audience,
+            bases=bool(self._bases),
+            as_of_day=row_day is not None and bool(self.metrics),
+            growth_last=(_GATED if shared else _ALWAYS) if grows else None,
+            growth_before=grows and before is not None,
+        )
+        params = {
+            "cid": self.window.campaign_id,
+            "as_of": self.as_of,
+            "bases": self._bases,
+            "day_bases": ["", *self._bases],
+            "metrics": self.metrics,
+            "growth_metrics": self.growth_metrics,
+            "row_day": row_day,
+            "last": last,
+            "before": before,
+        }
+        width = _width(shape)
         newest_type = SEGMENT_LATEST.c.newest.type
         process: Any = newest_type.result_processor(self.session.get_bind().dialect, None)
         key = self._key_reader(width)
         latest: dict[tuple[SegKey, str, str], tuple[float, int]] = {}
         as_of_day: dict[tuple[SegKey, str, str], tuple[float, int]] = {}
-        for row in self.session.execute(query):
+        for row in self.session.execute(_statement(shape), params):
             tag, group = row[0], key(row)
             basis, metric = row[1 + width], row[2 + width]
             total, n = float(row[3 + width] or 0.0), int(row[4 + width] or 0)
-            if tag == "G":
-                self.growths[(group, metric)] = total
+            if tag in ("G", "B"):
+                grown = self.growths.get((group, metric), 0.0)
+                self.growths[(group, metric)] = grown + (total if tag == "G" else -total)
             elif tag == "D":
                 as_of_day[(group, basis, metric)] = (total, n)
             else:
