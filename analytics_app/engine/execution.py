@@ -17,14 +17,15 @@ sums the groups it keeps once.
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from analytics_app.engine.actuals import Measurement
-from analytics_app.engine.groups import Grouping, GroupKey
+from analytics_app.engine.groups import Grouping, GroupKey, group_columns
 from analytics_app.engine.scope import KpiFilter
 from analytics_app.engine.sqlutil import within_seconds
 from analytics_app.engine.tables import CONTENT, PUB
@@ -123,10 +124,12 @@ class _FilterCounts:
         return both
 
 
-def _count_columns(dialect: str, moment: datetime, minutes: int) -> list[ColumnElement[Any]]:
-    """Per (group, state): rows, rows with a publication time, due rows, rows out by `moment`
-    and rows out on time. Every GroupCounts field follows from these and the state (`_add`):
-    five counts per row instead of one CASE per field, the aggregate's cost on both databases."""
+def _count_columns(dialect: str, minutes: int) -> list[ColumnElement[Any]]:
+    """Per (group, state): rows, rows with a publication time, due rows, rows out by the moment
+    (bound as `as_of`) and rows out on time. Every GroupCounts field follows from these and the
+    state (`_add`): five counts per row instead of one CASE per field, the aggregate's cost on
+    both databases."""
+    moment = bindparam("as_of", type_=PUB.c.published_at.type)
     out = PUB.c.published_at <= moment
     prompt = within_seconds(dialect, PUB.c.published_at, PUB.c.scheduled_at, minutes * 60.0)
 
@@ -141,6 +144,21 @@ def _count_columns(dialect: str, moment: datetime, minutes: int) -> list[ColumnE
         count(out),
         count(and_(out, prompt)),
     ]
+
+
+@cache
+def _statement(dialect: str, by_kind: bool, by_audience: bool, minutes: int) -> Any:
+    """The counts statement of one grouping, built once (building it cost more than reading
+    its rows at small scale); binds `cid` and `as_of`."""
+    gcols = group_columns(by_kind, by_audience)
+    needs_content = by_kind or by_audience
+    source = PUB.join(CONTENT, CONTENT.c.id == PUB.c.content_id) if needs_content else PUB
+    return (
+        select(*gcols, PUB.c.state, *_count_columns(dialect, minutes))
+        .select_from(source)
+        .where(PUB.c.campaign_id == bindparam("cid"))
+        .group_by(*gcols, PUB.c.state)
+    )
 
 
 def _add(
@@ -186,21 +204,12 @@ class ExecutionFacts:
         self.grouping = grouping
         self.as_of = ensure_aware(as_of)
         dialect = session.get_bind().dialect.name
-        gcols = grouping.columns()
-        source = (
-            PUB.join(CONTENT, CONTENT.c.id == PUB.c.content_id) if grouping.needs_content else PUB
-        )
-        query = (
-            select(*gcols, PUB.c.state, *_count_columns(dialect, self.as_of, on_time_minutes))
-            .select_from(source)
-            .where(PUB.c.campaign_id == campaign_id)
-            .group_by(*gcols, PUB.c.state)
-        )
-        width = len(gcols)
+        query = _statement(dialect, grouping.by_kind, grouping.by_audience, on_time_minutes)
+        width = len(grouping.columns())
         self.groups: dict[GroupKey, GroupCounts] = {}
         # A group has one row per state: its key is built once.
         by_values: dict[tuple[Any, ...], GroupCounts] = {}
-        for row in session.execute(query):
+        for row in session.execute(query, {"cid": campaign_id, "as_of": self.as_of}):
             values = tuple(row[:width])
             counts = by_values.get(values)
             if counts is None:

@@ -21,6 +21,18 @@ from analytics_app.engine.scope import KpiFilter
 from analytics_app.engine.tables import CHANNEL, CONTENT, PUB, UNIT
 
 
+def group_columns(by_kind: bool, by_audience: bool) -> list[ColumnElement[Any]]:
+    """The SQL group columns of publications grouped by channel, and optionally by content kind
+    and audience list, in the order `Grouping.key` reads them back."""
+    cols: list[ColumnElement[Any]] = [PUB.c.channel_id]
+    if by_kind:
+        cols.append(CONTENT.c.kind)
+    if by_audience:
+        # JSON cannot be grouped on PostgreSQL: the list's text is grouped instead.
+        cols.append(cast(CONTENT.c.audiences, Text))
+    return cols
+
+
 @dataclass(frozen=True)
 class GroupKey:
     """One group of publications; `kind`/`audiences` are None when not grouped by them."""
@@ -78,13 +90,7 @@ class Grouping:
 
     def columns(self) -> list[ColumnElement[Any]]:
         """The SQL group columns, in the order `key` reads them back."""
-        cols: list[ColumnElement[Any]] = [PUB.c.channel_id]
-        if self.by_kind:
-            cols.append(CONTENT.c.kind)
-        if self.by_audience:
-            # JSON cannot be grouped on PostgreSQL: the list's text is grouped instead.
-            cols.append(cast(CONTENT.c.audiences, Text))
-        return cols
+        return group_columns(self.by_kind, self.by_audience)
 
     def key(self, values: Sequence[Any]) -> GroupKey:
         """The group of a result row whose first columns are `columns()`."""

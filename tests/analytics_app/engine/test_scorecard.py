@@ -162,6 +162,32 @@ def test_execution_kpis(any_engine: Engine) -> None:
     assert by["units"].actual == 2
 
 
+def test_execution_kpis_per_filter_and_moment(any_engine: Engine) -> None:
+    hand = build_hand(any_engine)
+    with Session(any_engine) as s:
+        add_kpi(s, hand.campaign_id, "on-time", "on_time_rate", 0.95)
+        add_kpi(s, hand.campaign_id, "fb-on-time", "on_time_rate", 0.95, platforms=["facebook"])
+        add_kpi(s, hand.campaign_id, "yt-on-time", "on_time_rate", 0.95, platforms=["youtube"])
+        add_kpi(s, hand.campaign_id, "fb-units", "active_units", 2, platforms=["facebook"])
+        add_kpi(s, hand.campaign_id, "yt-units", "active_units", 2, platforms=["youtube"])
+        s.commit()
+        early = {
+            x.kpi: x.actual for x in scorecard(s, "hand", local(16, 11, 12), on_time_minutes=5)
+        }
+        later = {x.kpi: x.actual for x in scorecard(s, "hand", AS_OF, on_time_minutes=5)}
+    # Each filter counts its own publications, though the KPIs share one outbox query.
+    # 20/11: facebook A on time, B late, D failed; youtube C on time.
+    assert later["on-time"] == pytest.approx(0.5)
+    assert later["fb-on-time"] == pytest.approx(1 / 3)
+    assert later["yt-on-time"] == pytest.approx(1.0)
+    assert (later["fb-units"], later["yt-units"]) == (2, 1)
+    # The same questions asked of 16/11 12:00: only A (on time) and B (late) have fallen due.
+    assert early["on-time"] == pytest.approx(0.5)
+    assert early["fb-on-time"] == pytest.approx(0.5)
+    assert early["yt-on-time"] is None
+    assert (early["fb-units"], early["yt-units"]) == (2, 0)
+
+
 def test_history_reads_daily_rollups(any_engine: Engine) -> None:
     by = _scores(any_engine, [("reach", "reach", 3000, {})], as_of=local(17, 11, 12))
     # As of 17/11 (before the newest capture): A 300 (15/11 +100, 16/11 +200) + B 50 = 350.
