@@ -9,6 +9,7 @@ the metric rows (millions) are then aggregated in the database with `channel_id 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -47,18 +48,35 @@ class CampaignWindow:
         return datetime.combine(day, time(0), tzinfo=self.zone)
 
 
+# What a CampaignWindow is made of, in `window_of`'s order (leading columns of a select).
+WINDOW_COLUMNS: tuple[Any, ...] = (
+    col(Campaign.id),
+    col(Campaign.key),
+    col(Campaign.timezone),
+    col(Campaign.starts),
+    col(Campaign.ends),
+)
+
+
+def window_of(row: Sequence[Any]) -> CampaignWindow:
+    """The window of a result row whose first columns are `WINDOW_COLUMNS`."""
+    campaign_id, key, timezone, starts, ends = row[: len(WINDOW_COLUMNS)]
+    return CampaignWindow(campaign_id, key, ZoneInfo(timezone), starts, ends)
+
+
 def load_window(session: Session, campaign_key: str) -> CampaignWindow:
     """The campaign called `campaign_key`; UserError naming the known keys when there is none."""
-    campaign = (
-        session.execute(select(Campaign).where(col(Campaign.key) == campaign_key)).scalars().first()
-    )
-    if campaign is None:
-        known = session.execute(select(CAMPAIGN.c.key).order_by(CAMPAIGN.c.key)).scalars().all()
-        hint = f" (known: {', '.join(known)})" if known else " (none imported)"
-        raise UserError(f"no campaign with key {campaign_key!r}{hint}")
-    row = campaign
-    assert row.id is not None
-    return CampaignWindow(row.id, row.key, ZoneInfo(row.timezone), row.starts, row.ends)
+    row = session.execute(select(*WINDOW_COLUMNS).where(col(Campaign.key) == campaign_key)).first()
+    if row is None:
+        raise_unknown(session, campaign_key)
+    return window_of(row)
+
+
+def raise_unknown(session: Session, campaign_key: str) -> NoReturn:
+    """UserError: no campaign is called `campaign_key` (naming the known keys)."""
+    known = session.execute(select(CAMPAIGN.c.key).order_by(CAMPAIGN.c.key)).scalars().all()
+    hint = f" (known: {', '.join(known)})" if known else " (none imported)"
+    raise UserError(f"no campaign with key {campaign_key!r}{hint}")
 
 
 @dataclass(frozen=True)

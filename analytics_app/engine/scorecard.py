@@ -26,10 +26,16 @@ from analytics_app.engine.groups import Grouping
 from analytics_app.engine.kinds import ENGAGEMENT_PARTS, is_execution, is_ratio
 from analytics_app.engine.pacing import campaign_key_dates, expected_value
 from analytics_app.engine.projection import TrendWindow, project_trend, trend_window
-from analytics_app.engine.scope import CampaignWindow, KpiFilter, load_window
+from analytics_app.engine.scope import (
+    WINDOW_COLUMNS,
+    CampaignWindow,
+    KpiFilter,
+    raise_unknown,
+    window_of,
+)
 from analytics_app.engine.segment_facts import SegmentFacts, choose_place, supports
 from analytics_app.engine.status import judge
-from campaigns.models import Kpi, Objective
+from campaigns.models import Campaign, Kpi, Objective
 from campaigns.segments import ensure_segments
 from campaigns.settings import get_settings
 from campaigns.timeutil import ensure_aware
@@ -179,6 +185,26 @@ class Measurer:
         return measure_sum(self.facts, flt, summed_metrics(metric), self.why_empty)
 
 
+def _campaign_kpis(
+    session: Session, campaign_key: str
+) -> tuple[CampaignWindow, list[tuple[Kpi, Objective]]]:
+    """The campaign's window and its KPIs with their objectives, in the file's order: one
+    statement (each is a round trip, paid whatever the campaign's size)."""
+    rows = session.execute(
+        select(*WINDOW_COLUMNS, Kpi, Objective)
+        .select_from(Campaign)
+        .outerjoin(Kpi, Kpi.campaign_id == Campaign.id)  # type: ignore[arg-type]
+        .outerjoin(Objective, Objective.id == Kpi.objective_id)  # type: ignore[arg-type]
+        .where(Campaign.key == campaign_key)  # type: ignore[arg-type]
+        .order_by(Objective.position, Objective.key, Kpi.position, Kpi.key)  # type: ignore[arg-type]
+    ).all()
+    if not rows:
+        raise_unknown(session, campaign_key)
+    width = len(WINDOW_COLUMNS)
+    kpis = [(r[width], r[width + 1]) for r in rows if r[width] is not None]
+    return window_of(rows[0]), [(k, o) for k, o in kpis if o is not None]
+
+
 def scorecard(
     session: Session,
     campaign_key: str,
@@ -194,15 +220,9 @@ def scorecard(
     `per_publication` reads the per-publication rollups instead (the reference the segment
     rollup is tested against, and slower at national scale)."""
     moment = ensure_aware(as_of)
-    window = load_window(session, campaign_key)
+    window, rows = _campaign_kpis(session, campaign_key)
     minutes = get_settings().on_time_minutes if on_time_minutes is None else on_time_minutes
     days = campaign_key_dates(window) if key_dates is None else key_dates
-    rows = session.execute(
-        select(Kpi, Objective)
-        .join(Objective, Objective.id == Kpi.objective_id)  # type: ignore[arg-type]
-        .where(Kpi.campaign_id == window.campaign_id)  # type: ignore[arg-type]
-        .order_by(Objective.position, Objective.key, Kpi.position, Kpi.key)  # type: ignore[arg-type]
-    ).all()
     filters = [KpiFilter.of(kpi) for kpi, _ in rows]
     wanted = [(kpi.metric, flt) for (kpi, _), flt in zip(rows, filters, strict=True)]
     measurer = Measurer(session, window, moment, minutes, wanted, per_publication)
