@@ -104,16 +104,13 @@ def refresh_rollups(session: Session) -> int:
     Runs in the session's transaction (the caller commits); running it again with nothing
     pending changes nothing. Concurrent ingestion is safe: a series claimed here is locked
     (PostgreSQL row locks, SQLite's single writer) until the commit, and a capture written
-    meanwhile lists its series again for the next refresh.
+    meanwhile lists its series again for the next refresh. On PostgreSQL a series another
+    transaction holds (an ingest not committed yet, or another refresh) is skipped, not waited
+    for: it stays listed for the refresh that follows that ingest, or is that refresh's.
     """
     conn = session.connection()
     postgres = conn.dialect.name == "postgresql"
-    # A write first: it takes SQLite's write lock, so nothing commits between claim and recompute.
-    claimed = conn.execute(
-        delete(PENDING).returning(
-            PENDING.c.publication_id, PENDING.c.metric, PENDING.c.since, PENDING.c.zone
-        )
-    ).all()
+    claimed = _claim(conn)
     if not claimed:
         return 0
     work = _work_rows(conn, claimed)
@@ -147,6 +144,34 @@ def refresh_rollups(session: Session) -> int:
         cursor.close()
     bump_publications(conn, {row[0] for row in claimed})  # MetricDelta changed: segments too
     return len(claimed)
+
+
+def _claim(conn: Connection) -> list[Any]:
+    """Remove the pending series this transaction refreshes and return them.
+
+    A write first: it takes SQLite's write lock, so nothing commits between claim and recompute.
+    On PostgreSQL the rows are locked with SKIP LOCKED: a plain DELETE of every row waited for
+    the rows an ingest had upserted while holding those it had already deleted, and an ingest
+    upserting two of them in the other order deadlocked with it (as did two refreshes waiting
+    on two such ingests).
+    """
+    returned = (PENDING.c.publication_id, PENDING.c.metric, PENDING.c.since, PENDING.c.zone)
+    if conn.dialect.name != "postgresql":
+        return list(conn.execute(delete(PENDING).returning(*returned)).all())
+    free = (
+        select(PENDING.c.publication_id, PENDING.c.metric)
+        .with_for_update(skip_locked=True)
+        .subquery()
+    )
+    claim = (
+        delete(PENDING)
+        .where(
+            PENDING.c.publication_id == free.c.publication_id,
+            PENDING.c.metric == free.c.metric,
+        )
+        .returning(*returned)
+    )
+    return list(conn.execute(claim).all())
 
 
 def pending_series(session: Session) -> int:
