@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
@@ -362,19 +363,15 @@ def _insert_snapshots(
     """`fresh` rows are newer than anything stored for their series, so their keys are new: a
     plain bulk insert (COPY on PostgreSQL). `replayed` rows may repeat a stored key."""
     if fresh and conn.dialect.name == "postgresql":
-        raw: Any = conn.connection.driver_connection
-        # COPY is PostgreSQL's bulk path: several times faster than multi-row INSERTs. Binary:
-        # formatting and parsing timestamps as text was most of a text COPY's cost.
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(
-                f"COPY metricsnapshot ({_SNAPSHOT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
-            ) as copy,
-        ):
-            copy.set_types(_SNAPSHOT_TYPES)
-            for row in fresh:
-                copy.write_row(row)
-    else:
+        try:
+            # A concurrent ingest of the same captures, not yet committed when this one read
+            # MetricLatest, makes a key "new" here too; its commit then fails the COPY. The
+            # savepoint keeps the transaction, and those rows take the upsert below instead.
+            with conn.begin_nested():
+                _copy_snapshots(conn, fresh)
+        except UniqueViolation:
+            replayed = [*replayed, *fresh]
+    elif fresh:
         _raw_executemany(
             conn, f"INSERT INTO metricsnapshot ({_SNAPSHOT_COLUMNS}) VALUES (?, ?, ?, ?, ?)", fresh
         )
@@ -392,6 +389,21 @@ def _insert_snapshots(
         "value = excluded.value, source_metric = excluded.source_metric",
         replayed,
     )
+
+
+def _copy_snapshots(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """COPY is PostgreSQL's bulk path: several times faster than multi-row INSERTs. Binary:
+    formatting and parsing timestamps as text was most of a text COPY's cost."""
+    raw: Any = conn.connection.driver_connection
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(
+            f"COPY metricsnapshot ({_SNAPSHOT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+        ) as copy,
+    ):
+        copy.set_types(_SNAPSHOT_TYPES)
+        for row in rows:
+            copy.write_row(row)
 
 
 def _upsert_latest(conn: Connection, latest: Sequence[tuple[Any, ...]]) -> None:

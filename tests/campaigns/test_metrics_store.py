@@ -2,12 +2,14 @@
 
 import math
 import random
+import threading
+import time
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, text
 from sqlmodel import Session, select
 
 from campaigns.errors import UserError
@@ -15,6 +17,7 @@ from campaigns.metrics_store import (
     AudienceRow,
     ChannelDailyRow,
     SnapshotRow,
+    ingest_snapshots,
     record_audience,
     record_channel_daily,
     record_snapshots,
@@ -352,3 +355,48 @@ def test_a_shuffled_batch_with_repeats_stores_what_an_ordered_one_does(any_engin
                 assert latest is not None
                 assert (latest.value, latest.captured_at) == (newest.value, newest.captured_at)
                 assert _delta_sum(s, pid, metric, date(2025, 12, 31)) == pytest.approx(newest.value)
+
+
+def test_two_pulls_of_one_capture_at_once_both_land(pg_engine: Engine) -> None:
+    """Two workers (or a retry racing its first try) ingest the same capture at the same time:
+    the second waits for the first's commit, then replaces the value instead of failing."""
+    (pid, _) = _pub_ids(pg_engine)
+    at = START + timedelta(hours=1)
+    failures: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with Session(pg_engine) as s:
+                ingest_snapshots(s, [SnapshotRow(pid, "reach", 12.0, at, "second")], HANOI)
+                s.commit()
+        except BaseException as exc:  # reported by the test thread below
+            failures.append(exc)
+
+    with Session(pg_engine) as first:
+        ingest_snapshots(first, [SnapshotRow(pid, "reach", 10.0, at, "first")], HANOI)
+        thread = threading.Thread(target=second)
+        thread.start()
+        _wait_for_a_lock_wait(pg_engine)  # the second is blocked on the first's new key
+        first.commit()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert failures == []
+    with Session(pg_engine) as s:
+        snaps = s.exec(select(MetricSnapshot)).all()
+        assert [(r.captured_at, r.value, r.source_metric) for r in snaps] == [(at, 12.0, "second")]
+        latest = _latest(s, pid, "reach")
+        assert latest is not None
+        assert latest.value == 12.0
+
+
+def _wait_for_a_lock_wait(engine: Engine, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with engine.connect() as conn:
+        while conn.execute(query).scalar_one() == 0:
+            assert time.monotonic() < deadline, "the second ingest never waited for the first"
+            time.sleep(0.02)
+            conn.rollback()
