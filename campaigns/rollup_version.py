@@ -11,11 +11,11 @@ the refresh recomputes only what changed:
 - `bump` (an import): the segments themselves may have changed; the refresh rebuilds in full.
 - `bump_publications`: the publications' MetricLatest rows and their MetricDelta rows from a
   day on changed; the refresh recomputes their segments from that day. The day is the caller's
-  (`since`) or, without one, the earliest day of the publication's series listed in
-  `metricpending` (ingestion lists them there just before it bumps, in its transaction). A
-  publication with none listed is the daily-rollup refresh catching up on a listed ingest,
-  whose change already holds the day; with no change listed either, the day is unknown and its
-  segment is recomputed over every day.
+  (`since`: ingestion passes its batch's first day per publication) or, without one, the
+  earliest day of the publication's series still listed in `metricpending`. A publication with
+  none listed is the daily-rollup refresh catching up on a listed ingest, whose change already
+  holds the day; with no change listed either, the day is unknown and its segment is
+  recomputed over every day.
 
 Both write the change before the counter, in a fixed order (changes by key, then counters by
 campaign), so two writers never wait for each other crosswise. `claim_changes` is the refresh's
