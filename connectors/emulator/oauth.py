@@ -162,8 +162,10 @@ def _basic_client(request: Request) -> tuple[str, str] | None:
 
     RFC 6749 section 2.3.1: a token endpoint must accept the client's credentials this way
     (`client_secret_basic`, each part form-urlencoded before base64) as well as in the body
-    (`client_secret_post`); Google's discovery document lists both among its
-    `token_endpoint_auth_methods_supported`. requests_oauthlib 2.0 `fetch_token`, which Google's
+    (`client_secret_post`); Google's discovery document
+    (https://accounts.google.com/.well-known/openid-configuration, as mirrored in the
+    panva/wellknown repository, issuers/google) lists both among its
+    `token_endpoint_auth_methods_supported`, and `plain` and `S256` as PKCE methods. requests_oauthlib 2.0 `fetch_token`, which Google's
     installed-app flow uses, sends Basic whenever it has a client id and no explicit `auth`.
     """
     auth = request.authorization
