@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     Date,
     Integer,
     String,
@@ -113,11 +114,21 @@ def _width(shape: _Shape) -> int:
     return (shape.place != Place.NONE) + shape.by_kind + shape.by_audience
 
 
-@cache
-def _statement(shape: _Shape) -> Any:
-    """The facts statement of one shape, built once (building it cost more than running it at
-    small scale); its parameters are named in `SegmentFacts._read`."""
-    gcols = _group_columns(shape)
+@dataclass(frozen=True)
+class _Part:
+    """One part of the facts statement: its tag, table, conditions and what it adds up (a
+    column of the table, or a constant)."""
+
+    tag: str
+    table: Any
+    where: tuple[Any, ...]
+    total: Any
+    n: Any
+    newest: Any
+
+
+def _parts(shape: _Shape) -> list[_Part]:
+    """The parts a statement of this shape reads, see the module doc."""
     metrics: BindParameter[Any] = bindparam("metrics", expanding=True)
     # Whether some capture is newer than as_of (then the running totals answer, not 'L'):
     # evaluated once per statement by both databases.
@@ -127,89 +138,117 @@ def _statement(shape: _Shape) -> Any:
         seen.c.basis == "",
         seen.c.newest > bindparam("as_of", type_=SEGMENT_LATEST.c.newest.type),
     )
-
-    def part(tag: str, table: Any, *cols: Any, where: Sequence[Any]) -> Any:
-        joined = table
-        if gcols:
-            joined = joined.join(SEGMENT, SEGMENT.c.id == table.c.segment_id)
-        if shape.place == Place.PLATFORM:
-            joined = joined.join(CHANNEL, CHANNEL.c.id == SEGMENT.c.channel_id)
-        keys = [*(c.label(f"g{i}") for i, c in enumerate(gcols)), table.c.basis, table.c.metric]
-        return (
-            select(literal(tag, String).label("part"), *keys, *cols)
-            .select_from(joined)
-            .where(table.c.campaign_id == bindparam("cid"), *where)
-            .group_by(*gcols, table.c.basis, table.c.metric)
-        )
-
+    latest, day = SEGMENT_LATEST.c, SEGMENT_DAY.c
+    where: tuple[Any, ...]
     # Every metric's newest capture (basis ""); a basis' sums only when they answer, in a part
     # of their own: each part reads one primary-key range, and a part whose `newer` test fails
     # returns nothing (PostgreSQL reads nothing for it: a one-time filter).
     parts = [
-        part(
+        _Part(
             "L",
             SEGMENT_LATEST,
-            func.sum(SEGMENT_LATEST.c.total).label("total"),
-            func.sum(SEGMENT_LATEST.c.publications).label("n"),
-            func.max(SEGMENT_LATEST.c.newest).label("newest"),
-            where=[SEGMENT_LATEST.c.basis == ""],
+            (latest.basis == "",),
+            latest.total,
+            latest.publications,
+            latest.newest,
         )
     ]
     if shape.bases:
-        parts.append(
-            part(
-                "L",
-                SEGMENT_LATEST,
-                func.sum(SEGMENT_LATEST.c.total),
-                func.sum(SEGMENT_LATEST.c.publications),
-                null(),
-                where=[
-                    SEGMENT_LATEST.c.basis.in_(bindparam("bases", expanding=True)),
-                    SEGMENT_LATEST.c.metric.in_(metrics),
-                    ~newer,
-                ],
-            )
-        )
+        bases = latest.basis.in_(bindparam("bases", expanding=True))
+        where = (bases, latest.metric.in_(metrics), ~newer)
+        parts.append(_Part("L", SEGMENT_LATEST, where, latest.total, latest.publications, null()))
     if shape.as_of_day:
-        parts.append(
-            part(
-                "D",
-                SEGMENT_DAY,
-                func.sum(SEGMENT_DAY.c.total),
-                func.sum(SEGMENT_DAY.c.publications),
-                null(),
-                where=[
-                    SEGMENT_DAY.c.basis.in_(bindparam("day_bases", expanding=True)),
-                    SEGMENT_DAY.c.metric.in_(metrics),
-                    SEGMENT_DAY.c.day == bindparam("row_day", type_=Date),
-                    newer,
-                ],
-            )
+        where = (
+            day.basis.in_(bindparam("day_bases", expanding=True)),
+            day.metric.in_(metrics),
+            day.day == bindparam("row_day", type_=Date),
+            newer,
         )
+        parts.append(_Part("D", SEGMENT_DAY, where, day.total, day.publications, null()))
     # 'G': the running totals at the window's last day, 'B': those of the day before it
     # (subtracted); one day per part, so each reads only the rows it keeps.
-    growth_days = []
+    growth_days: list[tuple[str, str, tuple[Any, ...]]] = []
     if shape.growth_last is not None:
-        growth_days.append(("G", "last", [~newer] if shape.growth_last == _GATED else []))
+        growth_days.append(("G", "last", (~newer,) if shape.growth_last == _GATED else ()))
     if shape.growth_before:
-        growth_days.append(("B", "before", []))
-    for tag, day, when in growth_days:
-        parts.append(
-            part(
-                tag,
-                SEGMENT_DAY,
-                func.sum(SEGMENT_DAY.c.total),
-                literal(0, Integer),
-                null(),
-                where=[
-                    SEGMENT_DAY.c.basis == "",
-                    SEGMENT_DAY.c.metric.in_(bindparam("growth_metrics", expanding=True)),
-                    SEGMENT_DAY.c.day == bindparam(day, type_=Date),
-                    *when,
-                ],
+        growth_days.append(("B", "before", ()))
+    growth_metrics = day.metric.in_(bindparam("growth_metrics", expanding=True))
+    for tag, name, when in growth_days:
+        where = (day.basis == "", growth_metrics, day.day == bindparam(name, type_=Date), *when)
+        parts.append(_Part(tag, SEGMENT_DAY, where, day.total, literal(0, Integer), null()))
+    return parts
+
+
+def _joined(shape: _Shape, source: Any, segment_id: Any) -> Any:
+    """`source` joined to what the group columns read (segments, and channels for platforms)."""
+    if shape.place != Place.NONE or shape.by_kind or shape.by_audience:
+        source = source.join(SEGMENT, SEGMENT.c.id == segment_id)
+    if shape.place == Place.PLATFORM:
+        source = source.join(CHANNEL, CHANNEL.c.id == SEGMENT.c.channel_id)
+    return source
+
+
+@cache
+def _statement(shape: _Shape, dialect: str) -> Any:
+    """The facts statement of one shape, built once (building it cost more than running it at
+    small scale); its parameters are named in `SegmentFacts._read`.
+
+    Rows: part tag, group columns, basis, metric, Σ total, Σ publications, newest capture.
+    PostgreSQL plans the statement on every scorecard (a session's rollback drops prepared
+    statements), and planning each part's joins cost it more than joining the parts' rows
+    once; SQLite instead would copy those rows aside first, and groups each part apart."""
+    gcols = _group_columns(shape)
+    keys = [c.label(f"g{i}") for i, c in enumerate(gcols)]
+    parts = _parts(shape)
+    if dialect == "postgresql":
+        rows = union_all(
+            *(
+                select(
+                    literal(p.tag, String).label("part"),
+                    p.table.c.segment_id,
+                    p.table.c.basis,
+                    p.table.c.metric,
+                    p.total.label("total"),
+                    p.n.label("n"),
+                    p.newest.label("newest"),
+                ).where(p.table.c.campaign_id == bindparam("cid"), *p.where)
+                for p in parts
             )
+        ).subquery("u")
+        return (
+            select(
+                rows.c.part,
+                *keys,
+                rows.c.basis,
+                rows.c.metric,
+                func.sum(rows.c.total),
+                func.sum(rows.c.n),
+                func.max(rows.c.newest),
+            )
+            .select_from(_joined(shape, rows, rows.c.segment_id))
+            .group_by(rows.c.part, *gcols, rows.c.basis, rows.c.metric)
         )
-    return union_all(*parts)
+
+    def summed(fn: Any, value: Any) -> Any:
+        return fn(value) if isinstance(value, Column) else value
+
+    return union_all(
+        *(
+            select(
+                literal(p.tag, String).label("part"),
+                *keys,
+                p.table.c.basis,
+                p.table.c.metric,
+                summed(func.sum, p.total),
+                summed(func.sum, p.n),
+                summed(func.max, p.newest),
+            )
+            .select_from(_joined(shape, p.table, p.table.c.segment_id))
+            .where(p.table.c.campaign_id == bindparam("cid"), *p.where)
+            .group_by(*gcols, p.table.c.basis, p.table.c.metric)
+            for p in parts
+        )
+    )
 
 
 @dataclass
@@ -297,7 +336,8 @@ class SegmentFacts:
         key = self._key_reader(width)
         latest: dict[tuple[SegKey, str, str], tuple[float, int]] = {}
         as_of_day: dict[tuple[SegKey, str, str], tuple[float, int]] = {}
-        for row in self.session.execute(_statement(shape), params):
+        statement = _statement(shape, self.session.get_bind().dialect.name)
+        for row in self.session.execute(statement, params):
             tag, group = row[0], key(row)
             basis, metric = row[1 + width], row[2 + width]
             total, n = float(row[3 + width] or 0.0), int(row[4 + width] or 0)
