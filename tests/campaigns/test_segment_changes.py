@@ -50,7 +50,7 @@ def campaign(any_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> tuple[Engin
     return any_engine, info.campaign_id, info.first_publication_id
 
 
-def _rebuilt(engine: Engine, campaign_id: int) -> dict[str, Any]:
+def rebuilt(engine: Engine, campaign_id: int) -> dict[str, Any]:
     """The rows a full rebuild writes, rolled back after reading them."""
     with Session(engine) as s:
         refresh_segments(s, campaign_id)
@@ -127,7 +127,7 @@ def test_incremental_refresh_equals_a_full_rebuild(
         else:
             _add(engine, campaign_id, first_pid + arg)
         refresh_stale(engine)  # what a metric pull runs after its pass
-        assert _stored(engine, campaign_id) == _rebuilt(engine, campaign_id), (op, arg)
+        assert _stored(engine, campaign_id) == rebuilt(engine, campaign_id), (op, arg)
 
 
 def test_a_pull_refreshes_only_its_segments_from_its_day(
@@ -145,14 +145,14 @@ def test_a_pull_refreshes_only_its_segments_from_its_day(
     [report] = refresh_stale(engine)
     assert not report.full
     assert report.days == 6
-    assert _stored(engine, campaign_id) == _rebuilt(engine, campaign_id)
+    assert _stored(engine, campaign_id) == rebuilt(engine, campaign_id)
     _ingest(engine, first_pid, [(3, "views", 3, 20, 77)])  # a late capture, days back
     with Session(engine) as s:
         report = update_segments(s, campaign_id)
         s.commit()
     assert not report.full
     assert report.segments == 1  # the late capture's segment alone
-    assert _stored(engine, campaign_id) == _rebuilt(engine, campaign_id)
+    assert _stored(engine, campaign_id) == rebuilt(engine, campaign_id)
     _move(engine, campaign_id, first_pid)
     [report] = refresh_stale(engine)
     assert report.full  # a publication changed segment
@@ -179,7 +179,7 @@ def test_a_refresh_that_fails_keeps_its_changes_listed(
     assert listed == [first_pid]
     [report] = refresh_stale(engine)
     assert not report.full
-    assert _stored(engine, campaign_id) == _rebuilt(engine, campaign_id)
+    assert _stored(engine, campaign_id) == rebuilt(engine, campaign_id)
     with Session(engine) as s:
         assert s.execute(select(SegmentChange.publication_id)).scalars().all() == []
 

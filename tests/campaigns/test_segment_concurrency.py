@@ -23,7 +23,8 @@ from campaigns.db import make_engine
 from campaigns.metrics_store import SnapshotRow, ingest_snapshots
 from campaigns.models import MetricPending, SegmentChange
 from campaigns.rollups import refresh_rollups
-from campaigns.segments import refresh_segments, refresh_stale, segment_rows, update_segments
+from campaigns.segments import refresh_stale, segment_rows, update_segments
+from tests.campaigns.test_segment_changes import rebuilt
 
 WRITERS = 4
 REFRESHERS = 2
@@ -162,15 +163,6 @@ def _round(c: Campaign, round_no: int) -> Run:
     return run
 
 
-def _rebuilt(engine: Engine, campaign_id: int) -> dict[str, Any]:
-    """The rows a full rebuild writes, rolled back after reading them."""
-    with Session(engine) as s:
-        refresh_segments(s, campaign_id)
-        rows = segment_rows(s.connection(), campaign_id)
-        s.rollback()
-    return rows
-
-
 def _count(engine: Engine, table: Any) -> int:
     with Session(engine) as s:
         return int(s.execute(select(func.count()).select_from(table)).scalar_one())
@@ -192,7 +184,7 @@ def test_no_change_is_lost_under_concurrent_writers_and_refreshers(
         refresh_stale(pg_engine)
         with Session(pg_engine) as s:
             stored = segment_rows(s.connection(), campaign.campaign_id)
-        assert stored == _rebuilt(pg_engine, campaign.campaign_id), f"round {round_no}"
+        assert stored == rebuilt(pg_engine, campaign.campaign_id), f"round {round_no}"
         assert _count(pg_engine, SegmentChange) == 0
         assert _count(pg_engine, MetricPending) == 0
     # The refreshers did run incrementally while writers wrote (the path under test).
