@@ -9,15 +9,14 @@ import shlex
 import sys
 import webbrowser
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from campaigns.db import make_engine, upgrade
-from campaigns.models import Campaign, Channel, Credential
+from campaigns.db import make_engine
+from campaigns.models import Channel, Credential
 from campaigns.settings import get_settings
 from connectors import oauth
 from connectors.base import Credentials, Secret
@@ -25,6 +24,7 @@ from connectors.emulator import Emulator
 from connectors.registry import build
 from scheduler.cli import app
 from scheduler.credentials import check_health, load_credentials
+from tests.scheduler.emulator_home import db_bytes, point_at
 
 runner = CliRunner()
 BROWSER_SCRIPT = Path(__file__).with_name("consent_browser.py")
@@ -35,27 +35,7 @@ pytestmark = pytest.mark.timeout(30)
 @pytest.fixture
 def loa(loa_home: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A Loa home pointed at the emulator whose campaign has the first emulated channel."""
-    for key, value in emulator.env.items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    engine = make_engine(get_settings().effective_database_url)
-    upgrade(engine)
-    with Session(engine) as s:
-        camp = Campaign(key="am-2025", name="x", starts=date(2025, 11, 15), ends=date(2025, 12, 15))
-        s.add(camp)
-        s.flush()
-        assert camp.id is not None
-        s.add(
-            Channel(
-                campaign_id=camp.id,
-                key="ncfaw-yt",
-                platform="youtube",
-                external_id=channel_id(emulator, 0),
-                name="c",
-            )
-        )
-        s.commit()
-    engine.dispose()
+    point_at(emulator, monkeypatch, [("ncfaw-yt", "youtube", channel_id(emulator, 0))])
     yield loa_home
     get_settings.cache_clear()
 
@@ -94,18 +74,20 @@ def client_file(tmp_path: Path, emulator: Emulator, **changes: str) -> Path:
     return path
 
 
-def db_bytes() -> bytes:
-    path = Path(get_settings().effective_database_url.removeprefix("sqlite:///"))
-    wal = path.with_name(path.name + "-wal")
-    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
-
-
 def stored_rows() -> list[Credential]:
     engine = make_engine(get_settings().effective_database_url)
     with Session(engine) as s:
         rows = list(s.exec(select(Credential)).all())
     engine.dispose()
     return rows
+
+
+def refused(client_secrets: Path) -> str:
+    """What `loa auth youtube` says when it ends in an error; nothing may have been stored."""
+    result = runner.invoke(app, ["auth", "youtube", "--client-secrets", str(client_secrets)])
+    assert result.exit_code == 1
+    assert stored_rows() == []
+    return str(result.exception) + result.output
 
 
 def test_signs_in_and_connects_the_granted_channel(
@@ -146,13 +128,8 @@ def test_a_channel_that_is_not_in_loa_is_named_and_not_stored(
 ) -> None:
     other = channel_id(emulator, 2)
     use_browser(monkeypatch, emulator, other)
-    result = runner.invoke(
-        app, ["auth", "youtube", "--client-secrets", str(client_file(tmp_path, emulator))]
-    )
-    assert result.exit_code == 1
-    message = str(result.exception) + result.output
+    message = refused(client_file(tmp_path, emulator))
     assert f"the signed-in channel {other} is not a channel in Loa" in message
-    assert stored_rows() == []
 
 
 @pytest.mark.parametrize(
@@ -176,11 +153,8 @@ def test_a_bad_client_file_is_named(
     path = tmp_path / "client_secret.json"
     if content is not None:
         path.write_text(content, encoding="utf-8")
-    result = runner.invoke(app, ["auth", "youtube", "--client-secrets", str(path)])
-    assert result.exit_code == 1
-    text = str(result.exception) + result.output
+    text = refused(path)
     assert f"{path}: {message}" in text
-    assert stored_rows() == []
 
 
 def test_a_client_google_refuses_is_named(
@@ -189,11 +163,8 @@ def test_a_client_google_refuses_is_named(
     """A wrong client secret passes the consent page and fails at the token exchange."""
     use_browser(monkeypatch, emulator, channel_id(emulator, 0))
     path = client_file(tmp_path, emulator, client_secret="GOCSPX-not-this-one")
-    result = runner.invoke(app, ["auth", "youtube", "--client-secrets", str(path)])
-    assert result.exit_code == 1
-    text = str(result.exception) + result.output
+    text = refused(path)
     assert f"Google sign-in with {path} failed: Google refused the sign-in (invalid_client" in text
-    assert stored_rows() == []
 
 
 def test_a_sign_in_the_browser_never_finishes_gives_up_clearly(
@@ -206,8 +177,5 @@ def test_a_sign_in_the_browser_never_finishes_gives_up_clearly(
     monkeypatch.setattr(webbrowser, "_browsers", {})
     monkeypatch.setattr(oauth, "SIGN_IN_SECONDS", 1)
     path = client_file(tmp_path, emulator)
-    result = runner.invoke(app, ["auth", "youtube", "--client-secrets", str(path)])
-    assert result.exit_code == 1
-    text = str(result.exception) + result.output
+    text = refused(path)
     assert f"Google sign-in with {path} failed: no answer from the browser" in text
-    assert stored_rows() == []

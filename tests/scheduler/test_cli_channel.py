@@ -5,14 +5,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 from typer.testing import CliRunner
 
-from campaigns.db import make_engine, upgrade
-from campaigns.models import Campaign, Channel
 from campaigns.settings import get_settings
 from connectors.emulator import Emulator
 from scheduler.cli import app
+from tests.scheduler.emulator_home import db_bytes, point_at
 
 runner = CliRunner()
 
@@ -20,57 +18,17 @@ runner = CliRunner()
 @pytest.fixture
 def loa(loa_home: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A Loa home pointed at the emulator, with one campaign's Facebook and YouTube channels."""
-    for key, value in emulator.env.items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    engine = make_engine(get_settings().effective_database_url)
-    upgrade(engine)
-    from datetime import date
-
-    with Session(engine) as s:
-        camp = Campaign(key="am-2025", name="x", starts=date(2025, 11, 15), ends=date(2025, 12, 15))
-        s.add(camp)
-        s.flush()
-        assert camp.id is not None
-        s.add(
-            Channel(
-                campaign_id=camp.id,
-                key="ncfaw-fb",
-                platform="facebook",
-                external_id="104251380000001",
-                name="p",
-            )
-        )
-        s.add(
-            Channel(
-                campaign_id=camp.id,
-                key="ncfaw-yt",
-                platform="youtube",
-                external_id="UCvnGenderEquality0000001",
-                name="c",
-            )
-        )
-        s.add(
-            Channel(
-                campaign_id=camp.id,
-                key="other-fb",
-                platform="facebook",
-                external_id="104251380000002",
-                name="q",
-            )
-        )
-        s.commit()
-    engine.dispose()
+    point_at(
+        emulator,
+        monkeypatch,
+        [
+            ("ncfaw-fb", "facebook", "104251380000001"),
+            ("ncfaw-yt", "youtube", "UCvnGenderEquality0000001"),
+            ("other-fb", "facebook", "104251380000002"),
+        ],
+    )
     yield loa_home
     get_settings.cache_clear()
-
-
-def db_bytes() -> bytes:
-    url = get_settings().effective_database_url
-    path = Path(url.removeprefix("sqlite:///"))
-    data = path.read_bytes()
-    wal = path.with_name(path.name + "-wal")
-    return data + (wal.read_bytes() if wal.exists() else b"")
 
 
 def test_connect_facebook_stores_no_plain_token(
