@@ -123,7 +123,7 @@ def ingest_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
         return 0
     conn = session.connection()
     batch = _Batch.of(rows, _stored_form(conn))
-    _check_publications(conn, batch.publication_ids())
+    campaign_of = _campaigns_of(conn, batch.publication_ids())
     series = batch.series()
     stored = _load_latest(conn, series.keys())
 
@@ -149,7 +149,7 @@ def ingest_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
     # days are this batch's: a series still pending from an earlier ingest left its own change
     # listed, with its day, and listing merges to the earlier day.
     since = {pid: _day(micros, zone) for pid, micros in earliest.items()}
-    bump_publications(conn, since.keys(), since)
+    bump_publications(conn, since.keys(), since, campaign_of)
     return len(rows)
 
 
@@ -270,19 +270,22 @@ class _Batch:
         return fresh, again
 
 
-def _check_publications(conn: Connection, ids: set[int]) -> None:
-    """Refuse the batch when a publication id is unknown (the snapshot table has no foreign key:
-    one query per 500 ids here instead of a check per row)."""
+def _campaigns_of(conn: Connection, ids: set[int]) -> dict[int, int]:
+    """Each publication's campaign; refuses the batch when a publication id is unknown (the
+    snapshot table has no foreign key: one query per 500 ids here instead of a check per row)."""
     pub = Publication.__table__  # type: ignore[attr-defined]
     wanted = sorted(ids)
-    found: set[int] = set()
+    found: dict[int, int] = {}
     for chunk in _chunks(wanted):
-        found.update(conn.execute(select(pub.c.id).where(pub.c.id.in_(chunk))).scalars())
+        found.update(
+            conn.execute(select(pub.c.id, pub.c.campaign_id).where(pub.c.id.in_(chunk))).all()
+        )
     missing = [pid for pid in wanted if pid not in found]
     if missing:
         shown = ", ".join(str(pid) for pid in missing[:10])
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
         raise UserError(f"snapshots for unknown publication ids: {shown}{more}")
+    return found
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -53,13 +53,20 @@ def bump(conn: Connection, campaign_ids: Iterable[int]) -> None:
 
 
 def bump_publications(
-    conn: Connection, publication_ids: Iterable[int], since: Mapping[int, date] | None = None
+    conn: Connection,
+    publication_ids: Iterable[int],
+    since: Mapping[int, date] | None = None,
+    campaigns: Mapping[int, int] | None = None,
 ) -> None:
     """The publications' newest values, and their daily rollup from `since[id]` on (for an id
     without one: see the module's docstring), changed: list them and advance their campaigns'
-    counters, within the connection's transaction."""
+    counters, within the connection's transaction. `campaigns` (publication -> campaign), when
+    the caller has it, spares looking the campaigns up."""
     ids = sorted(set(publication_ids))
     campaign_of: dict[int, int] = {}
+    if campaigns is not None:
+        campaign_of = {pid: campaigns[pid] for pid in ids}
+        ids = []
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         campaign_of.update(
