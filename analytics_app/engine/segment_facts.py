@@ -114,7 +114,7 @@ def _width(shape: _Shape) -> int:
     return (shape.place != Place.NONE) + shape.by_kind + shape.by_audience
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds SQL expressions: never compared
 class _Part:
     """One part of the facts statement: its tag, table, conditions and what it adds up (a
     column of the table, or a constant)."""
