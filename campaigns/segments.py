@@ -293,7 +293,14 @@ def _rebuild(conn: Connection, campaign_id: int) -> tuple[int, int, int, list[da
     if conn.dialect.name == "postgresql":
         # Every row is new: without fresh statistics (autovacuum comes minutes later) the
         # planner scanned whole indexes of them, and the next scorecard took 2-3 times longer.
-        conn.execute(text("ANALYZE metricsegment, metricsegmentday, metricsegmentlatest"))
+        # The incremental refresh joins the members by campaign: without statistics the planner
+        # took a campaign's 20,000 members for ~100 and nested-looped them (2.3 s -> 0.7 s).
+        conn.execute(
+            text(
+                "ANALYZE metricsegment, metricsegmentday, metricsegmentlatest, segmentmember, "
+                "segmentreporting"
+            )
+        )
     return segments, day_rows, latest_rows, days
 
 
