@@ -1,15 +1,16 @@
 """The set-based rollup refresh: incremental, idempotent, safe after a crash, right for late data."""
 
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, text
 from sqlmodel import Session, select
 
 from campaigns.metrics_store import SnapshotRow, ingest_snapshots
 from campaigns.models import MetricDelta, MetricLatest, MetricPending
-from campaigns.rollups import pending_series, refresh_rollups
+from campaigns.rollups import analyze_if_never, pending_series, refresh_rollups
 from tests.scheduler.fakes_metrics import START, seed_campaign
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -147,3 +148,34 @@ def test_refresh_after_a_replayed_capture_with_a_corrected_value(any_engine: Eng
     _ingest(any_engine, [SnapshotRow(pid, "reach", 16.0, t1)])
     _refresh(any_engine)
     assert _deltas(any_engine, pid) == {DAY1: 16.0, DAY2: 24.0}
+
+
+def test_tables_without_statistics_are_analyzed_once_filled(pg_engine: Engine) -> None:
+    """A first backfill on PostgreSQL leaves the planner no statistics until autovacuum comes
+    (or never, where it is off); the refresh analyzes what has none, and only that."""
+
+    def reltuples(conn: Any, table: str) -> float:
+        query = text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)")
+        return float(conn.execute(query, {"t": table}).scalar_one())
+
+    with pg_engine.begin() as conn:
+        conn.execute(
+            text("CREATE TABLE loa_scratch_filled (n integer) WITH (autovacuum_enabled = false)")
+        )
+        conn.execute(text("INSERT INTO loa_scratch_filled SELECT generate_series(1, 500)"))
+        conn.execute(
+            text("CREATE TABLE loa_scratch_known (n integer) WITH (autovacuum_enabled = false)")
+        )
+        conn.execute(text("INSERT INTO loa_scratch_known SELECT generate_series(1, 10)"))
+        conn.execute(text("ANALYZE loa_scratch_known"))
+        conn.execute(text("INSERT INTO loa_scratch_known SELECT generate_series(1, 90)"))
+    try:
+        with pg_engine.begin() as conn:
+            assert reltuples(conn, "loa_scratch_filled") < 0
+            analyze_if_never(conn, ["loa_scratch_filled", "loa_scratch_known"])
+        with pg_engine.connect() as conn:
+            assert reltuples(conn, "loa_scratch_filled") == 500
+            assert reltuples(conn, "loa_scratch_known") == 10  # had statistics: left alone
+    finally:
+        with pg_engine.begin() as conn:
+            conn.execute(text("DROP TABLE loa_scratch_filled, loa_scratch_known"))
