@@ -20,6 +20,7 @@ COSTS = {
     "videos.delete": 50,
     "thumbnails.set": 50,
     "playlistItems.insert": 50,
+    "playlistItems.delete": 50,
 }
 
 

@@ -12,6 +12,7 @@ session keeps answering with its video). Counts in `statistics` are JSON strings
 
 import base64
 import hashlib
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ class YouTube:
         self.clock = clock
         self.oauth = oauth
         self.quota = quota
+        self._item_seq = itertools.count(1)
 
     # ---- classification
 
@@ -153,12 +155,14 @@ class YouTube:
                 "channels.list": self._channels_list,
                 "playlistItems.list": self._items_list,
                 "playlistItems.insert": self._items_insert,
+                "playlistItems.delete": self._items_delete,
                 "thumbnails.set": self._thumbnail,
             }.get(call.method)
             if handler is None:
                 raise google_error(404, "notFound", f"Method not found: {call.method}")
             if "part" not in request.args and call.method not in (
                 "videos.delete",
+                "playlistItems.delete",
                 "thumbnails.set",
             ):
                 raise google_error(400, "required", "Required parameter: part")
@@ -308,7 +312,7 @@ class YouTube:
         with self.state.lock:
             self.state.yt_videos[video_id] = video
             uploads = self.state.playlists[self.state.channels[channel].uploads_playlist]
-            uploads.items.insert(0, {"videoId": video_id, "at": now})
+            uploads.items.insert(0, self._entry(uploads, video_id, now))
             if state == "scheduled":
                 self.state.note_scheduled(video.publish_at)
         return video
@@ -542,7 +546,7 @@ class YouTube:
         self, playlist: Playlist, index: int, entry: dict[str, Any], parts: set[str]
     ) -> dict[str, Any]:
         video = self.state.yt_videos.get(entry["videoId"])
-        item_id = base64.urlsafe_b64encode(f"{playlist.id}.{entry['videoId']}".encode()).decode()
+        item_id = entry["id"]
         doc: dict[str, Any] = {
             "kind": "youtube#playlistItem",
             "etag": _etag(item_id),
@@ -566,17 +570,38 @@ class YouTube:
             doc["status"] = {"privacyStatus": video.privacy if video else "private"}
         return doc
 
+    def _entry(self, playlist: Playlist, video_id: str, now: datetime) -> dict[str, Any]:
+        """A playlist entry; its id is unique even when the same video is added twice, as a
+        real playlist item's is (a duplicate can then be deleted on its own)."""
+        seq = next(self._item_seq)
+        item_id = base64.urlsafe_b64encode(f"{playlist.id}.{video_id}.{seq}".encode()).decode()
+        return {"id": item_id, "videoId": video_id, "at": now}
+
     def _items_list(self, request: Request, channel: str, now: datetime) -> Response:
+        # Filters as documented for playlistItems.list (developers.google.com/youtube/v3/docs/
+        # playlistItems/list): `id` (item ids) or `playlistId`, which `videoId` narrows.
         parts = set(request.args["part"].split(","))
-        playlist = self._playlist(request.args.get("playlistId", ""))
+        wanted_ids = {i for i in request.args.get("id", "").split(",") if i}
+        if wanted_ids:
+            playlists = list(self.state.playlists.values())
+        else:
+            playlists = [self._playlist(request.args.get("playlistId", ""))]
+        video_filter = "" if wanted_ids else request.args.get("videoId", "")
+        items: list[dict[str, Any]] = []
         with self.state.lock:
-            entries = [
-                e
-                for e in playlist.items
-                if self.state.yt_videos.get(e["videoId"]) is not None
-                and self.state.yt_videos[e["videoId"]].state != "deleted"
-            ]
-            items = [self._item_doc(playlist, i, e, parts) for i, e in enumerate(entries)]
+            for playlist in playlists:
+                entries = [
+                    e
+                    for e in playlist.items
+                    if self.state.yt_videos.get(e["videoId"]) is not None
+                    and self.state.yt_videos[e["videoId"]].state != "deleted"
+                ]
+                items += [
+                    self._item_doc(playlist, i, e, parts)
+                    for i, e in enumerate(entries)
+                    if (not wanted_ids or e["id"] in wanted_ids)
+                    and (not video_filter or e["videoId"] == video_filter)
+                ]
         return json_response(
             self._page(request, items, "youtube#playlistItemListResponse", default=5)
         )
@@ -602,11 +627,35 @@ class YouTube:
             )
         with self.state.lock:
             position = snippet.get("position", len(playlist.items))
-            entry = {"videoId": video_id, "at": now}
+            entry = self._entry(playlist, video_id, now)
             playlist.items.insert(int(position), entry)
             index = playlist.items.index(entry)
         parts = set(request.args["part"].split(","))
         return json_response(self._item_doc(playlist, index, entry, parts))
+
+    def _items_delete(self, request: Request, channel: str, now: datetime) -> Response:
+        """playlistItems.delete: 204 and no body, as for every YouTube delete."""
+        item_id = request.args.get("id", "")
+        with self.state.lock:
+            for playlist in self.state.playlists.values():
+                for entry in playlist.items:
+                    if entry["id"] != item_id:
+                        continue
+                    if playlist.channel_id != channel:
+                        raise google_error(
+                            403,
+                            "playlistItemsNotAccessible",
+                            "The request is not properly authorized to delete the playlist item.",
+                            domain="youtube.playlistItem",
+                        )
+                    playlist.items.remove(entry)
+                    return Response(b"", 204)
+        raise _bad(
+            "playlistItemNotFound",
+            "The playlist item identified with the request's id parameter cannot be found.",
+            404,
+            domain="youtube.playlistItem",
+        )
 
 
 def _multipart(request: Request) -> tuple[dict[str, Any], bytes]:

@@ -205,38 +205,77 @@ class YouTubeConnector(Publisher, MetricsSource):
         # upload it twice), so it is logged for the operator instead.
         steps: list[tuple[str, Callable[[], Any]]] = []
         if request.playlist_id:
+            playlist = request.playlist_id
             steps.append(
-                (
-                    "playlistItems.insert",
-                    lambda: clients.youtube.playlistItems().insert(
-                        part="snippet",
-                        body={
-                            "snippet": {
-                                "playlistId": request.playlist_id,
-                                "resourceId": {"kind": "youtube#video", "videoId": video_id},
-                            }
-                        },
-                    ),
-                )
+                ("playlistItems.insert", lambda: self._add_to_playlist(clients, playlist, video_id))
             )
         if request.thumbnail_path is not None and request.thumbnail_path.is_file():
             thumb = str(request.thumbnail_path)
             steps.append(
                 (
                     "thumbnails.set",
-                    lambda: clients.youtube.thumbnails().set(
-                        videoId=video_id,
-                        media_body=MediaFileUpload(
-                            thumb, mimetype=mimetypes.guess_type(thumb)[0] or "image/jpeg"
+                    lambda: self._execute(
+                        clients,
+                        "thumbnails.set",
+                        clients.youtube.thumbnails().set(
+                            videoId=video_id,
+                            media_body=MediaFileUpload(
+                                thumb, mimetype=mimetypes.guess_type(thumb)[0] or "image/jpeg"
+                            ),
                         ),
                     ),
                 )
             )
-        for method, make in steps:
+        for method, step in steps:
             try:
-                self._execute(clients, method, make())
+                step()
             except PlatformError as exc:
                 log.warning("video %s uploaded, but %s failed: %s", video_id, method, exc.message)
+
+    def _add_to_playlist(self, clients: _Clients, playlist_id: str, video_id: str) -> None:
+        """Adds the clip to the playlist once.
+
+        httplib2 re-sends a request by itself when the connection drops before the answer (a
+        stale-connection retry in `Http._conn_request`, whatever its RETRIES), so an insert the
+        platform already took can be taken twice, and the client never knows. The clip's entries
+        are therefore listed after the insert (1 unit) and any beyond the first deleted.
+        """
+        try:
+            self._execute(
+                clients,
+                "playlistItems.insert",
+                clients.youtube.playlistItems().insert(
+                    part="snippet",
+                    body={
+                        "snippet": {
+                            "playlistId": playlist_id,
+                            "resourceId": {"kind": "youtube#video", "videoId": video_id},
+                        }
+                    },
+                ),
+            )
+        finally:
+            # Also after a failed insert: a dropped answer may hide one or two that were taken.
+            self._drop_repeats(clients, playlist_id, video_id)
+
+    def _drop_repeats(self, clients: _Clients, playlist_id: str, video_id: str) -> None:
+        listed = self._execute(
+            clients,
+            "playlistItems.list",
+            # `videoId` narrows a playlist's items to one video (playlistItems.list reference).
+            clients.youtube.playlistItems().list(
+                part="id", playlistId=playlist_id, videoId=video_id, maxResults=50
+            ),
+        )
+        for item in (listed.get("items") or [])[1:]:
+            log.warning(
+                "video %s was added to playlist %s twice; removing one", video_id, playlist_id
+            )
+            self._execute(
+                clients,
+                "playlistItems.delete",
+                clients.youtube.playlistItems().delete(id=str(item["id"])),
+            )
 
     def reconcile(self, creds: Credentials, probe: ReconcileProbe) -> ReconcileResult:
         clients = self.clients(creds)

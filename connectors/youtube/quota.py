@@ -27,6 +27,7 @@ COSTS: dict[str, tuple[str, int]] = {
     "channels.list": (UNITS, 1),
     "playlistItems.list": (UNITS, 1),
     "playlistItems.insert": (UNITS, 50),
+    "playlistItems.delete": (UNITS, 50),
     "thumbnails.set": (UNITS, 50),
 }
 

@@ -109,3 +109,35 @@ def test_playlist_insert_and_uploads_playlist(emulator: Emulator) -> None:
             body={"snippet": {"playlistId": "PLnope", "resourceId": {"videoId": video["id"]}}},
         ).execute()
     assert err.value.status_code == 404
+
+
+def test_playlist_items_of_one_video_are_listed_apart_and_deleted_one_by_one(
+    emulator: Emulator,
+) -> None:
+    """A video added twice has two items with their own ids; `videoId` lists just its items,
+    and deleting one leaves the other."""
+    yt = youtube(emulator)
+    playlist = emulator.accounts["youtube_channels"][0]["playlists"][0]
+    clip, _ = _upload(yt, {"snippet": {"title": "A"}, "status": {"privacyStatus": "public"}}, 10)
+    other, _ = _upload(yt, {"snippet": {"title": "B"}, "status": {"privacyStatus": "public"}}, 10)
+    for video in (clip, other, clip):
+        yt.playlistItems().insert(
+            part="snippet",
+            body={"snippet": {"playlistId": playlist, "resourceId": {"videoId": video["id"]}}},
+        ).execute()
+
+    def items_of(video_id: str) -> list[str]:
+        listed = yt.playlistItems().list(part="id", playlistId=playlist, videoId=video_id).execute()
+        return [item["id"] for item in listed["items"]]
+
+    twice = items_of(clip["id"])
+    assert len(twice) == 2
+    assert len(set(twice)) == 2
+    assert len(items_of(other["id"])) == 1
+    assert yt.playlistItems().delete(id=twice[1]).execute() == ""
+    assert items_of(clip["id"]) == [twice[0]]
+    assert len(items_of(other["id"])) == 1
+    with pytest.raises(HttpError) as err:
+        yt.playlistItems().delete(id=twice[1]).execute()
+    assert err.value.status_code == 404
+    assert "playlistItemNotFound" in str(err.value.content)

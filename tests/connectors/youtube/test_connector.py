@@ -86,6 +86,7 @@ def test_resumable_upload_reports_progress_and_keeps_the_marker(clip: Path) -> N
             ({"status": "308", "range": f"bytes=0-{2 * CHUNK - 1}"}, ""),
             ({"status": "200"}, {"id": "vid123", "snippet": {}, "status": {}}),
             ({"status": "200"}, {"id": "pli1"}),
+            ({"status": "200"}, {"items": [{"id": "pli1"}]}),
         ]
     )
     seen: list[tuple[int, int]] = []
@@ -127,6 +128,11 @@ def test_resumable_upload_reports_progress_and_keeps_the_marker(clip: Path) -> N
         "playlistId": "PL1",
         "resourceId": {"kind": "youtube#video", "videoId": "vid123"},
     }
+    check = http.request_sequence[5]  # the clip's entries, counted after the insert
+    assert check[1] == "GET"
+    assert "playlistId=PL1" in check[0]
+    assert "videoId=vid123" in check[0]
+    assert len(http.request_sequence) == 6  # one entry: nothing to delete
 
 
 def test_upload_without_schedule_uses_the_requested_privacy(clip: Path) -> None:

@@ -136,3 +136,51 @@ def test_reconcile_after_dropped_uploads(
         c, ReconcileProbe(ContentKind.CLIP, str(channel["id"]), "pub-8", "", "", *window)
     )
     assert [(f.external_id, f.matched_on) for f in found.found] == [(earlier.external_id, "marker")]
+
+
+def test_a_clip_joins_its_playlist_once_when_an_answer_is_dropped(
+    frozen_emulator: Emulator, channel: dict[str, object], clip: Path
+) -> None:
+    """httplib2 sends a request again by itself when the connection drops before the answer:
+    an insert the platform took is then taken twice. The connector removes the repeat."""
+    emu = frozen_emulator
+    yt = connector(emu)
+    c = creds(channel)
+    playlist = str(channel["playlists"][0])  # type: ignore[index]
+    clients = yt.clients(c)
+
+    def entries(video_id: str) -> int:
+        items = clients.youtube.playlistItems().list(
+            part="id", playlistId=playlist, videoId=video_id
+        )
+        return len(items.execute()["items"])
+
+    # The premise: one dropped answer, and the bare client's one insert lands twice.
+    bare = yt.publish(
+        c, PublishRequest(ContentKind.CLIP, str(channel["id"]), title="A", media_path=clip)
+    )
+    emu.set_faults("drop:publish#1")
+    clients.youtube.playlistItems().insert(
+        part="snippet",
+        body={"snippet": {"playlistId": playlist, "resourceId": {"videoId": bare.external_id}}},
+    ).execute()
+    assert entries(bare.external_id) == 2
+
+    def drop_the_next_answer(done: int, total: int) -> None:
+        if done == total:  # the upload is complete; the playlist insert comes next
+            emu.set_faults("drop:publish#1")
+
+    result = yt.publish(
+        c,
+        PublishRequest(
+            ContentKind.CLIP,
+            str(channel["id"]),
+            title="B",
+            media_path=clip,
+            playlist_id=playlist,
+            marker="pub-11",
+        ),
+        progress=drop_the_next_answer,
+    )
+    assert emu.faults.describe() == ""  # the drop was spent on the playlist insert
+    assert entries(result.external_id) == 1
