@@ -258,6 +258,10 @@ class FacebookConnector(Publisher, MetricsSource):
         posts = [i for i in external_ids if "_" in i]
         via_post: dict[str, str] = {}  # post id -> video id
         videos = [i for i in external_ids if "_" not in i]
+        # A Page video's `post_id` (the post carrying it, PAGEID_POSTID) is asked at every pull,
+        # not kept from the upload: Page-publishing code in the wild reads it with
+        # `GET /{video-id}?fields=post_id` and polls for it, as it can appear only once the
+        # video is processed. A video without one yet is measured at a later pull.
         for i in range(0, len(videos), insights.BATCH):
             answer = graph.get("", ids=",".join(videos[i : i + insights.BATCH]), fields="post_id")
             for vid, node in (answer if isinstance(answer, dict) else {}).items():
