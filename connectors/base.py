@@ -316,6 +316,16 @@ class Publisher(ABC):
     def check_token(self, creds: Credentials) -> TokenHealth:
         """Whether the credentials work and carry the permissions publishing needs."""
 
+    def complete(self, creds: Credentials, request: PublishRequest, external_id: str) -> None:
+        """Finish a post that reconciliation found after its publish call's answer was lost.
+
+        `publish` takes the steps that follow the object's creation itself (a clip's playlist
+        and thumbnail); an adopted post missed them. Each is skipped where already done. Never
+        raises: as after a publish, a failed step is logged, and the post stays published.
+        Nothing follows a post on most platforms.
+        """
+        return None
+
 
 class MetricsSource(ABC):
     """Reads numbers back from one platform, in Loa's vocabulary."""

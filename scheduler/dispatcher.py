@@ -389,7 +389,11 @@ class Dispatcher:
             pub = outbox.holds_lease(session, job.publication_id, self.worker_id)
             if pub is None:
                 return "lease_lost"
-            return self._apply_verdict(session, job, pub, found)
+            verdict = self._apply_verdict(session, job, pub, found)
+        if verdict == "published" and found.found is not None:
+            # Committed first: what follows a publish (a clip's playlist) never undoes it.
+            publisher.complete(job.creds, job.request, found.found.external_id)
+        return verdict
 
     def _apply_verdict(
         self, session: Session, job: _Job, pub: Publication, found: Reconciliation

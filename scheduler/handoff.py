@@ -194,6 +194,7 @@ class HandOff:
             except PlatformError as again:
                 return again
             if verdict.verdict == "found" and verdict.found is not None:
+                publisher.complete(work.creds, work.request, verdict.found.external_id)
                 return verdict.found.external_id
             if verdict.verdict == "absent":
                 return exc

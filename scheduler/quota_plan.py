@@ -2,7 +2,8 @@
 
 YouTube counts quota per Google Cloud project and resets it at midnight Pacific time. Since
 2025 `videos.insert` has its own bucket (default 100 calls a day, 1 per call) and every other
-call draws on 10,000 units a day: a playlist insertion and a thumbnail cost 50 units each
+call draws on 10,000 units a day: a playlist insertion and a thumbnail cost 50 units each, and
+the list that checks the clip joined its playlist once 1 unit
 (https://developers.google.com/youtube/v3/determine_quota_cost). Loa's YouTube channels all go
 through Loa's one project, so the plan is summed across campaigns, day by Pacific day.
 """
@@ -29,7 +30,7 @@ from campaigns.timeutil import ensure_aware
 from scheduler.alerts import raise_alert
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
-PLAYLIST_INSERT_UNITS = 50
+PLAYLIST_INSERT_UNITS = 50 + 1  # playlistItems.insert, then playlistItems.list of the clip
 THUMBNAIL_SET_UNITS = 50
 
 # States whose upload is still ahead: drafts count, because the warning is for plan time.

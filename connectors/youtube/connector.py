@@ -200,14 +200,28 @@ class YouTubeConnector(Publisher, MetricsSource):
             scheduled_for=scheduled,
         )
 
-    def _after_upload(self, clients: _Clients, video_id: str, request: PublishRequest) -> None:
+    def complete(self, creds: Credentials, request: PublishRequest, external_id: str) -> None:
+        """An adopted clip still joins its playlist (unless it is there) and gets its thumbnail."""
+        try:
+            clients = self.clients(creds)
+        except PlatformError as exc:
+            log.warning("video %s found, but could not be finished: %s", external_id, exc.message)
+            return
+        self._after_upload(clients, external_id, request, adopted=True)
+
+    def _after_upload(
+        self, clients: _Clients, video_id: str, request: PublishRequest, *, adopted: bool = False
+    ) -> None:
         # The video exists now: a failure here must not fail the publication (a retry would
         # upload it twice), so it is logged for the operator instead.
         steps: list[tuple[str, Callable[[], Any]]] = []
         if request.playlist_id:
             playlist = request.playlist_id
             steps.append(
-                ("playlistItems.insert", lambda: self._add_to_playlist(clients, playlist, video_id))
+                (
+                    "playlistItems.insert",
+                    lambda: self._add_to_playlist(clients, playlist, video_id, adopted=adopted),
+                )
             )
         if request.thumbnail_path is not None and request.thumbnail_path.is_file():
             thumb = str(request.thumbnail_path)
@@ -232,14 +246,19 @@ class YouTubeConnector(Publisher, MetricsSource):
             except PlatformError as exc:
                 log.warning("video %s uploaded, but %s failed: %s", video_id, method, exc.message)
 
-    def _add_to_playlist(self, clients: _Clients, playlist_id: str, video_id: str) -> None:
+    def _add_to_playlist(
+        self, clients: _Clients, playlist_id: str, video_id: str, *, adopted: bool = False
+    ) -> None:
         """Adds the clip to the playlist once.
 
         httplib2 re-sends a request by itself when the connection drops before the answer (a
         stale-connection retry in `Http._conn_request`, whatever its RETRIES), so an insert the
         platform already took can be taken twice, and the client never knows. The clip's entries
-        are therefore listed after the insert (1 unit) and any beyond the first deleted.
+        are therefore listed after the insert (1 unit) and any beyond the first deleted. An
+        adopted clip may have joined before its answer was lost: it is looked for first.
         """
+        if adopted and self._drop_repeats(clients, playlist_id, video_id):
+            return
         try:
             self._execute(
                 clients,
@@ -258,7 +277,8 @@ class YouTubeConnector(Publisher, MetricsSource):
             # Also after a failed insert: a dropped answer may hide one or two that were taken.
             self._drop_repeats(clients, playlist_id, video_id)
 
-    def _drop_repeats(self, clients: _Clients, playlist_id: str, video_id: str) -> None:
+    def _drop_repeats(self, clients: _Clients, playlist_id: str, video_id: str) -> bool:
+        """Deletes the clip's playlist entries beyond the first; whether it has one."""
         listed = self._execute(
             clients,
             "playlistItems.list",
@@ -267,7 +287,8 @@ class YouTubeConnector(Publisher, MetricsSource):
                 part="id", playlistId=playlist_id, videoId=video_id, maxResults=50
             ),
         )
-        for item in (listed.get("items") or [])[1:]:
+        items = listed.get("items") or []
+        for item in items[1:]:
             log.warning(
                 "video %s was added to playlist %s twice; removing one", video_id, playlist_id
             )
@@ -276,6 +297,7 @@ class YouTubeConnector(Publisher, MetricsSource):
                 "playlistItems.delete",
                 clients.youtube.playlistItems().delete(id=str(item["id"])),
             )
+        return bool(items)
 
     def reconcile(self, creds: Credentials, probe: ReconcileProbe) -> ReconcileResult:
         clients = self.clients(creds)

@@ -73,6 +73,7 @@ class FakePublisher(Publisher):
     reconcile_complete: bool = True
     reconcile_error: PlatformError | None = None
     reconcile_calls: int = 0
+    completed: list[str] = field(default_factory=list)  # adopted posts finished
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _now(self) -> datetime:
@@ -105,6 +106,9 @@ class FakePublisher(Publisher):
             and probe.window_start <= p.created_at <= probe.window_end
         )
         return ReconcileResult(found, self.reconcile_complete, f"fake feed of {probe.account_id}")
+
+    def complete(self, creds: Credentials, request: PublishRequest, external_id: str) -> None:
+        self.completed.append(external_id)
 
     def cancel_scheduled(self, creds: Credentials, external_id: str) -> None:
         self.posts.pop(external_id, None)

@@ -140,6 +140,9 @@ class FakePublisher(Publisher):
             raise UnknownOutcome("connection dropped", platform=self.platform)
         return PublishResult(external_id, None, scheduled_for=request.publish_at)
 
+    def complete(self, creds: Credentials, request: PublishRequest, external_id: str) -> None:
+        self.calls.append(("complete", external_id))
+
     def reconcile(self, creds: Credentials, probe: ReconcileProbe) -> ReconcileResult:
         self.calls.append(("reconcile", probe))
         found = tuple(

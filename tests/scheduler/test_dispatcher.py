@@ -64,6 +64,7 @@ def test_due_publication_goes_out_once_with_its_attempt(any_engine: Engine) -> N
     assert attempt.marker == f"loa-p{pid}"
     assert attempt.evidence["lateness_s"] == pytest.approx(20)
     assert rig.fb.markers() == [f"loa-p{pid}"]
+    assert rig.fb.completed == []  # the publish call finished its own post
     assert rig.run().claimed == 0  # nothing is sent twice
 
 
@@ -272,6 +273,7 @@ def test_unknown_outcome_applied_is_found_not_sent_again(any_engine: Engine) -> 
     pub = rig.pub(pid)
     assert pub.state == S.PUBLISHED
     assert pub.external_id == "104251380000001_1"
+    assert rig.fb.completed == [pub.external_id]  # what follows a publish, done for the adopted
     assert len(rig.fb.calls) == 1
     [attempt] = rig.attempts(pid)
     assert attempt.outcome == AttemptOutcome.RECONCILED_FOUND

@@ -212,7 +212,9 @@ def test_dropped_answer_is_reconciled_not_repeated(sqlite_engine: Engine, tmp_pa
     facebook = connectors.publishers["facebook"]
     facebook.drop_next_publish = True
     assert runner.hand_off() == {pub.id: "handed_off"}
-    assert [c[0] for c in facebook.calls] == ["publish", "reconcile"]
+    # The adopted post is finished as a publish would have finished it.
+    assert facebook.calls[2:] == [("complete", "104251380000001_1")]
+    assert [c[0] for c in facebook.calls] == ["publish", "reconcile", "complete"]
     assert len(facebook.posts) == 1
     assert row(sqlite_engine, pub.id).external_id == "104251380000001_1"
 

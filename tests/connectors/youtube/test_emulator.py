@@ -1,6 +1,7 @@
 """The YouTube connector end to end: google-api-python-client against a running emulator."""
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -184,3 +185,43 @@ def test_a_clip_joins_its_playlist_once_when_an_answer_is_dropped(
     )
     assert emu.faults.describe() == ""  # the drop was spent on the playlist insert
     assert entries(result.external_id) == 1
+
+
+def test_an_adopted_clip_is_finished_once(
+    frozen_emulator: Emulator, channel: dict[str, object], clip: Path, tmp_path: Path
+) -> None:
+    """A clip found by reconciliation missed the steps after its upload: `complete` adds it to
+    its playlist and sets its thumbnail, and finds it already there the second time."""
+    emu = frozen_emulator
+    yt = connector(emu)
+    c = creds(channel)
+    playlist = str(channel["playlists"][0])  # type: ignore[index]
+    thumb = tmp_path / "thumb.jpg"
+    thumb.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 100)
+    request = PublishRequest(
+        ContentKind.CLIP,
+        str(channel["id"]),
+        title="Clip",
+        media_path=clip,
+        playlist_id=playlist,
+        thumbnail_path=thumb,
+        marker="pub-12",
+    )
+    bare = replace(request, playlist_id="", thumbnail_path=None)
+    video_id = yt.publish(c, bare).external_id  # as if its answer, and what follows, were lost
+    youtube = yt.clients(c).youtube
+
+    def entries() -> int:
+        listed = youtube.playlistItems().list(part="id", playlistId=playlist, videoId=video_id)
+        return len(listed.execute()["items"])
+
+    assert entries() == 0
+    assert not emu.state.yt_videos[video_id].thumbnail
+    yt.complete(c, request, video_id)
+    assert entries() == 1
+    assert emu.state.yt_videos[video_id].thumbnail
+    units = emu.quota.units
+    yt.complete(c, request, video_id)
+    # Found in place: one list (1 unit) and the thumbnail again (50); no insert (50).
+    assert emu.quota.units - units == 1 + 50
+    assert entries() == 1
