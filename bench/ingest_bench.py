@@ -5,11 +5,13 @@ its commit, then `refresh_rollups` (MetricDelta) and its commit in a transaction
 `pull_metrics` does. Both are timed apart and reported apart, and end to end.
 
 SQLite: `sqlite3.executemany` of the same rows into a bare table (no index, no rollups, rows
-already converted to tuples) in another file with the same pragmas. PostgreSQL (when one answers):
-`COPY` of the same rows into a bare table, twice: in psycopg's default text format and in binary
-(what Loa itself uses; text formatting and parsing of timestamps is most of a text COPY). Only
-the writes and their commits are timed, in the same chunks on both sides; generating the rows
-is not. Goal: at least half the raw rate; the verdict is printed against each baseline.
+already converted to tuples) in another file with the same pragmas, and into a table with the
+snapshot table's key (what storing them at all costs, Loa's work around it left out).
+PostgreSQL (when one answers): `COPY` of the same rows into a bare table, twice: in psycopg's
+default text format and in binary (what Loa itself uses; text formatting and parsing of
+timestamps is most of a text COPY), and in binary into a table with the snapshot table's key.
+Only the writes and their commits are timed, in the same chunks on both sides; generating the
+rows is not. Goal: at least half the raw rate; the verdict is printed against each baseline.
 
     python -m bench.ingest_bench [--scale 0.25] [--postgres-url URL | --no-postgres]
 """
@@ -43,6 +45,13 @@ BARE_TABLE = (
     "CREATE TABLE {name} (publication_id INTEGER, metric TEXT, value {real}, "
     "captured_at {ts}, source_metric TEXT)"
 )
+# The same columns under the snapshot table's key (a capture repeated must replace, not add), so
+# that the share of the gap the key itself costs is measured beside what Loa does around it.
+KEYED_TABLE = (
+    "CREATE TABLE {name} (publication_id INTEGER, metric TEXT, value {real}, "
+    "captured_at {ts}, source_metric TEXT, PRIMARY KEY (publication_id, metric, captured_at))"
+    "{without_rowid}"
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ class Result:
 
     def lines(self) -> list[str]:
         out = [
-            f"{self.engine:10s} {self.rows:>10,d} rows  {name:14s}"
+            f"{self.engine:10s} {self.rows:>10,d} rows  {name:19s}"
             f" {self.rows / seconds:>11,.0f} rows/s ({seconds:.2f} s)"
             for name, seconds in self.baselines
         ]
@@ -116,20 +125,24 @@ def _sqlite_tuple(r: SnapshotRow) -> tuple[int, str, float, str, str]:
 
 
 class _Executemany:
-    """`sqlite3.executemany` of ready tuples into a bare table, in a file with Loa's pragmas."""
+    """`sqlite3.executemany` of ready tuples into a bare table (or, `keyed`, one with the
+    snapshot table's key, WITHOUT ROWID as Loa's), in a file with Loa's pragmas."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, keyed: bool = False) -> None:
         self.raw = sqlite3.connect(path)
         for pragma in SQLITE_PRAGMAS:
             self.raw.execute(f"PRAGMA {pragma}")
-        self.raw.execute(BARE_TABLE.format(name="bare", real="REAL", ts="TEXT"))
+        shape = KEYED_TABLE if keyed else BARE_TABLE
+        self.raw.execute(
+            shape.format(name="t", real="REAL", ts="TEXT", without_rowid=" WITHOUT ROWID")
+        )
         self.raw.commit()
         self.seconds = 0.0
 
     def write(self, chunk: list[SnapshotRow]) -> None:
         values = [_sqlite_tuple(r) for r in chunk]
         began = time.perf_counter()
-        self.raw.executemany("INSERT INTO bare VALUES (?, ?, ?, ?, ?)", values)
+        self.raw.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?)", values)
         self.raw.commit()
         self.seconds += time.perf_counter() - began
 
@@ -145,16 +158,19 @@ def bench_sqlite(scale: float, seed: int, folder: Path) -> Result:
     upgrade(engine)
     info = generate(engine, scale, seed, snapshots=False)
     loa, bare = _Loa(engine), _Executemany(folder / "bare.db")
-    _interleaved(scale, seed, info.first_publication_id, loa, bare)
+    keyed = _Executemany(folder / "keyed.db", keyed=True)
+    _interleaved(scale, seed, info.first_publication_id, loa, bare, keyed)
     # What is still in each WAL is written back to its database, timed on both sides (Loa's
     # holds the rollups' pages too; counted against ingestion, the stricter choice).
     bare.checkpoint()
+    keyed.checkpoint()
     began = time.perf_counter()
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     loa.ingest += time.perf_counter() - began
     engine.dispose()
-    return Result("sqlite", loa.rows, loa.ingest, loa.refresh, (("executemany", bare.seconds),))
+    baselines = (("executemany", bare.seconds), ("keyed executemany", keyed.seconds))
+    return Result("sqlite", loa.rows, loa.ingest, loa.refresh, baselines)
 
 
 @contextmanager
@@ -174,10 +190,15 @@ def _scratch_database(admin_url: str) -> Iterator[str]:
 class _Copy:
     """COPY of the same rows into a bare table: psycopg's default (text) or binary format."""
 
-    def __init__(self, conn: psycopg.Connection[Any], *, binary: bool) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], *, binary: bool, keyed: bool = False) -> None:
         self.conn, self.binary = conn, binary
-        self.table = "bare_binary" if binary else "bare_text"
-        conn.execute(BARE_TABLE.format(name=self.table, real="DOUBLE PRECISION", ts="TIMESTAMPTZ"))
+        self.table = ("keyed_" if keyed else "bare_") + ("binary" if binary else "text")
+        shape = KEYED_TABLE if keyed else BARE_TABLE
+        conn.execute(
+            shape.format(
+                name=self.table, real="DOUBLE PRECISION", ts="TIMESTAMPTZ", without_rowid=""
+            )
+        )
         conn.commit()
         self.statement = f"COPY {self.table} FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
         self.seconds = 0.0
@@ -205,9 +226,16 @@ def bench_postgres(scale: float, seed: int, admin_url: str) -> Result:
         with psycopg.connect(plain) as conn:
             loa = _Loa(engine)
             text_copy, binary_copy = _Copy(conn, binary=False), _Copy(conn, binary=True)
-            _interleaved(scale, seed, info.first_publication_id, loa, text_copy, binary_copy)
+            keyed_copy = _Copy(conn, binary=True, keyed=True)
+            _interleaved(
+                scale, seed, info.first_publication_id, loa, text_copy, binary_copy, keyed_copy
+            )
         engine.dispose()
-    baselines = (("COPY (text)", text_copy.seconds), ("COPY (binary)", binary_copy.seconds))
+    baselines = (
+        ("COPY (text)", text_copy.seconds),
+        ("COPY (binary)", binary_copy.seconds),
+        ("keyed COPY (binary)", keyed_copy.seconds),
+    )
     return Result("postgresql", loa.rows, loa.ingest, loa.refresh, baselines)
 
 

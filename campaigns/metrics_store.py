@@ -18,7 +18,7 @@ millions of snapshots and per-row ORM objects would dominate the cost.
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter, itemgetter
@@ -57,7 +57,7 @@ AUDIENCE: Table = AudienceSnapshot.__table__  # type: ignore[attr-defined]
 Key = tuple[int, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a backfill holds millions; reads are faster too
 class SnapshotRow:
     """A lifetime value of one vocabulary metric of one publication, as of `captured_at`."""
 
@@ -190,11 +190,10 @@ class _Batch:
         self.micros, self.series_ids = micros, series_ids  # one int64 per row, for sorting
 
     @classmethod
-    def of(cls, rows: Sequence[SnapshotRow], stored_time: Callable[[int], Any]) -> "_Batch":
-        """`stored_time` turns UTC microseconds into the stored form of a capture time."""
+    def of(cls, rows: Sequence[SnapshotRow], stored_times: "StoredTimes") -> "_Batch":
+        """`stored_times` gives the stored form of capture times (see `_stored_form`)."""
         n = len(rows)
         pids, metrics, times, values, sources = (list(map(f, rows)) for f in _FIELDS)
-        values = list(map(float, values))  # an int from a caller is stored as the float it is
         try:
             codes = np.fromiter(map(_METRIC_CODE.__getitem__, metrics), np.int64, n)
         except KeyError:
@@ -202,20 +201,26 @@ class _Batch:
             raise UserError(
                 f"unknown metric {row.metric!r} for publication {row.publication_id}"
             ) from None
-        if not all(map(math.isfinite, values)):
-            row = next(r for r in rows if not math.isfinite(r.value))
+        try:
+            numbers = np.array(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            numbers = np.full(n, np.nan)  # named below, row by row
+        if not np.isfinite(numbers).all():
+            row = next(r for r in rows if not _finite(r.value))
             raise UserError(
                 f"metric {row.metric} of publication {row.publication_id} is not a number"
             )
+        values = numbers.tolist()  # an int from a caller is stored as the float it is
         # A pull's rows share a handful of capture-time objects (a backfill's, one per capture
         # of a publication): convert each object once, by identity (the rows keep them alive).
-        ids = list(map(id, times))
-        distinct = dict(zip(ids, times, strict=True))
-        micro_of = dict(zip(distinct, map(_micros, distinct.values()), strict=True))
-        stored_of = dict(zip(distinct, map(stored_time, micro_of.values()), strict=True))
-        micros = np.fromiter(map(micro_of.__getitem__, ids), np.int64, n)
-        stored = list(map(stored_of.__getitem__, ids))
-        series_ids = np.fromiter(pids, np.int64, n) * _SLOTS + codes
+        ids = np.array(list(map(id, times)), dtype=np.uint64)
+        _, first, at = np.unique(ids, return_index=True, return_inverse=True)
+        moments = [times[i] for i in first.tolist()]
+        distinct_micros = _micros_of(moments)
+        micros = distinct_micros[at]
+        stored_of = stored_times(moments, distinct_micros)
+        stored = list(map(stored_of.__getitem__, at.tolist()))
+        series_ids = np.array(pids, dtype=np.int64) * _SLOTS + codes
         return cls(pids, metrics, micros, values, stored, sources, series_ids)
 
     def publication_ids(self) -> set[int]:
@@ -255,19 +260,43 @@ class _Batch:
         )
         self.micros, self.series_ids = self.micros[rows], self.series_ids[rows]
 
-    def split(self, replayed: set[Key]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    def split(self, replayed: set[Key]) -> tuple["_Rows", list[tuple[Any, ...]]]:
         """Snapshot rows (publication, metric, stored time, value, source): those of series with
         nothing stored at or after their first point (a plain insert), and the others."""
-        rows = list(
-            zip(self.pids, self.metrics, self.stored, self.values, self.sources, strict=True)
-        )
+        columns = (self.pids, self.metrics, self.stored, self.values, self.sources)
         if not replayed:
-            return rows, []
+            return _Rows(columns), []
         fresh: list[tuple[Any, ...]] = []
         again: list[tuple[Any, ...]] = []
-        for row in rows:
+        for row in zip(*columns, strict=True):
             (again if (row[0], row[1]) in replayed else fresh).append(row)
-        return fresh, again
+        return _Rows(rows=fresh), again
+
+
+class _Rows:
+    """Row tuples made one at a time as the writer reads them, as often as it reads them.
+
+    A list of a batch's 20,000 tuples made the garbage collector walk the whole heap again and
+    again while it was built (each tuple counts as an allocation until it is freed), a fifth
+    of an ingest's time; a tuple read and dropped at once is freed before it counts.
+    """
+
+    def __init__(
+        self,
+        columns: tuple[Sequence[Any], ...] = (),
+        rows: list[tuple[Any, ...]] | None = None,
+    ) -> None:
+        self._columns, self._rows = columns, rows
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        if self._rows is not None:
+            return iter(self._rows)
+        return zip(*self._columns, strict=True)
+
+    def __len__(self) -> int:
+        if self._rows is not None:
+            return len(self._rows)
+        return len(self._columns[0]) if self._columns else 0
 
 
 def _campaigns_of(conn: Connection, ids: set[int]) -> dict[int, int]:
@@ -298,24 +327,48 @@ def _micros(moment: datetime) -> int:
     return round(ensure_aware(moment).timestamp() * 1_000_000)
 
 
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(value)
+    except TypeError:
+        return False
+
+
+def _micros_of(moments: list[datetime]) -> "np.ndarray[Any, np.dtype[np.int64]]":
+    """`_micros` of each, column-wise (`rint` rounds half to even, as `round` does)."""
+    if None in list(map(datetime.utcoffset, moments)):
+        ensure_aware(next(m for m in moments if m.utcoffset() is None))  # raises, naming it
+    seconds = np.fromiter(map(datetime.timestamp, moments), np.float64, len(moments))
+    return np.rint(seconds * 1_000_000).astype(np.int64)
+
+
 def _day(micros: int, zone: ZoneInfo) -> date:
     return (_EPOCH + timedelta(microseconds=micros)).astimezone(zone).date()
 
 
-def _stored_form(conn: Connection) -> Callable[[int], Any]:
-    """A capture time (UTC microseconds) as SQLAlchemy binds it in any query: UTC text with
-    microseconds on SQLite, an aware UTC value on PostgreSQL.
+# Distinct capture times and their UTC microseconds -> each one's stored form, in that order.
+StoredTimes = Callable[[list[datetime], "np.ndarray[Any, np.dtype[np.int64]]"], list[Any]]
+
+
+def _stored_form(conn: Connection) -> StoredTimes:
+    """Capture times as SQLAlchemy binds them in any query: UTC text with microseconds on
+    SQLite; on PostgreSQL the aware times themselves (the driver sends each as its UTC instant).
 
     On SQLite the text is the column type's own bind processing (`UTCDateTime`, then the
-    dialect's), built here from the microseconds at a third of its cost; a test holds the two
+    dialect's), built here from the microseconds by NumPy in one pass; a test holds the two
     equal. (Not sqlite3's own conversion of a naive datetime: it drops ".000000" on whole
     seconds, text that equality and >= comparisons with bound times then miss.)
     """
     if conn.dialect.name == "postgresql":
-        return lambda micros: _EPOCH + timedelta(microseconds=micros)
-    return lambda micros: (_EPOCH_NAIVE + timedelta(microseconds=micros)).isoformat(
-        " ", "microseconds"
-    )
+        return lambda moments, micros: moments
+    return _sqlite_text
+
+
+def _sqlite_text(
+    moments: list[datetime], micros: "np.ndarray[Any, np.dtype[np.int64]]"
+) -> list[Any]:
+    iso = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us")
+    return [text.replace("T", " ", 1) for text in iso.tolist()]
 
 
 def _chunks(values: Sequence[Any], size: int = _ID_CHUNK) -> Iterable[Sequence[Any]]:
@@ -339,10 +392,11 @@ def _load_latest(conn: Connection, keys: Iterable[Key]) -> dict[Key, tuple[float
     return found
 
 
-def _raw_executemany(conn: Connection, sql: str, params: Sequence[tuple[Any, ...]]) -> None:
+def _raw_executemany(conn: Connection, sql: str, params: Iterable[tuple[Any, ...]]) -> None:
     """executemany on the driver cursor, inside the session's transaction; `?` placeholders.
 
-    One prepared statement for the whole list: no per-row SQLAlchemy compilation or binding.
+    One prepared statement for all the rows (a list, or `_Rows`: never an exhausted iterator):
+    no per-row SQLAlchemy compilation or binding.
     """
     if not params:
         return
@@ -361,7 +415,7 @@ _SNAPSHOT_TYPES = ["int4", "varchar", "timestamptz", "float8", "varchar"]
 
 
 def _insert_snapshots(
-    conn: Connection, fresh: Sequence[tuple[Any, ...]], replayed: Sequence[tuple[Any, ...]]
+    conn: Connection, fresh: "_Rows", replayed: Sequence[tuple[Any, ...]]
 ) -> None:
     """`fresh` rows are newer than anything stored for their series, so their keys are new: a
     plain bulk insert (COPY on PostgreSQL). `replayed` rows may repeat a stored key."""
@@ -394,7 +448,7 @@ def _insert_snapshots(
     )
 
 
-def _copy_snapshots(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+def _copy_snapshots(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> None:
     """COPY is PostgreSQL's bulk path: several times faster than multi-row INSERTs. Binary:
     formatting and parsing timestamps as text was most of a text COPY's cost."""
     raw: Any = conn.connection.driver_connection

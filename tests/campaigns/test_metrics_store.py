@@ -194,6 +194,15 @@ def test_a_value_that_is_not_a_number_is_refused_by_name(sqlite_engine: Engine) 
     rows = [SnapshotRow(pid, "reach", 5.0, START), SnapshotRow(pid, "views", math.nan, START)]
     with Session(sqlite_engine) as s, pytest.raises(UserError, match="views of publication"):
         record_snapshots(s, rows, HANOI)
+    for bad in (math.inf, None, "many"):
+        rows = [SnapshotRow(pid, "reach", 5.0, START), SnapshotRow(pid, "shares", bad, START)]  # type: ignore[arg-type]
+        with Session(sqlite_engine) as s, pytest.raises(UserError, match="shares of publication"):
+            record_snapshots(s, rows, HANOI)
+    # An int from a caller is the number it is, stored as a float.
+    with Session(sqlite_engine) as s:
+        record_snapshots(s, [SnapshotRow(pid, "reach", 7, START)], HANOI)
+        s.commit()
+        assert s.exec(select(MetricSnapshot.value)).all() == [7.0]
 
 
 def test_value_at_age_interpolates_between_captures(any_engine: Engine) -> None:
