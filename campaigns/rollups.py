@@ -14,7 +14,7 @@ refresh's own transaction makes it safe after a crash: until a refresh commits, 
 listed (the watermark), and the rollups are behind, never wrong.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, time
 from functools import lru_cache
 from typing import Any
@@ -135,10 +135,19 @@ def refresh_rollups(session: Session) -> int:
             cursor.executemany("INSERT INTO temp.loa_refresh VALUES (?, ?, ?, ?, ?)", work)
             cursor.execute(_BOUND)
             cursor.execute(_FORGET_SQLITE)
-            cursor.executemany(
-                "INSERT INTO metricdelta (publication_id, metric, day, delta) VALUES (?, ?, ?, ?)",
-                _growth_by_day(cursor.execute(_SERIES_SQLITE).fetchall()),
-            )
+            # Streamed: the points are read as the growths are written (SQLite reads one table
+            # while a second statement writes another). Fetching them all first built a list of
+            # tens of thousands of tuples per refresh, and the garbage collector walked the
+            # heap over and over while it grew: a quarter of a refresh's time.
+            reader = raw.cursor()
+            try:
+                cursor.executemany(
+                    "INSERT INTO metricdelta (publication_id, metric, day, delta) "
+                    "VALUES (?, ?, ?, ?)",
+                    _growth_by_day(reader.execute(_SERIES_SQLITE)),
+                )
+            finally:
+                reader.close()
             cursor.execute("DELETE FROM temp.loa_refresh")
     finally:
         cursor.close()
@@ -250,10 +259,9 @@ def _zone_day(stored: str, zone_key: str) -> str:
     return _zone_day_of_minute(stored[:16], zone_key)
 
 
-def _growth_by_day(points: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def _growth_by_day(points: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
     """(publication, metric, day, growth) from points in (series, time) order, for the days
     from each series' day0 on; days without growth are left out, as they change no sum."""
-    out: list[tuple[Any, ...]] = []
     key: tuple[int, str] | None = None
     previous = 0.0
     day: Any = None
@@ -263,14 +271,13 @@ def _growth_by_day(points: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         on_day = _zone_day(captured_at, zone)
         if (pid, metric) != key:
             if key is not None and growth != 0.0 and day >= start:
-                out.append((*key, day, growth))
+                yield (*key, day, growth)
             key, start, previous, day, growth = (pid, metric), day0, 0.0, on_day, 0.0
         elif on_day != day:
             if growth != 0.0 and day >= start:
-                out.append((*key, day, growth))
+                yield (*key, day, growth)
             day, growth = on_day, 0.0
         growth += value - previous
         previous = value
     if key is not None and growth != 0.0 and day >= start:
-        out.append((*key, day, growth))
-    return out
+        yield (*key, day, growth)
