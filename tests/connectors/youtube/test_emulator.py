@@ -4,6 +4,7 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +33,10 @@ def creds(channel: dict[str, object]) -> Credentials:
     return Credentials("youtube", str(channel["id"]), Secret(json.dumps(channel["credentials"])))
 
 
+def clip_request(channel: dict[str, object], clip: Path, **fields: Any) -> PublishRequest:
+    return PublishRequest(ContentKind.CLIP, str(channel["id"]), media_path=clip, **fields)
+
+
 @pytest.fixture
 def clip(tmp_path: Path) -> Path:
     path = tmp_path / "clip.mp4"
@@ -47,14 +52,7 @@ def test_upload_schedule_statistics_and_analytics(
     seen: list[int] = []
     now = yt.publish(
         c,
-        PublishRequest(
-            ContentKind.CLIP,
-            str(channel["id"]),
-            title="An toàn trên mạng",
-            message="Mô tả",
-            media_path=clip,
-            marker="pub-1",
-        ),
+        clip_request(channel, clip, title="An toàn trên mạng", message="Mô tả", marker="pub-1"),
         progress=lambda done, total: seen.append(done),
     )
     assert seen[0] == 0
@@ -63,14 +61,7 @@ def test_upload_schedule_statistics_and_analytics(
     at = frozen_emulator.clock.now() + timedelta(days=1)
     later = yt.publish(
         c,
-        PublishRequest(
-            ContentKind.CLIP,
-            str(channel["id"]),
-            title="Hẹn giờ",
-            media_path=clip,
-            publish_at=at,
-            marker="pub-2",
-        ),
+        clip_request(channel, clip, title="Hẹn giờ", publish_at=at, marker="pub-2"),
     )
     scheduled = yt.status(c, later.external_id)
     assert scheduled is not None
@@ -96,9 +87,7 @@ def test_cancel_withdraws_a_scheduled_upload(
     at = frozen_emulator.clock.now() + timedelta(hours=5)
     result = yt.publish(
         c,
-        PublishRequest(
-            ContentKind.CLIP, str(channel["id"]), title="t", media_path=clip, publish_at=at
-        ),
+        clip_request(channel, clip, title="t", publish_at=at),
     )
     yt.cancel_scheduled(c, result.external_id)
     assert yt.status(c, result.external_id) is None
@@ -114,17 +103,13 @@ def test_reconcile_after_dropped_uploads(
     start = frozen_emulator.clock.now()
     earlier = yt.publish(
         c,
-        PublishRequest(
-            ContentKind.CLIP, str(channel["id"]), title="Trước", media_path=clip, marker="pub-8"
-        ),
+        clip_request(channel, clip, title="Trước", marker="pub-8"),
     )
     frozen_emulator.set_faults("drop:upload#20")  # httplib2 retries a dropped request once itself
     with pytest.raises(UnknownOutcome):
         yt.publish(
             c,
-            PublishRequest(
-                ContentKind.CLIP, str(channel["id"]), title="Clip", media_path=clip, marker="pub-9"
-            ),
+            clip_request(channel, clip, title="Clip", marker="pub-9"),
         )
     frozen_emulator.set_faults("")
     window = (start, start + timedelta(minutes=1))
@@ -157,9 +142,7 @@ def test_a_clip_joins_its_playlist_once_when_an_answer_is_dropped(
         return len(items.execute()["items"])
 
     # The premise: one dropped answer, and the bare client's one insert lands twice.
-    bare = yt.publish(
-        c, PublishRequest(ContentKind.CLIP, str(channel["id"]), title="A", media_path=clip)
-    )
+    bare = yt.publish(c, clip_request(channel, clip, title="A"))
     emu.set_faults("drop:publish#1")
     clients.youtube.playlistItems().insert(
         part="snippet",
@@ -173,14 +156,7 @@ def test_a_clip_joins_its_playlist_once_when_an_answer_is_dropped(
 
     result = yt.publish(
         c,
-        PublishRequest(
-            ContentKind.CLIP,
-            str(channel["id"]),
-            title="B",
-            media_path=clip,
-            playlist_id=playlist,
-            marker="pub-11",
-        ),
+        clip_request(channel, clip, title="B", playlist_id=playlist, marker="pub-11"),
         progress=drop_the_next_answer,
     )
     assert emu.faults.describe() == ""  # the drop was spent on the playlist insert
@@ -198,14 +174,8 @@ def test_an_adopted_clip_is_finished_once(
     playlist = str(channel["playlists"][0])  # type: ignore[index]
     thumb = tmp_path / "thumb.jpg"
     thumb.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 100)
-    request = PublishRequest(
-        ContentKind.CLIP,
-        str(channel["id"]),
-        title="Clip",
-        media_path=clip,
-        playlist_id=playlist,
-        thumbnail_path=thumb,
-        marker="pub-12",
+    request = clip_request(
+        channel, clip, title="Clip", playlist_id=playlist, thumbnail_path=thumb, marker="pub-12"
     )
     bare = replace(request, playlist_id="", thumbnail_path=None)
     video_id = yt.publish(c, bare).external_id  # as if its answer, and what follows, were lost
