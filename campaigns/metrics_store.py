@@ -318,7 +318,6 @@ def _campaigns_of(conn: Connection, ids: set[int]) -> dict[int, int]:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_NAIVE = datetime(1970, 1, 1)
 
 
 def _micros(moment: datetime) -> int:
