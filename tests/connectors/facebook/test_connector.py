@@ -347,6 +347,40 @@ def test_a_retired_metric_does_not_lose_the_others(
 
 
 @responses.activate
+def test_a_page_video_is_measured_through_its_post_once_graph_names_it(
+    fb: FacebookConnector, creds: Credentials
+) -> None:
+    """Graph may name a video's post only once the video is processed: until then the video is
+    left for a later pull (no error); then its post's numbers come back under the video's id."""
+    video, post = "9001", f"{PAGE}_9001"
+    posted = {"yet": False}
+
+    def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        query = parse_qs(str(request.url).split("?", 1)[1])
+        ids = query["ids"][0].split(",")
+        if query["fields"][0] == "post_id":
+            assert ids == [video]
+            node = {"id": video, **({"post_id": post} if posted["yet"] else {})}
+            return 200, {}, json.dumps({video: node})
+        assert ids == [post]
+        names = _requested_metrics(request)
+        return (
+            200,
+            {},
+            json.dumps({post: {"id": post, **_insights_node(dict.fromkeys(names, 9), 1, 2)}}),
+        )
+
+    responses.add_callback(responses.GET, V, callback=answer, content_type="application/json")
+    assert fb.object_metrics(creds, [video]) == []
+    posted["yet"] = True
+    [row] = fb.object_metrics(creds, [video])
+    assert row.external_id == video
+    assert row.values["comments"] == 1
+    assert row.values["shares"] == 2
+    assert row.values["reach"] == 9
+
+
+@responses.activate
 def test_metric_named_in_the_error_is_dropped_directly(
     fb: FacebookConnector, creds: Credentials
 ) -> None:
