@@ -231,7 +231,7 @@ def _run(
             wake = next_pull if midway_shown else min(next_pull, MIDWAY)
             clock.jump_to(next_event(engine, clock.now(), wake))
     snapshots += pull_metrics(engine, settings, clock).snapshots_written
-    out.print(f"Metrics pulled through the month: {snapshots} snapshots.")
+    out.print(f"Metrics pulled through the month: {snapshots:,} snapshots.")
     _calendar(engine, campaign.key, out)
     scores = _scorecard(engine, campaign.key, clock, out)
     counts = state_counts(engine)
