@@ -108,11 +108,19 @@ def state_counts(engine: Engine) -> dict[str, int]:
 def _describe(counts: dict[str, int], now: datetime) -> str:
     local = now.astimezone(ZONE)
     done = Counter(counts)
-    return (
-        f"{local:%d/%m/%Y %H:%M} Ha Noi · published {done['published']} · "
-        f"handed off {done['handed_off']} · failed {done['failed']} · "
-        f"needs review {done['needs_review']} · missed {done['missed']}"
-    )
+    # Troubles only when there are some: the line then fits an 80-column terminal with its bar.
+    parts = [f"{local:%d/%m %H:%M} Ha Noi", f"{done['published']} published"]
+    parts += [f"{done['handed_off']} handed off"] if done["handed_off"] else []
+    parts += [
+        f"{done[state]} {label}"
+        for state, label in (
+            ("failed", "failed"),
+            ("needs_review", "to review"),
+            ("missed", "missed"),
+        )
+        if done[state]
+    ]
+    return " · ".join(parts)
 
 
 def run_demo(
@@ -200,7 +208,7 @@ def _run(
     midway_shown = False
     columns = (
         TextColumn("{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=20),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
     )
