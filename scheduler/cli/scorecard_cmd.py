@@ -85,6 +85,9 @@ def render(scores: list[KpiScore], campaign: Campaign, as_of: datetime) -> Group
     table = Table(
         title=f"{campaign.key} as of {as_of.astimezone(zone):%d/%m/%Y %H:%M} ({campaign.timezone})",
         box=box.SIMPLE_HEAD,
+        # One space between columns and none at the edges: KPI names then fit 80 columns whole.
+        collapse_padding=True,
+        pad_edge=False,
     )
     table.add_column("Obj.", no_wrap=True)
     table.add_column("KPI", overflow="fold", min_width=12)
