@@ -67,7 +67,7 @@ from scheduler.channel_state import (
     quota_scope,
 )
 from scheduler.clock import Clock, utc_now
-from scheduler.reconcile import Reconciliation, claimed_ids, reconcile
+from scheduler.reconcile import Reconciliation, claimed_ids, finish_adopted, reconcile
 from scheduler.retry import RECONCILE_DELAY, RECONCILE_MARGIN, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -392,7 +392,7 @@ class Dispatcher:
             verdict = self._apply_verdict(session, job, pub, found)
         if verdict == "published" and found.found is not None:
             # Committed first: what follows a publish (a clip's playlist) never undoes it.
-            publisher.complete(job.creds, job.request, found.found.external_id)
+            finish_adopted(publisher, job.creds, job.request, found.found.external_id)
         return verdict
 
     def _apply_verdict(

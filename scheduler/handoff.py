@@ -49,7 +49,7 @@ from scheduler.alerts import alert_for_publication
 from scheduler.channel_state import pause_channel
 from scheduler.clock import Clock, utc_now
 from scheduler.dispatcher import ConnectorFactory, attempt_outcome, build_request, hold_back
-from scheduler.reconcile import claimed_ids, reconcile
+from scheduler.reconcile import claimed_ids, finish_adopted, reconcile
 from scheduler.retry import RECONCILE_MARGIN, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ class HandOff:
             except PlatformError as again:
                 return again
             if verdict.verdict == "found" and verdict.found is not None:
-                publisher.complete(work.creds, work.request, verdict.found.external_id)
+                finish_adopted(publisher, work.creds, work.request, verdict.found.external_id)
                 return verdict.found.external_id
             if verdict.verdict == "absent":
                 return exc

@@ -6,6 +6,7 @@ Three verdicts, and only the second allows another call:
   unknown the search could not prove either: a human decides (`needs_review`).
 """
 
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,21 @@ from connectors.base import (
     ReconcileProbe,
 )
 
+log = logging.getLogger(__name__)
+
 Verdict = Literal["found", "absent", "unknown"]
+
+
+def finish_adopted(
+    publisher: Publisher, creds: Credentials, request: PublishRequest, external_id: str
+) -> None:
+    """What a publish does after creating its post (a clip's playlist, its thumbnail), for a post
+    reconciliation adopted. Called once the adoption is committed, and never raises: the post is
+    published either way, and a step that failed is only logged."""
+    try:
+        publisher.complete(creds, request, external_id)
+    except Exception:
+        log.exception("post %s adopted, but what follows its publish failed", external_id)
 
 
 @dataclass(frozen=True)

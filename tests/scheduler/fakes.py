@@ -74,6 +74,7 @@ class FakePublisher(Publisher):
     reconcile_error: PlatformError | None = None
     reconcile_calls: int = 0
     completed: list[str] = field(default_factory=list)  # adopted posts finished
+    complete_error: Exception | None = None  # raised by `complete`, after recording the call
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _now(self) -> datetime:
@@ -109,6 +110,8 @@ class FakePublisher(Publisher):
 
     def complete(self, creds: Credentials, request: PublishRequest, external_id: str) -> None:
         self.completed.append(external_id)
+        if self.complete_error is not None:
+            raise self.complete_error
 
     def cancel_scheduled(self, creds: Credentials, external_id: str) -> None:
         self.posts.pop(external_id, None)

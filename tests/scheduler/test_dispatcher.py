@@ -280,6 +280,25 @@ def test_unknown_outcome_applied_is_found_not_sent_again(any_engine: Engine) -> 
     assert attempt.evidence["reconciliation"]["found"][0]["external_id"] == pub.external_id
 
 
+def test_an_adopted_post_stays_published_when_finishing_it_fails(
+    any_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What follows a publish runs after the adoption is committed: a failure there (a bug, an
+    unmapped client error) is logged and changes nothing of the publication."""
+    rig, [pid] = _setup(any_engine)
+    rig.fb.script = [ApplyThenRaise(UnknownOutcome("connection dropped"))]
+    rig.fb.complete_error = RuntimeError("playlist step exploded")
+    rig.run()
+    rig.clock.advance(timedelta(seconds=5))
+    report = rig.run()
+    assert report.outcomes["published"] == 1
+    pub = rig.pub(pid)
+    assert pub.state == S.PUBLISHED
+    assert rig.fb.completed == [pub.external_id]
+    assert "what follows its publish failed" in caplog.text
+    assert len(rig.fb.calls) == 1
+
+
 class TextOnlyFeed(FakePublisher):
     """A platform whose search finds posts by their text only (Facebook keeps no marker)."""
 
