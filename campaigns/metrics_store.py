@@ -123,9 +123,8 @@ def ingest_snapshots(session: Session, rows: Sequence[SnapshotRow], zone: ZoneIn
         return 0
     conn = session.connection()
     batch = _Batch.of(rows, _stored_form(conn))
-    campaign_of = _campaigns_of(conn, batch.publication_ids())
+    campaign_of, stored = _publications(conn, batch.publication_ids())
     series = batch.series()
-    stored = _load_latest(conn, series.keys())
 
     latest: list[tuple[Any, ...]] = []
     pending: list[tuple[Any, ...]] = []
@@ -299,22 +298,33 @@ class _Rows:
         return len(self._columns[0]) if self._columns else 0
 
 
-def _campaigns_of(conn: Connection, ids: set[int]) -> dict[int, int]:
-    """Each publication's campaign; refuses the batch when a publication id is unknown (the
-    snapshot table has no foreign key: one query per 500 ids here instead of a check per row)."""
+def _publications(
+    conn: Connection, ids: set[int]
+) -> tuple[dict[int, int], dict[Key, tuple[float, datetime]]]:
+    """Each publication's campaign and its stored MetricLatest, in one query per 500 ids.
+
+    Refuses the batch when a publication id is unknown: the snapshot table has no foreign key,
+    so the ids are checked here, by the same read that finds their latest values."""
     pub = Publication.__table__  # type: ignore[attr-defined]
+    query = select(
+        pub.c.id, pub.c.campaign_id, LATEST.c.metric, LATEST.c.value, LATEST.c.captured_at
+    ).outerjoin(LATEST, LATEST.c.publication_id == pub.c.id)
     wanted = sorted(ids)
-    found: dict[int, int] = {}
+    campaign_of: dict[int, int] = {}
+    latest: dict[Key, tuple[float, datetime]] = {}
     for chunk in _chunks(wanted):
-        found.update(
-            conn.execute(select(pub.c.id, pub.c.campaign_id).where(pub.c.id.in_(chunk))).all()
-        )
-    missing = [pid for pid in wanted if pid not in found]
+        for pid, campaign_id, metric, value, captured_at in conn.execute(
+            query.where(pub.c.id.in_(chunk))
+        ).all():
+            campaign_of[pid] = campaign_id
+            if metric is not None:
+                latest[(pid, metric)] = (value, captured_at)
+    missing = [pid for pid in wanted if pid not in campaign_of]
     if missing:
         shown = ", ".join(str(pid) for pid in missing[:10])
         more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
         raise UserError(f"snapshots for unknown publication ids: {shown}{more}")
-    return found
+    return campaign_of, latest
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -373,22 +383,6 @@ def _sqlite_text(
 def _chunks(values: Sequence[Any], size: int = _ID_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def _load_latest(conn: Connection, keys: Iterable[Key]) -> dict[Key, tuple[float, datetime]]:
-    wanted = set(keys)
-    ids = sorted({pid for pid, _ in wanted})
-    found: dict[Key, tuple[float, datetime]] = {}
-    for chunk in _chunks(ids):
-        result = conn.execute(
-            select(
-                LATEST.c.publication_id, LATEST.c.metric, LATEST.c.value, LATEST.c.captured_at
-            ).where(LATEST.c.publication_id.in_(chunk))
-        )
-        for pid, metric, value, captured_at in result:
-            if (pid, metric) in wanted:
-                found[(pid, metric)] = (value, captured_at)
-    return found
 
 
 def _raw_executemany(conn: Connection, sql: str, params: Iterable[tuple[Any, ...]]) -> None:
