@@ -32,8 +32,9 @@ def finish_adopted(
     publisher: Publisher, creds: Credentials, request: PublishRequest, external_id: str
 ) -> None:
     """What a publish does after creating its post (a clip's playlist, its thumbnail), for a post
-    reconciliation adopted. Called once the adoption is committed, and never raises: the post is
-    published either way, and a step that failed is only logged."""
+    reconciliation adopted. Called outside any transaction (the dispatcher's adoption is already
+    committed), and never raises: the post is published either way, and a failed step is only
+    logged. Running it twice is harmless: each step is skipped where done."""
     try:
         publisher.complete(creds, request, external_id)
     except Exception:
