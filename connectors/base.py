@@ -320,7 +320,8 @@ class Publisher(ABC):
         """Finish a post that reconciliation found after its publish call's answer was lost.
 
         `publish` takes the steps that follow the object's creation itself (a clip's playlist
-        and thumbnail); an adopted post missed them. Each is skipped where already done. Never
+        and thumbnail); an adopted post missed them. Safe to repeat: a step whose result is
+        visible (a playlist entry) is skipped where done, the others are idempotent. Never
         raises: as after a publish, a failed step is logged, and the post stays published.
         Nothing follows a post on most platforms.
         """

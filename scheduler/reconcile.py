@@ -34,7 +34,8 @@ def finish_adopted(
     """What a publish does after creating its post (a clip's playlist, its thumbnail), for a post
     reconciliation adopted. Called outside any transaction (the dispatcher's adoption is already
     committed), and never raises: the post is published either way, and a failed step is only
-    logged. Running it twice is harmless: each step is skipped where done."""
+    logged. Running it twice is harmless (a clip joins its playlist once; its thumbnail is set
+    again)."""
     try:
         publisher.complete(creds, request, external_id)
     except Exception:
