@@ -15,7 +15,7 @@ listed (the watermark), and the rollups are behind, never wrong.
 """
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -252,39 +252,43 @@ def _zone(key: str) -> ZoneInfo:
 
 
 @lru_cache(maxsize=65536)
-def _zone_day_of_minute(minute: str, zone_key: str) -> str:
-    moment = datetime.fromisoformat(minute).replace(tzinfo=UTC)
-    return moment.astimezone(_zone(zone_key)).date().isoformat()
-
-
-def _zone_day(stored: str, zone_key: str) -> str:
-    """The zone's day of a stored UTC time ('YYYY-MM-DD HH:MM:SS[.ffffff]'), as ISO text.
+def _day_and_end(minute: str, zone_key: str) -> tuple[str, str]:
+    """The zone's day of a stored UTC minute ('YYYY-MM-DD HH:MM'), as ISO text, and that day's
+    end (the next midnight in the zone) as stored UTC text ('YYYY-MM-DD HH:MM:SS.ffffff').
 
     Cached per minute: zone offsets change on minute boundaries, and a refresh sees a handful of
     distinct minutes per day against hundreds of thousands of rows.
     """
-    return _zone_day_of_minute(stored[:16], zone_key)
+    zone = _zone(zone_key)
+    local = datetime.fromisoformat(minute).replace(tzinfo=UTC).astimezone(zone)
+    end = datetime.combine(local.date() + timedelta(days=1), time(0), zone).astimezone(UTC)
+    return local.date().isoformat(), end.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _growth_by_day(points: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
     """(publication, metric, day, growth) from points in (series, time) order, for the days
-    from each series' day0 on; days without growth are left out, as they change no sum."""
-    key: tuple[int, str] | None = None
-    previous = 0.0
-    day: Any = None
-    start: Any = None
-    growth = 0.0
+    from each series' day0 on; days without growth are left out, as they change no sum.
+
+    Stored times are fixed-width UTC text, so a point is still on the current day while its text
+    sorts before that day's end: one string comparison per point, the day looked up only when a
+    series or a day begins (per point, the lookup was a third of a refresh's Python).
+    """
+    series_pid: int | None = None
+    series_metric = ""
+    previous = growth = 0.0
+    day = start = until = ""
     for pid, metric, captured_at, value, day0, zone in points:
-        on_day = _zone_day(captured_at, zone)
-        if (pid, metric) != key:
-            if key is not None and growth != 0.0 and day >= start:
-                yield (*key, day, growth)
-            key, start, previous, day, growth = (pid, metric), day0, 0.0, on_day, 0.0
-        elif on_day != day:
+        if pid != series_pid or metric != series_metric:
+            if series_pid is not None and growth != 0.0 and day >= start:
+                yield (series_pid, series_metric, day, growth)
+            series_pid, series_metric, start, previous, growth = pid, metric, day0, 0.0, 0.0
+            day, until = _day_and_end(captured_at[:16], zone)
+        elif captured_at >= until:
             if growth != 0.0 and day >= start:
-                yield (*key, day, growth)
-            day, growth = on_day, 0.0
+                yield (series_pid, series_metric, day, growth)
+            day, until = _day_and_end(captured_at[:16], zone)
+            growth = 0.0
         growth += value - previous
         previous = value
-    if key is not None and growth != 0.0 and day >= start:
-        yield (*key, day, growth)
+    if series_pid is not None and growth != 0.0 and day >= start:
+        yield (series_pid, series_metric, day, growth)

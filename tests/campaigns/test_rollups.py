@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from campaigns.metrics_store import SnapshotRow, ingest_snapshots
 from campaigns.models import MetricDelta, MetricLatest, MetricPending
-from campaigns.rollups import analyze_if_never, pending_series, refresh_rollups
+from campaigns.rollups import _growth_by_day, analyze_if_never, pending_series, refresh_rollups
 from tests.scheduler.fakes_metrics import START, seed_campaign
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -179,3 +179,41 @@ def test_tables_without_statistics_are_analyzed_once_filled(pg_engine: Engine) -
     finally:
         with pg_engine.begin() as conn:
             conn.execute(text("DROP TABLE loa_scratch_filled, loa_scratch_known"))
+
+
+def test_growth_is_split_at_each_zone_midnight_to_the_microsecond() -> None:
+    """Points in stored form (UTC text), as the SQLite refresh reads them. Ha Noi's midnight is
+    17:00 UTC: a point at 16:59:59.999999 belongs to the day before, one at 17:00:00 to the day
+    after. Los Angeles splits the same points elsewhere."""
+
+    def points(zone: str) -> list[tuple[Any, ...]]:
+        at = [
+            "2025-11-14 16:00:00.000000",  # the series' base: 14/11 in both zones, before day0
+            "2025-11-15 16:59:59.999999",
+            "2025-11-15 17:00:00.000000",
+            "2025-11-16 03:00:00.000000",
+            "2025-11-16 17:00:00.000001",
+        ]
+        values = [10.0, 15.0, 21.0, 28.0, 36.0]
+        return [(7, "reach", t, v, "2025-11-15", zone) for t, v in zip(at, values, strict=True)]
+
+    assert list(_growth_by_day(points("Asia/Ho_Chi_Minh"))) == [
+        (7, "reach", "2025-11-15", 5.0),  # 15 - 10, at 23:59:59.999999
+        (7, "reach", "2025-11-16", 13.0),  # 21 - 15 at midnight, and 28 - 21
+        (7, "reach", "2025-11-17", 8.0),  # 36 - 28, a microsecond after midnight
+    ]
+    # Los Angeles (UTC-8 in November): all but the last point fall on 15/11 there.
+    assert list(_growth_by_day(points("America/Los_Angeles"))) == [
+        (7, "reach", "2025-11-15", 18.0),
+        (7, "reach", "2025-11-16", 8.0),
+    ]
+    # A second series starts over from 0, and a day without growth is left out.
+    two = [
+        *points("Asia/Ho_Chi_Minh")[:2],
+        (8, "views", "2025-11-15 02:00:00.000000", 4.0, "2025-11-15", "Asia/Ho_Chi_Minh"),
+        (8, "views", "2025-11-16 02:00:00.000000", 4.0, "2025-11-15", "Asia/Ho_Chi_Minh"),
+    ]
+    assert list(_growth_by_day(two)) == [
+        (7, "reach", "2025-11-15", 5.0),
+        (8, "views", "2025-11-15", 4.0),  # from 0; 16/11 grew nothing
+    ]
