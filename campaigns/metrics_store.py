@@ -11,7 +11,7 @@ A snapshot is a lifetime value as of its capture time. Two rollups are kept:
   and `campaigns.rollups.refresh_rollups` brings their deltas up to date (see there); writers
   run it right after their commit, and `record_snapshots` does both in one transaction.
 
-Writes are bulk statements on the driver connection (`executemany` on SQLite, `COPY` on
+Writes are bulk statements on the driver connection (multi-row INSERTs on SQLite, `COPY` on
 PostgreSQL for the raw rows, `INSERT ... ON CONFLICT` for the rollups): national campaigns write
 millions of snapshots and per-row ORM objects would dominate the cost.
 """
@@ -19,8 +19,10 @@ millions of snapshots and per-row ORM objects would dominate the cost.
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,6 +44,7 @@ from campaigns.models import (
 )
 from campaigns.rollup_version import bump_publications
 from campaigns.rollups import refresh_rollups
+from campaigns.sqlite_bulk import flatten_columns, insert_flat, insert_rows
 from campaigns.timeutil import ensure_aware
 from campaigns.vocabulary import TERMS
 
@@ -273,7 +276,8 @@ class _Batch:
 
 
 class _Rows:
-    """Row tuples made one at a time as the writer reads them, as often as it reads them.
+    """A batch's rows, kept as columns where they can be: row tuples are made one at a time as
+    a writer reads them (COPY), or not at all (`flat`, SQLite's multi-row INSERT).
 
     A list of a batch's 20,000 tuples made the garbage collector walk the whole heap again and
     again while it was built (each tuple counts as an allocation until it is freed), a fifth
@@ -296,6 +300,12 @@ class _Rows:
         if self._rows is not None:
             return len(self._rows)
         return len(self._columns[0]) if self._columns else 0
+
+    def flat(self) -> list[Any]:
+        """The values row after row, for `sqlite_bulk.insert_flat`."""
+        if self._rows is not None:
+            return list(chain.from_iterable(self._rows))
+        return flatten_columns(self._columns)
 
 
 def _publications(
@@ -385,20 +395,14 @@ def _chunks(values: Sequence[Any], size: int = _ID_CHUNK) -> Iterable[Sequence[A
         yield values[start : start + size]
 
 
-def _raw_executemany(conn: Connection, sql: str, params: Iterable[tuple[Any, ...]]) -> None:
-    """executemany on the driver cursor, inside the session's transaction; `?` placeholders.
-
-    One prepared statement for all the rows (a list, or `_Rows`: never an exhausted iterator):
-    no per-row SQLAlchemy compilation or binding.
-    """
-    if not params:
-        return
-    if conn.dialect.name == "postgresql":
-        sql = sql.replace("?", "%s")
+@contextmanager
+def _raw_cursor(conn: Connection) -> Iterator[Any]:
+    """A cursor of the driver connection, inside the session's transaction: bulk statements
+    skip SQLAlchemy's per-row compilation and binding."""
     raw: Any = conn.connection.driver_connection
     cursor = raw.cursor()
     try:
-        cursor.executemany(sql, params)
+        yield cursor
     finally:
         cursor.close()
 
@@ -422,9 +426,10 @@ def _insert_snapshots(
         except UniqueViolation:
             replayed = [*replayed, *fresh]
     elif fresh:
-        _raw_executemany(
-            conn, f"INSERT INTO metricsnapshot ({_SNAPSHOT_COLUMNS}) VALUES (?, ?, ?, ?, ?)", fresh
-        )
+        with _raw_cursor(conn) as cursor:
+            insert_flat(
+                cursor, f"INSERT INTO metricsnapshot ({_SNAPSHOT_COLUMNS})", 5, fresh.flat()
+            )
     _bulk_upsert(
         conn,
         "metricsnapshot",
@@ -500,7 +505,7 @@ def _bulk_upsert(
 ) -> None:
     """INSERT ... ON CONFLICT of many rows, each key at most once in `rows`.
 
-    SQLite: executemany of one prepared statement. PostgreSQL: the rows are copied in binary
+    SQLite: multi-row INSERTs (`sqlite_bulk`). PostgreSQL: the rows are copied in binary
     into a temporary table of the same columns, then one INSERT ... SELECT upserts them all
     (executemany runs one statement per row; `unnest` of array parameters spent most of its
     time building the arrays in Python).
@@ -509,10 +514,8 @@ def _bulk_upsert(
         return
     names = ", ".join(name for name, _ in columns)
     if conn.dialect.name != "postgresql":
-        marks = ", ".join("?" for _ in columns)
-        _raw_executemany(
-            conn, f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}", rows
-        )
+        with _raw_cursor(conn) as cursor:
+            insert_rows(cursor, f"INSERT INTO {table} ({names})", len(columns), rows, on_conflict)
         return
     stage = f"loa_stage_{table}"
     raw: Any = conn.connection.driver_connection

@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from campaigns.models import MetricPending, MetricSnapshot
 from campaigns.rollup_version import bump_publications
+from campaigns.sqlite_bulk import insert_rows
 
 PENDING: Table = MetricPending.__table__  # type: ignore[attr-defined]
 _CAPTURED: Any = MetricSnapshot.__table__.c.captured_at.type  # type: ignore[attr-defined]
@@ -139,7 +140,7 @@ def refresh_rollups(session: Session) -> int:
         else:
             cursor.execute(_WORK_SQLITE)
             cursor.execute("DELETE FROM temp.loa_refresh")
-            cursor.executemany("INSERT INTO temp.loa_refresh VALUES (?, ?, ?, ?, ?)", work)
+            insert_rows(cursor, "INSERT INTO temp.loa_refresh", 5, work)
             cursor.execute(_BOUND)
             cursor.execute(_FORGET_SQLITE)
             # Streamed: the points are read as the growths are written (SQLite reads one table
@@ -148,9 +149,10 @@ def refresh_rollups(session: Session) -> int:
             # heap over and over while it grew: a quarter of a refresh's time.
             reader = raw.cursor()
             try:
-                cursor.executemany(
-                    "INSERT INTO metricdelta (publication_id, metric, day, delta) "
-                    "VALUES (?, ?, ?, ?)",
+                insert_rows(
+                    cursor,
+                    "INSERT INTO metricdelta (publication_id, metric, day, delta)",
+                    4,
                     _growth_by_day(reader.execute(_SERIES_SQLITE)),
                 )
             finally:

@@ -409,3 +409,26 @@ def _wait_for_a_lock_wait(engine: Engine, seconds: float = 10.0) -> None:
             assert time.monotonic() < deadline, "the second ingest never waited for the first"
             time.sleep(0.02)
             conn.rollback()
+
+
+def test_a_batch_of_many_statements_stores_every_row(any_engine: Engine) -> None:
+    """More rows than one multi-row INSERT holds (SQLite), with a remainder: all are stored."""
+    pids = _pub_ids(any_engine)
+    times = [START + timedelta(hours=h) for h in range(1, 131)]
+    rows = [
+        SnapshotRow(pid, metric, float(i * (pid % 5 + 1)), at)
+        for pid in pids
+        for i, at in enumerate(times)
+        for metric in ("reach", "views")
+    ]
+    with Session(any_engine) as s:
+        record_snapshots(s, rows, HANOI)
+        s.commit()
+    with Session(any_engine) as s:
+        stored = {
+            (r.publication_id, r.metric, r.captured_at): r.value
+            for r in s.exec(select(MetricSnapshot))
+        }
+        assert stored == {(r.publication_id, r.metric, r.captured_at): r.value for r in rows}
+        for pid in pids:
+            assert _delta_sum(s, pid, "views", date(2025, 12, 31)) == 129.0 * (pid % 5 + 1)
