@@ -25,7 +25,6 @@ from sqlmodel import Session
 
 from campaigns.models import MetricPending, MetricSnapshot
 from campaigns.rollup_version import bump_publications
-from campaigns.sqlite_bulk import insert_rows
 
 PENDING: Table = MetricPending.__table__  # type: ignore[attr-defined]
 _CAPTURED: Any = MetricSnapshot.__table__.c.captured_at.type  # type: ignore[attr-defined]
@@ -140,19 +139,21 @@ def refresh_rollups(session: Session) -> int:
         else:
             cursor.execute(_WORK_SQLITE)
             cursor.execute("DELETE FROM temp.loa_refresh")
-            insert_rows(cursor, "INSERT INTO temp.loa_refresh", 5, work)
+            cursor.executemany("INSERT INTO temp.loa_refresh VALUES (?, ?, ?, ?, ?)", work)
             cursor.execute(_BOUND)
             cursor.execute(_FORGET_SQLITE)
             # Streamed: the points are read as the growths are written (SQLite reads one table
             # while a second statement writes another). Fetching them all first built a list of
             # tens of thousands of tuples per refresh, and the garbage collector walked the
-            # heap over and over while it grew: a quarter of a refresh's time.
+            # heap over and over while it grew: a quarter of a refresh's time. executemany, not
+            # `sqlite_bulk`'s multi-row INSERTs: measured side by side on a quarter-scale load,
+            # those made this refresh slower (4.2 s against 3.5 s), where the rows already are
+            # tuples and arrive one at a time from the reader.
             reader = raw.cursor()
             try:
-                insert_rows(
-                    cursor,
-                    "INSERT INTO metricdelta (publication_id, metric, day, delta)",
-                    4,
+                cursor.executemany(
+                    "INSERT INTO metricdelta (publication_id, metric, day, delta) "
+                    "VALUES (?, ?, ?, ?)",
                     _growth_by_day(reader.execute(_SERIES_SQLITE)),
                 )
             finally:
