@@ -5,6 +5,7 @@ import random
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,6 +46,17 @@ def _pub_ids(engine: Engine, n: int = 2) -> list[int]:
 
 def _latest(s: Session, pid: int, metric: str) -> MetricLatest | None:
     return s.get(MetricLatest, (pid, metric))
+
+
+def _record(engine: Engine, rows: list[SnapshotRow]) -> None:
+    with Session(engine) as s:
+        record_snapshots(s, rows, HANOI)
+        s.commit()
+
+
+def _by_key(rows: Iterable[SnapshotRow | MetricSnapshot]) -> dict[tuple[int, str, datetime], float]:
+    """Each snapshot's value by its key (publication, metric, capture time)."""
+    return {(r.publication_id, r.metric, r.captured_at): r.value for r in rows}
 
 
 def _delta_sum(s: Session, pid: int, metric: str, day: date) -> float:
@@ -345,15 +357,9 @@ def test_a_shuffled_batch_with_repeats_stores_what_an_ordered_one_does(any_engin
     random.Random(5).shuffle(shuffled)
     stale = [SnapshotRow(r.publication_id, r.metric, -1.0, r.captured_at) for r in ordered[::3]]
     batch = stale + shuffled  # each repeat arrives before the row that must win
+    _record(any_engine, batch)
     with Session(any_engine) as s:
-        record_snapshots(s, batch, HANOI)
-        s.commit()
-    with Session(any_engine) as s:
-        stored = {
-            (r.publication_id, r.metric, r.captured_at): r.value
-            for r in s.exec(select(MetricSnapshot))
-        }
-        assert stored == {(r.publication_id, r.metric, r.captured_at): r.value for r in ordered}
+        assert _by_key(s.exec(select(MetricSnapshot))) == _by_key(ordered)
         for pid in pids:
             for metric in ("reach", "views"):
                 newest = max(
@@ -421,14 +427,8 @@ def test_a_batch_of_many_statements_stores_every_row(any_engine: Engine) -> None
         for i, at in enumerate(times)
         for metric in ("reach", "views")
     ]
+    _record(any_engine, rows)
     with Session(any_engine) as s:
-        record_snapshots(s, rows, HANOI)
-        s.commit()
-    with Session(any_engine) as s:
-        stored = {
-            (r.publication_id, r.metric, r.captured_at): r.value
-            for r in s.exec(select(MetricSnapshot))
-        }
-        assert stored == {(r.publication_id, r.metric, r.captured_at): r.value for r in rows}
+        assert _by_key(s.exec(select(MetricSnapshot))) == _by_key(rows)
         for pid in pids:
             assert _delta_sum(s, pid, "views", date(2025, 12, 31)) == 129.0 * (pid % 5 + 1)
