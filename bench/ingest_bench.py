@@ -14,7 +14,8 @@ PostgreSQL (when one answers): `COPY` of the same rows into a bare table, twice:
 default text format and in binary (what Loa itself uses; text formatting and parsing of
 timestamps is most of a text COPY), and in binary into a table with the snapshot table's key.
 Only the writes and their commits are timed, in the same chunks on both sides; generating the
-rows is not. Goal: at least half the raw rate; the verdict is printed against each baseline.
+rows is not. Goal: at least half the raw rate; the verdict is printed against each baseline
+but the reference one.
 
     python -m bench.ingest_bench [--scale 0.25] [--postgres-url URL | --no-postgres]
 """
@@ -134,7 +135,7 @@ def _sqlite_tuple(r: SnapshotRow) -> tuple[int, str, float, str, str]:
     return (r.publication_id, r.metric, r.value, at, r.source_metric)
 
 
-class _Executemany:
+class _RawSqlite:
     """`sqlite3.executemany` of ready tuples into a bare table (or, `keyed`, one with the
     snapshot table's key, WITHOUT ROWID as Loa's), in a file with Loa's pragmas; `multirow`:
     the same tuples in Loa's multi-row INSERTs instead."""
@@ -155,7 +156,9 @@ class _Executemany:
         values = [_sqlite_tuple(r) for r in chunk]
         began = time.perf_counter()
         if self.multirow:
-            insert_rows(self.raw.cursor(), "INSERT INTO t", 5, values)
+            cursor = self.raw.cursor()
+            insert_rows(cursor, "INSERT INTO t", 5, values)
+            cursor.close()
         else:
             self.raw.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?)", values)
         self.raw.commit()
@@ -172,9 +175,9 @@ def bench_sqlite(scale: float, seed: int, folder: Path) -> Result:
     engine = make_engine(f"sqlite:///{folder / 'loa.db'}")
     upgrade(engine)
     info = generate(engine, scale, seed, snapshots=False)
-    loa, bare = _Loa(engine), _Executemany(folder / "bare.db")
-    keyed = _Executemany(folder / "keyed.db", keyed=True)
-    multirow = _Executemany(folder / "multirow.db", multirow=True)
+    loa, bare = _Loa(engine), _RawSqlite(folder / "bare.db")
+    keyed = _RawSqlite(folder / "keyed.db", keyed=True)
+    multirow = _RawSqlite(folder / "multirow.db", multirow=True)
     _interleaved(scale, seed, info.first_publication_id, loa, bare, keyed, multirow)
     # What is still in each WAL is written back to its database, timed on both sides (Loa's
     # holds the rollups' pages too; counted against ingestion, the stricter choice).
