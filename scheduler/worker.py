@@ -49,6 +49,8 @@ class PassReport:
     missed: int = 0
     claimed: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
+    # The clock time of the pass's last claim: rows falling due after it were not looked at.
+    swept_at: datetime | None = None
 
     def summary(self) -> str:
         parts = [f"{self.claimed} claimed"]
@@ -158,8 +160,9 @@ def _dispatch_due(
                 and (not inflight or overdue or (free >= half and not short))
             ):
                 want = min(batch, free)
+                report.swept_at = utc_now(clock)
                 with session_scope(engine) as session:
-                    ids = outbox.claim_ids(session, worker_id, utc_now(clock), want, lease)
+                    ids = outbox.claim_ids(session, worker_id, report.swept_at, want, lease)
                 claimed_at, short = time.monotonic(), len(ids) < want
                 if ids:
                     report.claimed += len(ids)
@@ -280,11 +283,16 @@ class Daemon:
             self._add(report)
             if report.claimed or report.missed:
                 log.info("pass %d: %s", self.passes, report.summary())
-            self._wake_at_next_due()
         except Exception:  # the daemon must outlive a bad pass; the next one retries
             log.exception("dispatch pass failed")
+            return
         finally:
             self._busy.release()
+        # Only once the lock is free: a wake-up due at once must not find this pass still busy.
+        try:
+            self._wake_at_next_due(report.swept_at)
+        except Exception:
+            log.exception("scheduling the next dispatch pass failed")
 
     def reap(self) -> None:
         try:
@@ -299,10 +307,13 @@ class Daemon:
         self.totals.missed += report.missed
         self.totals.outcomes.update(report.outcomes)
 
-    def _wake_at_next_due(self) -> None:
+    def _wake_at_next_due(self, swept_at: datetime | None) -> None:
+        """Wake at the next due time after the pass's last claim. A row that fell due between
+        that claim and now (a slow pass, or a wake-up dropped because this pass was busy) gets a
+        pass at once rather than waiting for the poll."""
         with Session(self.engine) as session:
             now = utc_now(self.clock)
-            due = outbox.next_due(session, after=now)
+            due = outbox.next_due(session, after=swept_at or now)
         if due is not None and not self.stop.is_set():
             self.ticker.wake_in(self.run_pass, due - now, "dispatch-next-due")
 

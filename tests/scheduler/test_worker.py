@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -15,10 +16,11 @@ from sqlmodel import Session
 from campaigns.db import make_engine, upgrade
 from campaigns.errors import UserError
 from campaigns.models import PublicationState, Worker
+from scheduler import worker as worker_module
 from scheduler.clock import SystemClock
-from scheduler.worker import Daemon, single_worker_guard
+from scheduler.worker import Daemon, PassReport, single_worker_guard
 from tests.scheduler import factories as f
-from tests.scheduler.fakes import Rig
+from tests.scheduler.fakes import Rig, TestClock
 
 S = PublicationState
 
@@ -52,6 +54,46 @@ def test_daemon_publishes_at_each_due_time_and_stops_cleanly(sqlite_engine: Engi
         worker = session.get(Worker, "d1")
         assert worker is not None
         assert worker.stopped_at is not None
+
+
+def test_a_row_falling_due_as_a_pass_ends_gets_a_pass_at_once(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second row falls due after the first pass's last claim but before it ends (a slow
+    machine): it must go out at once, not wait for the 30 s poll."""
+    start = datetime.now(UTC)
+    clock = TestClock(start)
+    rig = Rig(sqlite_engine, clock=clock)
+    ids = f.grid(
+        sqlite_engine,
+        [("fb", "facebook", "p1")],
+        [start - timedelta(seconds=5), start + timedelta(seconds=1)],
+    )
+    real_run_once = worker_module.run_once
+    passes: list[PassReport] = []
+
+    def slow_end(*args: Any, **kwargs: Any) -> PassReport:
+        report = real_run_once(*args, **kwargs)
+        if not passes:
+            clock.advance(timedelta(seconds=2))  # past the second row's due time
+        passes.append(report)
+        return report
+
+    monkeypatch.setattr(worker_module, "run_once", slow_end)
+    daemon = Daemon(
+        sqlite_engine, rig.settings, clock, "d1", connectors=rig.connectors, poll_seconds=30
+    )
+    thread = threading.Thread(target=daemon.run)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and rig.pub(ids[1]).state != S.PUBLISHED:
+            time.sleep(0.05)
+    finally:
+        daemon.stop.set()
+        thread.join(10)
+    assert [rig.pub(i).state for i in ids] == [S.PUBLISHED, S.PUBLISHED]
+    assert [p.claimed for p in passes[:2]] == [1, 1]
 
 
 def test_second_worker_on_sqlite_is_refused(sqlite_engine: Engine) -> None:
