@@ -36,16 +36,7 @@ def test_daemon_publishes_at_each_due_time_and_stops_cleanly(sqlite_engine: Engi
     daemon = Daemon(
         sqlite_engine, rig.settings, SystemClock(), "d1", connectors=rig.connectors, poll_seconds=30
     )
-    thread = threading.Thread(target=daemon.run)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and rig.pub(ids[1]).state != S.PUBLISHED:
-            time.sleep(0.1)
-    finally:
-        daemon.stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
+    _run_until_published(daemon, rig, ids[1])
     # The second one went out at its own time, woken by the due-time job, not the 30 s poll.
     assert [rig.pub(i).state for i in ids] == [S.PUBLISHED, S.PUBLISHED]
     [attempt] = rig.attempts(ids[1])
@@ -83,17 +74,23 @@ def test_a_row_falling_due_as_a_pass_ends_gets_a_pass_at_once(
     daemon = Daemon(
         sqlite_engine, rig.settings, clock, "d1", connectors=rig.connectors, poll_seconds=30
     )
+    _run_until_published(daemon, rig, ids[1])
+    assert [rig.pub(i).state for i in ids] == [S.PUBLISHED, S.PUBLISHED]
+    assert [p.claimed for p in passes[:2]] == [1, 1]
+
+
+def _run_until_published(daemon: Daemon, rig: Rig, publication_id: int) -> None:
+    """Run the daemon in a thread until the publication is out (10 s at most), then stop it."""
     thread = threading.Thread(target=daemon.run)
     thread.start()
     try:
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and rig.pub(ids[1]).state != S.PUBLISHED:
+        while time.monotonic() < deadline and rig.pub(publication_id).state != S.PUBLISHED:
             time.sleep(0.05)
     finally:
         daemon.stop.set()
         thread.join(10)
-    assert [rig.pub(i).state for i in ids] == [S.PUBLISHED, S.PUBLISHED]
-    assert [p.claimed for p in passes[:2]] == [1, 1]
+    assert not thread.is_alive()
 
 
 def test_second_worker_on_sqlite_is_refused(sqlite_engine: Engine) -> None:
