@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 POSTGRES_ADMIN_URL = os.environ.get(
     "LOA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-EXAMPLE_CAMPAIGN = SHARED / "examples" / "campaign-example.yaml"
 REPO = Path(__file__).resolve().parents[1]
+# The operator contract's example campaign, kept with the tests so that a bare clone passes.
+EXAMPLE_CAMPAIGN = REPO / "tests" / "data" / "example" / "campaign-example.yaml"
 
 
 def copy_example(tmp_path: Path) -> Path:
