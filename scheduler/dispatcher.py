@@ -1,12 +1,15 @@
 """One attempt at one claimed publication: reconcile if needed, record, call, record.
 
 The order is the guarantee (DESIGN.md principle 2):
-  1. the claim is held (committed by `outbox.claim_due`);
+  1. the claim is held (committed by `outbox.claim_ids`, owned by its holder: the worker id and
+     a token of that claim; every later write names the holder);
   2. any earlier attempt whose outcome is unknown is reconciled first; only `absent` goes on;
   3. the attempt row is written and committed (with step 1's lease re-check, in one
      transaction, when nothing needed reconciling);
-  4. the platform is called, outside any transaction;
-  5. the outcome is written.
+  4. the platform is called, outside any transaction, its claim renewed meanwhile by the lease
+     keeper's heartbeat (`scheduler.lease`), reconciliation calls included;
+  5. the outcome is written, fenced by the holder: a claim lost during the call records its
+     post id as an unknown outcome for reconciliation, never as a plain success.
 A crash between any two steps leaves a row the reaper and the next reconciliation can finish.
 
 Test seam: `LOA_TEST_CRASH_AT=after_claim|after_attempt|during_call|after_call` makes the
@@ -67,6 +70,7 @@ from scheduler.channel_state import (
     quota_scope,
 )
 from scheduler.clock import Clock, utc_now
+from scheduler.lease import LeaseKeeper
 from scheduler.reconcile import Reconciliation, claimed_ids, finish_adopted, reconcile
 from scheduler.retry import RECONCILE_DELAY, RECONCILE_MARGIN, RetryPolicy
 
@@ -177,6 +181,7 @@ class _Job:
     known_ids: tuple[str, ...]
     window_start: Any
     after_duplicate: bool
+    holder: str = ""  # who holds the claim: the worker id and the claim's token
     # Set when nothing needed reconciling: the attempt row was committed with the preparation.
     attempt_id: int | None = None
     late_s: float = 0.0
@@ -200,6 +205,7 @@ class Dispatcher:
         self.worker_id = worker_id
         self.policy = policy
         self.lease = lease
+        self.keeper = LeaseKeeper(engine, clock, lease)
         # Credentials decrypted once per channel for this dispatcher's life (one pass), shared
         # by its threads; kept as `Secret`, dropped when the channel's token is refused.
         self._creds: dict[int, Credentials] = {}
@@ -208,8 +214,9 @@ class Dispatcher:
 
     # -- the attempt ------------------------------------------------------------------------
 
-    def attempt(self, publication_id: int) -> str:
-        job = self._prepare(publication_id)
+    def attempt(self, publication_id: int, holder: str | None = None) -> str:
+        """Attempt a row claimed by `holder` (default: the bare worker id)."""
+        job = self._prepare(publication_id, holder or self.worker_id)
         if isinstance(job, str):
             return job
         if job.attempt_id is not None:
@@ -218,16 +225,17 @@ class Dispatcher:
             outcome = self._reconcile(job)
             if outcome != "absent":
                 return outcome
-            started = self._start(publication_id)
+            started = self._start(publication_id, job.holder)
             if isinstance(started, str):
                 return started
             attempt_id, late_s = started
         crash_point("after_attempt")
         crash_point("during_call")
         try:
-            result = self.connectors.publisher(job.platform).publish(
-                job.creds, job.request, self._lease_keeper(publication_id)
-            )
+            with self.keeper.hold(publication_id, job.holder) as hold:
+                result = self.connectors.publisher(job.platform).publish(
+                    job.creds, job.request, self._progress(publication_id)
+                )
         except PlatformError as exc:
             crash_point("after_call")
             return self._record_error(job, attempt_id, exc)
@@ -238,29 +246,28 @@ class Dispatcher:
                 job, attempt_id, UnknownOutcome(f"{type(exc).__name__}: {exc}", code="internal")
             )
         crash_point("after_call")
-        return self._record_published(job, attempt_id, result, late_s)
+        return self._record_published(job, attempt_id, result, late_s, hold.renewals)
 
-    def _start(self, publication_id: int) -> "tuple[int, float] | str":
+    def _start(self, publication_id: int, holder: str) -> "tuple[int, float] | str":
         """The attempt row after a reconciliation proved the post absent; the lease re-checked."""
         with session_scope(self.engine) as session:
-            pub = outbox.holds_lease(session, publication_id, self.worker_id)
+            pub = outbox.holds_lease(session, publication_id, holder)
             if pub is None:
                 return "lease_lost"
             now = utc_now(self.clock)
-            # A fresh lease for the call: it must outlast the client's timeout (see worker).
+            # A fresh lease for the call; the keeper renews it while the call runs.
             pub.locked_until = now + self.lease
-            attempt = outbox.start_attempt(session, pub, self.worker_id, now)
+            attempt = outbox.start_attempt(session, pub, holder, now)
             session.flush()
             assert attempt.id is not None
             return attempt.id, (now - pub.scheduled_at).total_seconds()
 
-    def _lease_keeper(self, publication_id: int) -> ProgressCallback:
-        """Upload progress renews the claim every third of a lease, so a long upload is not
-        reaped (and reconciled and re-sent) while its bytes are still going out; and says how
-        far the upload is, every quarter, so an operator watching `loa run` sees it move."""
-        renewed = [utc_now(self.clock)]
-        every = self.lease / 3
+    def _progress(self, publication_id: int) -> ProgressCallback:
+        """Says how far an upload is, every quarter, so an operator watching `loa run` sees it
+        move. Leases are renewed by the keeper's heartbeat, progress or none; progress also
+        prompts a renewal once a third of a lease has passed on the scheduler's clock."""
         shown = [-1]
+        renewed = [utc_now(self.clock)]
 
         def progress(sent: int, total: int) -> None:
             quarter = 4 * sent // total if total else 4
@@ -274,24 +281,19 @@ class Dispatcher:
                     f"{total:,}",
                 )
             now = utc_now(self.clock)
-            if now - renewed[0] < every:
-                return
-            renewed[0] = now
-            with session_scope(self.engine) as session:
-                if not outbox.extend_lease(
-                    session, publication_id, self.worker_id, now + self.lease
-                ):
-                    log.warning("publication %s: lease lost during the upload", publication_id)
+            if now - renewed[0] >= self.lease / 3:
+                renewed[0] = now
+                self.keeper.renew()
 
         return progress
 
-    def _prepare(self, publication_id: int) -> "_Job | str":
+    def _prepare(self, publication_id: int, holder: str) -> "_Job | str":
         """Lease re-check, channel, content, blocks and open attempts in one locked read; when
         nothing needs reconciling the attempt row is written in the same transaction, so it is
         committed before the call with one round of statements."""
         with session_scope(self.engine) as session:
             now = utc_now(self.clock)
-            row = outbox.load_claim(session, publication_id, self.worker_id, now)
+            row = outbox.load_claim(session, publication_id, holder, now)
             if row is None:
                 return "lease_lost"
             if row.paused or row.blocked:
@@ -329,10 +331,11 @@ class Dispatcher:
                 known_ids=(),
                 window_start=now - RECONCILE_MARGIN,
                 after_duplicate=False,
+                holder=holder,
             )
             if not row.unresolved:
                 attempt_id = outbox.start_claimed(
-                    session, publication_id, row.attempts + 1, self.worker_id, now, self.lease
+                    session, publication_id, row.attempts + 1, holder, now, self.lease
                 )
                 late_s = (now - row.scheduled_at).total_seconds()
                 return replace(job, attempt_id=attempt_id, late_s=late_s)
@@ -375,18 +378,19 @@ class Dispatcher:
             # same text can be planned twice on one Page).
             exclude = claimed_ids(session, job.channel_id, job.publication_id)
         try:
-            found = reconcile(
-                publisher, job.creds, job.request, job.window_start, now, job.known_ids, exclude
-            )
+            with self.keeper.hold(job.publication_id, job.holder):
+                found = reconcile(
+                    publisher, job.creds, job.request, job.window_start, now, job.known_ids, exclude
+                )
         except PlatformError as exc:
             # Could not ask: never publish blind. Wait (or pause) and ask again later.
             with session_scope(self.engine) as session:
-                pub = outbox.holds_lease(session, job.publication_id, self.worker_id)
+                pub = outbox.holds_lease(session, job.publication_id, job.holder)
                 if pub is None:
                     return "lease_lost"
                 return self._hold_for_reconcile(session, job, pub, exc)
         with session_scope(self.engine) as session:
-            pub = outbox.holds_lease(session, job.publication_id, self.worker_id)
+            pub = outbox.holds_lease(session, job.publication_id, job.holder)
             if pub is None:
                 return "lease_lost"
             verdict = self._apply_verdict(session, job, pub, found)
@@ -486,10 +490,13 @@ class Dispatcher:
     # -- recording outcomes -----------------------------------------------------------------
 
     def _record_published(
-        self, job: _Job, attempt_id: int, result: PublishResult, late_s: float
+        self, job: _Job, attempt_id: int, result: PublishResult, late_s: float, renewals: int = 0
     ) -> str:
         with session_scope(self.engine) as session:
             now = utc_now(self.clock)
+            evidence: dict[str, Any] = {"lateness_s": late_s}
+            if renewals:
+                evidence["lease_renewals"] = renewals
             if outbox.record_published(
                 session,
                 job.publication_id,
@@ -499,26 +506,88 @@ class Dispatcher:
                 published_at=result.published_at or now,
                 trace_id=result.trace_id,
                 now=now,
-                evidence={"lateness_s": late_s},
+                evidence=evidence,
+                holder=job.holder,
             ):
+                if result.restricted:
+                    return self._record_restricted(session, job, result, now)
                 return "published"
-            # Only possible if a lease was lost mid-call: say so loudly, never hide it.
-            pub = session.get(Publication, job.publication_id)
-            assert pub is not None
+            return self._record_lost_claim(session, job, attempt_id, result, now)
+
+    def _record_restricted(
+        self, session: Session, job: _Job, result: PublishResult, now: datetime
+    ) -> str:
+        """The object exists but the platform keeps it from its audience (a YouTube upload
+        locked private): not published, never retried (that would upload a second locked
+        copy); the row keeps the post's id and waits for a person, with what to do."""
+        pub = session.get(Publication, job.publication_id)
+        assert pub is not None
+        pub.published_at = None
+        self._finish(
+            session,
+            pub,
+            S.NEEDS_REVIEW,
+            now,
+            result.restricted,
+            "restricted",
+            AlertKind.NEEDS_REVIEW,
+        )
+        return "restricted"
+
+    def _record_lost_claim(
+        self, session: Session, job: _Job, attempt_id: int, result: PublishResult, now: datetime
+    ) -> str:
+        """The call succeeded but its claim was lost meanwhile (reaped, re-claimed): the post
+        exists, and the row is no longer ours to write. Adopted already under the same id: all
+        is well. Published as another post: a duplicate, said loudly. Otherwise the post id is
+        recorded on the attempt as an unknown outcome, so the next reconciliation finds it by
+        its id rather than sending again."""
+        pub = session.get(Publication, job.publication_id)
+        assert pub is not None
+        attempt = session.get(Attempt, attempt_id)
+        assert attempt is not None
+        attempt.ended_at = now
+        attempt.external_id = result.external_id
+        attempt.trace_id = result.trace_id
+        attempt.evidence = {**attempt.evidence, "lease_lost": True}
+        session.add(attempt)
+        if pub.state == S.PUBLISHED and pub.external_id == result.external_id:
+            attempt.outcome = AttemptOutcome.PUBLISHED
+            return "published"
+        if pub.state != S.PUBLISHED:
+            attempt.outcome = AttemptOutcome.UNKNOWN
+            attempt.error_code = "lease_lost"
+            attempt.error_message = (
+                f"the claim was lost during the call; post {result.external_id} was created "
+                "and is left for reconciliation"
+            )
             alert(
                 session,
                 AlertKind.NEEDS_REVIEW,
-                f"publication {pub.id} has two posts on the platform: {pub.external_id} "
-                f"and {result.external_id}",
-                dedupe=f"duplicate:p{pub.id}",
+                f"publication {pub.id}: the claim was lost while the platform call ran; post "
+                f"{result.external_id} exists and reconciliation will adopt it (row now {pub.state})",
+                dedupe=f"lease_lost:p{pub.id}:a{attempt_id}",
                 campaign_id=pub.campaign_id,
                 publication_id=pub.id,
                 channel_id=pub.channel_id,
-                severity="critical",
             )
-            return "duplicate"
+            return "lease_lost"
+        attempt.outcome = AttemptOutcome.PUBLISHED
+        alert(
+            session,
+            AlertKind.NEEDS_REVIEW,
+            f"publication {pub.id} has two posts on the platform: {pub.external_id} "
+            f"and {result.external_id}",
+            dedupe=f"duplicate:p{pub.id}",
+            campaign_id=pub.campaign_id,
+            publication_id=pub.id,
+            channel_id=pub.channel_id,
+            severity="critical",
+        )
+        return "duplicate"
 
     def _record_error(self, job: _Job, attempt_id: int, exc: PlatformError) -> str:
+        """The error on the attempt; the row moved on only while `job.holder` holds it."""
         with session_scope(self.engine) as session:
             now = utc_now(self.clock)
             attempt = session.get(Attempt, attempt_id)
@@ -531,7 +600,7 @@ class Dispatcher:
             if isinstance(exc, Duplicate):
                 attempt.error_code = "duplicate"
             session.add(attempt)
-            pub = outbox.holds_lease(session, job.publication_id, self.worker_id)
+            pub = outbox.holds_lease(session, job.publication_id, job.holder)
             if pub is None:
                 return "lease_lost"
             return self._apply_error(session, job, pub, exc, now)

@@ -4,8 +4,14 @@ A worker claims due rows in one short transaction (`FOR UPDATE SKIP LOCKED` on P
 any number of workers never claim the same row; SQLite runs one worker), marks them `claimed`
 with a lease, commits, and only then calls the platform. A lease that expires is reaped: if an
 attempt had started, its outcome is unknown and the next claim reconciles before anything else.
+
+Ownership is the claim, not the worker: `locked_by` holds a *holder*, the worker id and a token
+minted for each claim (`new_holder`: `host-pid#token`). Every write that ends or extends a claim
+names its holder, so after a reap and a re-claim — even by another thread of the same process —
+the old claim's late writes match nothing (`record_published` refuses them and says so).
 """
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
@@ -53,6 +59,16 @@ CONTENT: Table = ContentItem.__table__  # type: ignore[attr-defined]
 BLOCK: Table = RateLimitBlock.__table__  # type: ignore[attr-defined]
 
 
+def new_holder(worker_id: str) -> str:
+    """A fresh claim holder for `worker_id`: its id and a token no other claim shares."""
+    return f"{worker_id}#{secrets.token_hex(4)}"
+
+
+def holder_worker(holder: str) -> str:
+    """The worker id inside a holder (a bare worker id is its own)."""
+    return holder.split("#", 1)[0]
+
+
 def marker_for(publication_id: int) -> str:
     """The stable marker of a publication, which reconciliation searches for on the platform."""
     return f"loa-p{publication_id}"
@@ -86,10 +102,19 @@ def channel_blocked(now: datetime | ColumnElement[datetime]) -> ColumnElement[bo
     )
 
 
+# Begins SQLite's write transaction (a write statement takes the RESERVED lock) and changes nothing.
+_SQLITE_WRITE_LOCK = update(PUBLICATION).where(PUBLICATION.c.id < 0).values(locked_by=None)
+
+
 def claim_ids(
     session: Session, worker_id: str, now: datetime, limit: int, lease: timedelta
 ) -> list[int]:
     """Claim up to `limit` due rows for `worker_id` and commit; their ids, in claim order.
+
+    `worker_id` is written to `locked_by` as given: the worker passes a holder (`new_holder`),
+    so the claim is this claim's and no other's. On SQLite the read runs inside the write
+    transaction (a no-op write takes the write lock first), so no other writer can change the
+    rows between the read and the claim.
 
     Due: claimable state, due time <= now, channel not paused, no active block on it.
     Fair: channels take turns (each channel's oldest due row first, then each one's second...),
@@ -121,6 +146,8 @@ def claim_ids(
     if _for_update(session):
         # FOR UPDATE may not cover the window function's subquery: lock only the rows.
         stmt = stmt.with_for_update(skip_locked=True, of=PUBLICATION)
+    else:
+        session.execute(_SQLITE_WRITE_LOCK)
     ids = [int(i) for i in session.execute(stmt).scalars()]
     if ids:
         session.execute(
@@ -206,9 +233,9 @@ def load_claim(
 _PUBLICATION_BY_ID = update(PUBLICATION).where(PUBLICATION.c.id == bindparam("b_id"))
 _ATTEMPT_BY_ID = update(ATTEMPT).where(ATTEMPT.c.id == bindparam("b_id"))
 _NEW_ATTEMPT = insert(ATTEMPT).returning(ATTEMPT.c.id)
-# Published as another post already: only a lease lost mid-call can do that; never overwrite.
+# Fenced: only the claim that made the call may record its success.
 _PUBLISH = _PUBLICATION_BY_ID.where(
-    or_(PUBLICATION.c.state != S.PUBLISHED, PUBLICATION.c.external_id == bindparam("b_external"))
+    PUBLICATION.c.state == S.CLAIMED, PUBLICATION.c.locked_by == bindparam("b_holder")
 )
 
 
@@ -270,25 +297,16 @@ def record_published(
     trace_id: str,
     now: datetime,
     evidence: dict[str, Any],
+    holder: str,
 ) -> bool:
-    """The attempt and the row published; False (the row untouched) when the row was already
-    published as another post, which only a lease lost mid-call can cause."""
-    session.execute(
-        _ATTEMPT_BY_ID,
-        {
-            "b_id": attempt_id,
-            "outcome": AttemptOutcome.PUBLISHED,
-            "ended_at": now,
-            "external_id": external_id,
-            "trace_id": trace_id,
-            "evidence": evidence,
-        },
-    )
+    """The row and the attempt published, if `holder` still holds the claim; False (nothing
+    written) when the claim was lost during the call: the caller records the outcome as one
+    reconciliation settles (see `scheduler.lease`)."""
     result = session.execute(
         _PUBLISH,
         {
             "b_id": publication_id,
-            "b_external": external_id,
+            "b_holder": holder,
             "state": S.PUBLISHED,
             "external_id": external_id,
             "permalink": permalink,
@@ -301,7 +319,20 @@ def record_published(
             "updated_at": now,
         },
     )
-    return bool(getattr(result, "rowcount", 0))
+    if not getattr(result, "rowcount", 0):
+        return False
+    session.execute(
+        _ATTEMPT_BY_ID,
+        {
+            "b_id": attempt_id,
+            "outcome": AttemptOutcome.PUBLISHED,
+            "ended_at": now,
+            "external_id": external_id,
+            "trace_id": trace_id,
+            "evidence": evidence,
+        },
+    )
+    return True
 
 
 def holds_lease(session: Session, publication_id: int, worker_id: str) -> Publication | None:
@@ -316,18 +347,29 @@ def holds_lease(session: Session, publication_id: int, worker_id: str) -> Public
 
 
 def extend_lease(session: Session, publication_id: int, worker_id: str, until: datetime) -> bool:
-    """Keep a long upload's claim alive; False when the lease was already lost."""
-    result = session.execute(
-        update(Publication)
-        .where(
-            col(Publication.id) == publication_id,
-            col(Publication.locked_by) == worker_id,
-            col(Publication.state) == S.CLAIMED,
+    """Keep a claim alive; False when the lease was already lost."""
+    return not extend_leases(session, {publication_id: worker_id}, until)
+
+
+_RENEW = (
+    update(PUBLICATION)
+    .where(PUBLICATION.c.id == bindparam("b_id"), PUBLICATION.c.locked_by == bindparam("b_holder"))
+    .values(locked_until=bindparam("b_until"))
+)
+
+
+def extend_leases(session: Session, holds: dict[int, str], until: datetime) -> set[int]:
+    """Renew every claim in `holds` (publication id -> holder) to `until`, in one transaction;
+    the ids whose claim is no longer theirs (reaped, re-claimed, finished)."""
+    lost: set[int] = set()
+    for publication_id, holder in holds.items():
+        result = session.execute(
+            _RENEW, {"b_id": publication_id, "b_holder": holder, "b_until": until}
         )
-        .values(locked_until=until)
-    )
+        if not getattr(result, "rowcount", 0):
+            lost.add(publication_id)
     session.commit()
-    return bool(getattr(result, "rowcount", 0))
+    return lost
 
 
 def reap_expired(session: Session, now: datetime, *, orphans: bool = False) -> list[int]:

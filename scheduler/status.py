@@ -171,7 +171,8 @@ def _leases(session: Session, now: datetime) -> list[Lease]:
 def _workers(session: Session, leases: list[Lease]) -> list[WorkerInfo]:
     held: dict[str, int] = {}
     for lease in leases:
-        held[lease.locked_by] = held.get(lease.locked_by, 0) + 1
+        worker = lease.locked_by.split("#", 1)[0]  # a holder: worker id and claim token
+        held[worker] = held.get(worker, 0) + 1
     workers = session.exec(select(Worker).order_by(col(Worker.started_at))).all()
     return [
         WorkerInfo(

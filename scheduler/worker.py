@@ -67,7 +67,10 @@ def default_worker_id() -> str:
 
 
 def effective_lease(settings: Settings) -> timedelta:
-    """The lease must outlast a call, or a slow call's row could be reaped and sent again."""
+    """The lease covers the gap between two renewals of the lease keeper's heartbeat (a third of
+    it) with room for a slow database, not a whole call: a call is renewed while it runs
+    however long it takes (`scheduler.lease`). The floor of two client timeouts keeps a renewal
+    that waits on a stalled connection from outliving the lease."""
     return timedelta(seconds=max(settings.lease_seconds, 2 * settings.http_timeout_s + 2))
 
 
@@ -140,12 +143,12 @@ def _dispatch_due(
     lease = dispatcher.lease
     half = max(1, slots // 2)
 
-    def attempt(publication_id: int) -> str:
+    def attempt(publication_id: int, holder: str) -> str:
         if stop.is_set():  # stopping: a claim not yet attempted goes back, due at once
             with session_scope(engine) as session:
-                outbox.release(session, [publication_id], worker_id, utc_now(clock))
+                outbox.release(session, [publication_id], holder, utc_now(clock))
             return "released"
-        return dispatcher.attempt(publication_id)
+        return dispatcher.attempt(publication_id, holder)
 
     inflight: dict[Future[str], int] = {}
     beat = time.monotonic()
@@ -161,13 +164,14 @@ def _dispatch_due(
             ):
                 want = min(batch, free)
                 report.swept_at = utc_now(clock)
+                holder = outbox.new_holder(worker_id)  # this claim's owner, no other's
                 with session_scope(engine) as session:
-                    ids = outbox.claim_ids(session, worker_id, report.swept_at, want, lease)
+                    ids = outbox.claim_ids(session, holder, report.swept_at, want, lease)
                 claimed_at, short = time.monotonic(), len(ids) < want
                 if ids:
                     report.claimed += len(ids)
                     crash_point("after_claim")
-                    inflight.update({pool.submit(attempt, pid): pid for pid in ids})
+                    inflight.update({pool.submit(attempt, pid, holder): pid for pid in ids})
             if not inflight:
                 break
             # Some threads idle: look again every second, so rows falling due beside a long
