@@ -97,6 +97,13 @@ class KpiFilter:
             tuple(kpi.audiences or ()),
         )
 
+    def within_unit(self, unit: str) -> "KpiFilter | None":
+        """The filter narrowed to one unit's channels; None when it names only other units
+        (the KPI does not speak about that unit)."""
+        if self.units and unit not in self.units:
+            return None
+        return KpiFilter(self.platforms, (unit,), self.content_kinds, self.audiences)
+
     def as_dict(self) -> dict[str, list[str]]:
         return {
             name: list(values)

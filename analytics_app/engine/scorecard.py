@@ -213,8 +213,12 @@ def scorecard(
     on_time_minutes: int | None = None,
     key_dates: list[date] | None = None,
     per_publication: bool = False,
+    unit: str | None = None,
 ) -> list[KpiScore]:
     """Every KPI of the campaign, in the file's order of objectives and KPIs.
+
+    With `unit`, each KPI is narrowed to that unit's channels (its contribution, judged against
+    the campaign's target); KPIs naming only other units are left out.
 
     Metric KPIs are read from the segment rollup, refreshed first when its sources changed;
     `per_publication` reads the per-publication rollups instead (the reference the segment
@@ -224,6 +228,10 @@ def scorecard(
     minutes = get_settings().on_time_minutes if on_time_minutes is None else on_time_minutes
     days = campaign_key_dates(window) if key_dates is None else key_dates
     filters = [KpiFilter.of(kpi) for kpi, _ in rows]
+    if unit is not None:
+        narrowed = [(row, flt.within_unit(unit)) for row, flt in zip(rows, filters, strict=True)]
+        rows = [row for row, flt in narrowed if flt is not None]
+        filters = [flt for _, flt in narrowed if flt is not None]
     wanted = [(kpi.metric, flt) for (kpi, _), flt in zip(rows, filters, strict=True)]
     measurer = Measurer(session, window, moment, minutes, wanted, per_publication)
     trend = measurer.trend
