@@ -33,7 +33,7 @@ from campaigns.models.outbox import (
     RateLimitBlock,
     Worker,
 )
-from campaigns.models.security import AuditLog, Credential, Role, User
+from campaigns.models.security import AuditLog, Credential, LoginSession, Role, User
 from campaigns.models.segments import (
     MetricSegment,
     MetricSegmentDay,
@@ -60,6 +60,7 @@ __all__ = [
     "ContentKind",
     "Credential",
     "Kpi",
+    "LoginSession",
     "MeasurementPlan",
     "MetricDelta",
     "MetricLatest",

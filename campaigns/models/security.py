@@ -11,10 +11,12 @@ from campaigns.timeutil import UTCDateTime, utcnow
 
 
 class Role(StrEnum):
+    """What a person does; campaigns.access holds what each role may do."""
+
     OFFICER = "officer"  # plans calendars, writes posts, imports plans, fixes failures
     MANAGER = "manager"  # approves, watches the scorecard, reads reports
-    COMPILER = "compiler"  # the national roll-up of all units
-    ADMIN = "admin"
+    NATIONAL = "national"  # the national roll-up of all units; changes nothing
+    ADMIN = "admin"  # channels and users
 
 
 class User(SQLModel, table=True):
@@ -23,9 +25,20 @@ class User(SQLModel, table=True):
     display_name: str = ""
     role: str = Field(default=Role.OFFICER, sa_type=String(20))
     unit_key: Optional[str] = None
-    password_hash: str = ""
+    password_hash: str = ""  # argon2id; empty: this user cannot sign in yet
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in session of the command line or the app; only the token's hash is stored."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    username: str = Field(max_length=80, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime)
 
 
 class Credential(SQLModel, table=True):
