@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, col, select
 
+from campaigns.access import Action, Forbidden, Identity, require
 from campaigns.errors import Problem
 from campaigns.loader import CampaignDocument, load_campaign
 from campaigns.models import (
@@ -144,15 +145,29 @@ def import_campaign(
     display: str | None = None,
     actor: str = "import",
     min_gap_minutes: int | None = None,
+    identity: Identity | None = None,
 ) -> ImportReport:
     """Validate `path` and write it, all or nothing; returns what was created/updated/cancelled.
 
     Raises ValidationFailed (nothing written) when the file has errors. With `commit=False` the
     caller's transaction decides; on any failure the session is rolled back.
+
+    `identity` is who imports: a campaign file changes every unit, so it must be someone who
+    plans for every unit; `approval: auto` approves new and changed slots only when that person
+    may approve them (None: nobody approves, every new or changed slot waits as a draft).
     """
+    if identity is not None:
+        require(identity, Action.PLAN)
+        if identity.units is not None:
+            raise Forbidden(
+                f"{identity.username} works for unit '{identity.unit_key}': a campaign file "
+                "changes every unit; import your unit's Excel plan (`loa calendar import`) "
+                "or ask a manager for every unit"
+            )
+        actor = identity.label
     doc = load_campaign(path, display=display, min_gap_minutes=min_gap_minutes)
     try:
-        report = _Importer(session, doc).run()
+        report = _Importer(session, doc, identity).run()
         if report.changed:
             # Publications or their items may have changed segment: segment rollup is stale.
             bump(session.connection(), [report.campaign_id])
@@ -176,9 +191,12 @@ def import_campaign(
 
 
 class _Importer:
-    def __init__(self, session: Session, doc: CampaignDocument) -> None:
+    def __init__(
+        self, session: Session, doc: CampaignDocument, identity: Identity | None = None
+    ) -> None:
         self.s = session
         self.doc = doc
+        self.identity = identity
         self.now = utcnow()
         self.warnings: list[Problem] = list(doc.warnings)
 
@@ -381,6 +399,21 @@ class _Importer:
             for p in self.s.exec(select(Publication).where(Publication.campaign_id == campaign.id))
             if not p.plan_key.startswith(SHEET_PLAN_PREFIX)  # an officer's sheet owns those
         }
+        # `approval: auto` is an approval only by someone who may approve (every unit: checked
+        # in import_campaign); otherwise new and changed slots wait as drafts.
+        approver = (
+            self.identity.label
+            if campaign.approval == "auto"
+            and self.identity is not None
+            and self.identity.can(Action.APPROVE)
+            else None
+        )
+        if campaign.approval == "auto" and approver is None:
+            self.warn(
+                "campaign.approval",
+                "approval: auto applies only to an import by a manager or admin: "
+                "new and changed slots wait as drafts",
+            )
         wanted: dict[str, Slot] = {}
         for slot in expand(self.doc):
             wanted[dedupe_key(campaign.key, slot.content, slot.channel, slot.at)] = slot
@@ -388,7 +421,12 @@ class _Importer:
             pub = rows.get(key)
             if pub is None:
                 pub = new_publication(
-                    campaign, content[slot.content], channels[slot.channel], slot.at, slot.plan_key
+                    campaign,
+                    content[slot.content],
+                    channels[slot.channel],
+                    slot.at,
+                    slot.plan_key,
+                    approver,
                 )
                 pub.created_at = pub.updated_at = self.now
                 self.s.add(pub)
@@ -397,7 +435,11 @@ class _Importer:
             values: dict[str, Any] = {}
             if pub.state == PublicationState.CANCELLED and pub.last_error_code == REMOVED_FROM_PLAN:
                 # The slot came back after an import had cancelled it: revive the same row.
-                values = {"state": initial_state(campaign), "last_error_code": "", "last_error": ""}
+                values = {
+                    "state": initial_state(campaign, approver),
+                    "last_error_code": "",
+                    "last_error": "",
+                }
             if pub.state not in CANCELLABLE_BY_IMPORT and not values:
                 counts.unchanged += 1
                 continue
@@ -405,7 +447,16 @@ class _Importer:
             item = content[slot.content]
             if pub.content_hash != item.content_hash:
                 values["content_hash"] = item.content_hash
-                if pub.state != PublicationState.DRAFT and campaign.approval != "auto":
+                if pub.state != PublicationState.DRAFT and approver:
+                    # approval: auto, imported by someone who may approve: approved again, by
+                    # them, for what will now go out.
+                    values.update(approved_by=approver, approved_at=self.now)
+                    self.warn(
+                        "content",
+                        f"publication {pub.id} ({slot.content}) changed after approval: "
+                        f"approved again by {approver} (approval: auto)",
+                    )
+                elif pub.state != PublicationState.DRAFT:
                     # What a manager approved is not what would go out: ask again.
                     values.update(state=PublicationState.DRAFT, approved_by="", approved_at=None)
                     self.warn(

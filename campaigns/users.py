@@ -1,71 +1,106 @@
-"""Who may do what: users, their roles, and the check every state-changing action goes through.
+"""Registering people: the first admin once at setup, every later change by an admin.
 
-On the embedded default (one office, no users registered) anyone may act and is named in the
-audit log. Once a user is registered, every action must name an active user whose role allows it:
-only managers (and admins) approve; compilers read the national roll-up but change nothing.
+While no user is registered (the embedded single-office default) the local operator acts as the
+setup identity, and the only user they may register is the first admin. From then on only an
+admin registers users, changes roles, sets passwords or deactivates, and each change is audited.
 """
 
-from collections.abc import Iterable
+import difflib
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
+from campaigns.access import Action, Identity, require
+from campaigns.accounts import hash_password, revoke_all, users_exist
 from campaigns.errors import UserError
-from campaigns.models import AuditLog, Role, User
+from campaigns.models import AuditLog, Role, Unit, User
 
-APPROVE = frozenset({Role.MANAGER, Role.ADMIN})
-EDIT = frozenset({Role.OFFICER, Role.MANAGER, Role.ADMIN})
+
+def _role(role: str) -> Role:
+    if role == "compiler":  # the former name of the national role
+        return Role.NATIONAL
+    try:
+        return Role(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise UserError(f"unknown role '{role}'; expected one of {choices}") from None
+
+
+def _check_unit(session: Session, unit_key: str | None) -> None:
+    if unit_key is None:
+        return
+    known = sorted(set(session.exec(select(Unit.key))))
+    if known and unit_key not in known:  # before any campaign is imported, units are unknown
+        close = difflib.get_close_matches(unit_key, known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else f"; units: {', '.join(known[:12])}"
+        raise UserError(f"unknown unit '{unit_key}'{hint}")
 
 
 def add_user(
     session: Session,
+    identity: Identity,
     username: str,
     role: str,
     *,
     display_name: str = "",
     unit_key: str | None = None,
-    actor: str = "",
+    password: str | None = None,
 ) -> User:
-    """Register a user, or change an existing one's role, name and unit."""
+    """Register a user, or change a registered one's role, name, unit or password.
+
+    The first user of an installation must be an admin; after that only an admin may call this.
+    """
     name = username.strip()
-    if not name:
-        raise UserError("a user needs a name")
-    try:
-        wanted = Role(role)
-    except ValueError:
-        choices = ", ".join(r.value for r in Role)
-        raise UserError(f"unknown role '{role}'; expected one of {choices}") from None
+    if not name or len(name) > 80 or any(c.isspace() for c in name):
+        raise UserError("a user name is one word of at most 80 characters")
+    wanted = _role(role)
+    if users_exist(session):
+        require(identity, Action.USERS)
+    elif wanted != Role.ADMIN:
+        raise UserError(
+            "the first user must be an admin (who then registers the others): "
+            f"`loa user add {name} --role admin`"
+        )
+    _check_unit(session, unit_key)
     user = session.exec(select(User).where(User.username == name)).first()
     if user is None:
         user = User(username=name)
+        if password is None:
+            raise UserError(f"{name} needs a password to sign in (--password-file FILE or prompt)")
+    if password is not None:
+        user.password_hash = hash_password(password)
+        if user.id is not None:
+            revoke_all(session, name)  # a new password ends the old sessions
     user.role, user.display_name, user.unit_key, user.active = wanted, display_name, unit_key, True
     session.add(user)
     session.add(
         AuditLog(
-            actor=actor or name,
+            actor=identity.label,
             action="user",
             entity="user",
             entity_id=name,
-            detail={"role": wanted.value, "unit": unit_key},
+            detail={"role": wanted.value, "unit": unit_key, "password": password is not None},
         )
     )
     session.flush()
     return user
 
 
+def deactivate(session: Session, identity: Identity, username: str) -> None:
+    """An admin ends a person's access: their sessions end and they can no longer sign in."""
+    require(identity, Action.USERS)
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise UserError(f"no user '{username}'; `loa user list` shows who is registered")
+    if user.username == identity.username:
+        raise UserError("you cannot deactivate yourself; ask another admin")
+    user.active = False
+    session.add(user)
+    revoke_all(session, username)
+    session.add(
+        AuditLog(actor=identity.label, action="deactivate", entity="user", entity_id=username)
+    )
+    session.flush()
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.username))))
-
-
-def authorize(session: Session, actor: str, allowed: Iterable[Role], action: str) -> None:
-    """Raise UserError unless `actor` may `action`; see the module docstring for the rule."""
-    if not actor.strip():
-        raise UserError(f"{action} needs a name (--as USER)")
-    if not session.exec(select(func.count()).select_from(User)).one():
-        return  # embedded single-office setup: no users registered, the name is recorded
-    user = session.exec(select(User).where(User.username == actor)).first()
-    if user is None or not user.active:
-        raise UserError(f"'{actor}' is not a registered user; `loa user list` shows who is")
-    roles = {Role(r) for r in allowed}
-    if Role(user.role) not in roles:
-        who = " or ".join(sorted(r.value for r in roles))
-        raise UserError(f"{actor} is {user.role}: only {who} may {action}")

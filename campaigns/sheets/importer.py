@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from campaigns.access import Action, Identity, require
 from campaigns.errors import Problem, UserError, ValidationFailed
 from campaigns.importer import REMOVED_FROM_PLAN
 from campaigns.limits import check_media, check_text
@@ -32,6 +33,7 @@ from campaigns.models import (
     Platform,
     Publication,
     PublicationState,
+    Unit,
 )
 from campaigns.outbox import (
     SHEET_CONTENT_PREFIX,
@@ -295,14 +297,24 @@ class _Checker:
 
 
 def import_sheet(
-    session: Session, path: Path, campaign_key: str, *, display: str | None = None
+    session: Session,
+    path: Path,
+    campaign_key: str,
+    *,
+    display: str | None = None,
+    identity: Identity | None = None,
 ) -> SheetReport:
     """Check every row of `path` and add its publications to the campaign, all or nothing.
 
     Raises UserError when the campaign does not exist and ValidationFailed (listing every bad row
     as `FILE:ROW: column: message`) when any row is bad; nothing is written then. The rows are
     flushed, not committed: the caller's transaction decides.
+
+    `identity` is who imports: they must plan for the unit of every channel the sheet names
+    (`Forbidden` otherwise); `approval: auto` approves the new slots only when they may approve.
     """
+    if identity is not None:
+        require(identity, Action.PLAN)
     campaign = session.exec(select(Campaign).where(Campaign.key == campaign_key)).first()
     if campaign is None:
         raise UserError(f"no campaign '{campaign_key}'; import its campaign file first")
@@ -316,7 +328,26 @@ def import_sheet(
         raise ValidationFailed(
             [Problem(sheet.display, 2, "rows", "the sheet has no rows to import")]
         )
-    return _write(session, campaign, path, rows, len(sheet.rows))
+    approver: str | None = None
+    if identity is not None:
+        units = _channel_units(session, {ch.id for r in rows for ch in r.channels if ch.id})
+        for unit in sorted({u or "" for u in units.values()}):
+            require(identity, Action.PLAN, unit or "(no unit)")
+        if all(identity.can(Action.APPROVE, u) for u in units.values()):
+            approver = identity.label
+    return _write(session, campaign, path, rows, len(sheet.rows), approver, identity)
+
+
+def _channel_units(session: Session, channel_ids: set[int]) -> dict[int, str | None]:
+    return {
+        channel_id: key
+        for channel_id, key in session.exec(
+            select(Channel.id, Unit.key)
+            .outerjoin(Unit, col(Unit.id) == Channel.unit_id)
+            .where(col(Channel.id).in_(sorted(channel_ids)))
+        )
+        if channel_id is not None
+    }
 
 
 def _duplicates(sheet: Sheet, rows: list[_Row]) -> None:
@@ -337,7 +368,13 @@ def _duplicates(sheet: Sheet, rows: list[_Row]) -> None:
 
 
 def _write(
-    session: Session, campaign: Campaign, path: Path, rows: list[_Row], count: int
+    session: Session,
+    campaign: Campaign,
+    path: Path,
+    rows: list[_Row],
+    count: int,
+    approver: str | None = None,
+    identity: Identity | None = None,
 ) -> SheetReport:
     report = SheetReport(campaign.key, rows=count)
     keys = {r.content.key for r in rows}
@@ -373,11 +410,13 @@ def _write(
     for key, (row, channel) in wanted.items():
         pub = present.get(key)
         if pub is None:
-            session.add(new_publication(campaign, row.content, channel, row.slot, plan_key))
+            session.add(
+                new_publication(campaign, row.content, channel, row.slot, plan_key, approver)
+            )
             report.created += 1
         elif pub.state == PublicationState.CANCELLED and pub.last_error_code == REMOVED_FROM_PLAN:
             # A campaign-file import cancelled this slot as not in the file; the sheet plans it.
-            pub.state = initial_state(campaign)
+            pub.state = initial_state(campaign, approver)
             pub.last_error_code = pub.last_error = ""
             pub.updated_at = utcnow()
             report.revived += 1
@@ -388,7 +427,7 @@ def _write(
         bump(session.connection(), [campaign.id])  # new members of the campaign's segments
         session.add(
             AuditLog(
-                actor="calendar-import",
+                actor=identity.label if identity is not None else "calendar-import",
                 action="import",
                 entity="sheet",
                 entity_id=path.name,

@@ -20,6 +20,7 @@ from campaigns.models import (
 )
 from campaigns.publications import approve
 from tests.conftest import EXAMPLE_CAMPAIGN, copy_example, edit
+from tests.identities import MANAGER, OFFICER
 
 
 def publications(engine: Engine) -> list[Publication]:
@@ -87,7 +88,7 @@ def test_content_edited_after_approval_goes_back_to_draft(
     path = copy_example(tmp_path)
     with Session(any_engine) as s:
         import_campaign(s, path)
-        approve(s, None, "manager")
+        approve(s, None, MANAGER)
         s.commit()
     edit(path, "Gọi 111 để được hỗ trợ", "Hãy gọi 111 để được hỗ trợ")
     with Session(any_engine) as s:
@@ -153,12 +154,39 @@ def test_removed_slot_keeps_published_history(any_engine: Engine, tmp_path: Path
     assert report.counts["publication"].cancelled == 2  # the other two launch slots
 
 
-def test_auto_approval_starts_approved(any_engine: Engine, tmp_path: Path) -> None:
+def test_auto_approval_is_an_approval_only_by_someone_who_may_approve(
+    any_engine: Engine, tmp_path: Path
+) -> None:
     path = copy_example(tmp_path)
     edit(path, "approval: required", "approval: auto")
     with Session(any_engine) as s:
-        import_campaign(s, path)
-    assert {p.state for p in publications(any_engine)} == {PublicationState.APPROVED}
+        report = import_campaign(s, path, identity=OFFICER)
+    # An officer writing "auto" in the file approves nothing.
+    assert {p.state for p in publications(any_engine)} == {PublicationState.DRAFT}
+    assert any("approval: auto applies only" in w.message for w in report.warnings)
+    with Session(any_engine) as s:
+        import_campaign(s, path, identity=MANAGER)
+    # Still drafts: a re-import by a manager changes nothing that was already planned...
+    assert {p.state for p in publications(any_engine)} == {PublicationState.DRAFT}
+
+
+def test_auto_approval_by_a_manager_approves_and_reapproves_edits(
+    any_engine: Engine, tmp_path: Path
+) -> None:
+    path = copy_example(tmp_path)
+    edit(path, "approval: required", "approval: auto")
+    with Session(any_engine) as s:
+        import_campaign(s, path, identity=MANAGER)
+    rows = publications(any_engine)
+    assert {p.state for p in rows} == {PublicationState.APPROVED}
+    assert {p.approved_by for p in rows} == {"lan"}
+    edit(path, "Gọi 111 để được hỗ trợ", "Hãy gọi 111 để được hỗ trợ")
+    with Session(any_engine) as s:
+        report = import_campaign(s, path, identity=OFFICER)
+    # The officer's edit is not approved by "auto": the changed rows go back to draft.
+    changed = [p for p in publications(any_engine) if p.state == PublicationState.DRAFT]
+    assert changed
+    assert any("back to draft" in w.message for w in report.warnings)
 
 
 def test_invalid_file_writes_nothing(sqlite_engine: Engine, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from campaigns.importer import import_campaign
 from campaigns.models import AuditLog, Publication, PublicationState
 from campaigns.publications import approve, cancel, list_publications, resolve_campaign
 from tests.conftest import EXAMPLE_CAMPAIGN
+from tests.identities import MANAGER, OFFICER
 
 
 @pytest.fixture
@@ -51,21 +52,21 @@ def test_list_filters_and_zone(imported: Engine) -> None:
 
 def test_approve_records_who_and_when(imported: Engine) -> None:
     with Session(imported) as s:
-        assert approve(s, [1, 2], "manager-lan") == 2
+        assert approve(s, [1, 2], MANAGER) == 2
         s.commit()
     with Session(imported) as s:
         pub = s.get(Publication, 1)
         assert pub is not None
         assert pub.state == PublicationState.APPROVED
-        assert pub.approved_by == "manager-lan"
+        assert pub.approved_by == "lan"
         assert pub.approved_at is not None
         assert (datetime.now(UTC) - pub.approved_at).total_seconds() < 60
         audit = s.exec(select(AuditLog).where(AuditLog.action == "approve")).all()
         assert sorted(a.entity_id for a in audit) == ["1", "2"]
-        assert audit[0].actor == "manager-lan"
+        assert audit[0].actor == "lan"
         # Approving again is a no-op; --all takes the remaining drafts.
-        assert approve(s, [1], "manager-lan") == 0
-        assert approve(s, None, "manager-lan") == 12
+        assert approve(s, [1], MANAGER) == 0
+        assert approve(s, None, MANAGER) == 12
         s.commit()
 
 
@@ -73,9 +74,9 @@ def test_approve_refuses_non_drafts_and_unknown_ids(imported: Engine) -> None:
     set_state(imported, 3, PublicationState.PUBLISHED)
     with Session(imported) as s:
         with pytest.raises(UserError, match="publication 3 is published"):
-            approve(s, [2, 3], "m")
+            approve(s, [2, 3], MANAGER)
         with pytest.raises(UserError, match="no publication with id 99"):
-            approve(s, [99], "m")
+            approve(s, [99], MANAGER)
         assert s.get(Publication, 2).state == PublicationState.DRAFT  # type: ignore[union-attr]
 
 
@@ -85,10 +86,10 @@ def test_cancel_rules(imported: Engine) -> None:
     set_state(imported, 4, PublicationState.HANDED_OFF, handoff=True, external_id="104_55")
     with Session(imported) as s:
         with pytest.raises(UserError, match=r"publication 1 is being published .*worker-7"):
-            cancel(s, [1], "officer")
+            cancel(s, [1], OFFICER)
         with pytest.raises(UserError, match="publication 2 is already published"):
-            cancel(s, [2, 3], "officer")
-        assert cancel(s, [3, 4], "officer") == 2
+            cancel(s, [2, 3], OFFICER)
+        assert cancel(s, [3, 4], OFFICER) == 2
         s.commit()
     with Session(imported) as s:
         handed = s.get(Publication, 4)
@@ -97,7 +98,7 @@ def test_cancel_rules(imported: Engine) -> None:
         assert handed.handoff is True
         assert handed.external_id == "104_55"
         assert s.get(Publication, 3).state == PublicationState.CANCELLED  # type: ignore[union-attr]
-        assert cancel(s, [3], "officer") == 0  # already cancelled
+        assert cancel(s, [3], OFFICER) == 0  # already cancelled
         actions = [(a.action, a.entity_id) for a in s.exec(select(AuditLog)).all()]
         assert ("cancel", "4") in actions
 
