@@ -12,6 +12,7 @@ would be in production) while the month takes only as long as the work does.
 
 import json
 import os
+import secrets
 import shutil
 import time
 from collections import Counter
@@ -28,11 +29,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
+from campaigns.access import Identity
+from campaigns.accounts import identity_of, setup_identity
 from campaigns.db import make_engine, session_scope, upgrade
 from campaigns.importer import import_campaign
-from campaigns.models import Campaign, Channel, Publication, PublicationState
+from campaigns.models import Campaign, Channel, Publication, PublicationState, Role
 from campaigns.publications import approve
 from campaigns.settings import Settings, get_settings
+from campaigns.users import add_user
 from connectors.emulator import Emulator
 from connectors.emulator.clock import SteppedClock
 from scheduler.credentials import store_credentials
@@ -49,6 +53,44 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 METRICS_EVERY = timedelta(hours=6)  # emulated time between metric pulls
 
 
+@dataclass(frozen=True)
+class DemoPerson:
+    """A demo sign-in, printed for the person trying Loa (the demo's database is throwaway)."""
+
+    identity: Identity
+    password: str
+
+
+# The demo's people: an admin, a manager for every unit, an officer of Ha Noi.
+DEMO_PEOPLE = (
+    ("admin", Role.ADMIN, None, "Quản trị"),
+    ("quanly", Role.MANAGER, None, "Nguyễn Thị Quản Lý"),
+    ("canbo", Role.OFFICER, "ha-noi", "Trần Văn Cán Bộ"),
+)
+
+
+def register_people(session: Session) -> list[DemoPerson]:
+    """Register the demo's people with fresh passwords (the first, an admin, at setup)."""
+    people: list[DemoPerson] = []
+    acting = setup_identity()
+    for username, role, unit, name in DEMO_PEOPLE:
+        password = secrets.token_urlsafe(9)
+        user = add_user(
+            session,
+            acting,
+            username,
+            role.value,
+            display_name=name,
+            unit_key=unit,
+            password=password,
+        )
+        person = DemoPerson(identity_of(user), password)
+        people.append(person)
+        if role == Role.ADMIN:
+            acting = person.identity
+    return people
+
+
 @dataclass
 class DemoResult:
     home: Path
@@ -58,6 +100,7 @@ class DemoResult:
     real_seconds: float
     handed_off: int = 0
     metrics_pulled: int = 0
+    people: list[DemoPerson] = field(default_factory=list)
     scorecard: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -187,11 +230,13 @@ def _run(
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
     with session_scope(engine) as session:
-        import_campaign(session, campaign_file, actor="demo-officer")
+        import_campaign(session, campaign_file, identity=setup_identity())
         campaign = session.exec(select(Campaign)).one()
         connected = connect_all(session, emulator)
+        people = register_people(session)
+    manager = next(p.identity for p in people if p.identity.role == Role.MANAGER)
     with session_scope(engine) as session:
-        approved = approve(session, None, "demo-manager")
+        approved = approve(session, None, manager)
     out.print(
         f"Imported [bold]{campaign.key}[/], connected {connected} channels, "
         f"approved {approved} publications; the month begins."
@@ -244,6 +289,7 @@ def _run(
     scores = _scorecard(engine, campaign.key, clock, out)
     counts = state_counts(engine)
     result = DemoResult(
+        people=people,
         home=home,
         campaign=campaign.key,
         states=counts,

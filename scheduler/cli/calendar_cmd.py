@@ -18,9 +18,12 @@ def import_cmd(
     campaign: str = typer.Option(..., "--campaign", help="Key of the campaign to add it to."),
 ) -> None:
     """Add a sheet's rows to a campaign; every bad row is reported and then nothing is added."""
+    from scheduler.cli.identity import current_identity
+
     try:
+        identity = current_identity()
         with session() as s:
-            report = import_sheet(s, file, campaign, display=str(file))
+            report = import_sheet(s, file, campaign, display=str(file), identity=identity)
     except UserError as exc:
         raise fail(str(exc)) from None
     console.print(str(report), markup=False, highlight=False, soft_wrap=True)

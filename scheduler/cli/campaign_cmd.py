@@ -87,13 +87,15 @@ def validate_cmd(
 @campaign_app.command("import")
 def import_cmd(
     file: Path = typer.Argument(..., help="The campaign file (YAML)."),
-    actor: str = typer.Option("import", "--as", help="Who imports, for the audit log."),
 ) -> None:
     """Import a campaign file, all or nothing; importing it again changes nothing."""
+    from scheduler.cli.identity import current_identity
+
     upgrade(engine())
+    identity = current_identity()
     try:
         with session() as s:
-            report = import_campaign(s, file, display=str(file), actor=actor)
+            report = import_campaign(s, file, display=str(file), identity=identity)
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         count = sum(p.severity == "error" for p in exc.problems)

@@ -1,57 +1,152 @@
-"""`loa user add|list`: who may approve, edit or only read."""
+"""`loa user add|list|deactivate` and `loa login|logout|whoami`: people, roles and sessions.
+
+The first user registered must be an admin; after that only a signed-in admin registers people.
+Passwords are read from a file (`--password-file`, first line) or prompted without echo, never
+taken as an argument (it would stay in the shell history and the process list).
+"""
 
 import json
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from campaigns.access import Action, roles_allowed
+from campaigns.accounts import MIN_PASSWORD, authenticate, login_expiry, open_login, revoke
+from campaigns.db import upgrade
+from campaigns.errors import UserError
 from campaigns.models import Role
-from campaigns.users import add_user, list_users
 from scheduler.cli.campaign_cmd import ensure_schema
-from scheduler.cli.common import console, session
+from scheduler.cli.common import console, engine, session, settings
+from scheduler.cli.identity import current_identity, forget_token, save_token, stored_token
 
 user_app = typer.Typer(
-    help="Users and their roles. Once one is registered, every approval and cancellation "
-    "must name a user whose role allows it.",
+    help="People and their roles. The first one is an admin; from then on every change is "
+    "made by a signed-in person whose role allows it.",
     no_args_is_help=True,
 )
 
 
+def read_password(path: Path | None, *, confirm: bool) -> str:
+    """The first line of `path`, or a prompt (twice when `confirm`)."""
+    if path is not None:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UserError(f"{path}: cannot read the password file ({exc.strerror})") from None
+        if not lines or not lines[0]:
+            raise UserError(f"{path}: the first line should be the password")
+        return lines[0]
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    return password
+
+
 @user_app.command("add")
 def add_cmd(
-    username: str = typer.Argument(..., help="Login name, as given to --as."),
+    username: str = typer.Argument(..., help="Login name."),
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(r.value for r in Role)}."),
     name: str = typer.Option("", "--name", help="Full name, for reports."),
-    unit: str | None = typer.Option(None, "--unit", help="Unit key the user works for."),
+    unit: str | None = typer.Option(
+        None, "--unit", help="Unit key the user works for (none: every unit)."
+    ),
+    password_file: Path | None = typer.Option(
+        None, "--password-file", help=f"File whose first line is the password ({MIN_PASSWORD}+)."
+    ),
+    keep_password: bool = typer.Option(
+        False, "--keep-password", help="Change the role or unit of a user and keep the password."
+    ),
 ) -> None:
-    """Register a user, or change a registered user's role."""
+    """Register a user, or change a registered user's role, unit or password (admins)."""
+    from analytics_app.services.people import add_user
+
+    upgrade(engine())
+    identity = current_identity()
+    password = None if keep_password else read_password(password_file, confirm=True)
+    person = add_user(
+        engine(), identity, username, role, display_name=name, unit_key=unit, password=password
+    )
+    scope = f" of {person.unit}" if person.unit else ""
+    typer.echo(f"{person.username}: {person.role}{scope}")
+
+
+@user_app.command("deactivate")
+def deactivate_cmd(username: str = typer.Argument(..., help="Login name.")) -> None:
+    """End a person's access: their sessions end and they cannot sign in (admins)."""
+    from analytics_app.services.people import deactivate
+
     ensure_schema()
-    with session() as s:
-        user = add_user(s, username, role, display_name=name, unit_key=unit)
-        typer.echo(f"{user.username}: {user.role}")
+    deactivate(engine(), current_identity(), username)
+    typer.echo(f"{username}: deactivated")
 
 
 @user_app.command("list")
 def list_cmd(as_json: bool = typer.Option(False, "--json", help="A JSON list.")) -> None:
-    """Registered users and their roles."""
+    """Registered users and their roles (admins)."""
+    from analytics_app.services.people import list_people
+
     ensure_schema()
-    with session() as s:
-        users = [
-            {"username": u.username, "role": u.role, "name": u.display_name, "unit": u.unit_key}
-            for u in list_users(s)
-        ]
+    people = list_people(engine(), current_identity())
+    rows: list[dict[str, str | bool | None]] = [
+        {"username": p.username, "role": p.role, "name": p.name, "unit": p.unit, "active": p.active}
+        for p in people
+    ]
     if as_json:
-        typer.echo(json.dumps(users, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table(title="Users")
-    for column in ("username", "role", "name", "unit"):
+    for column in ("username", "role", "unit", "name", "active"):
         table.add_column(column, no_wrap=column == "username")
-    for u in users:
-        table.add_row(u["username"], u["role"], u["name"], u["unit"] or "")
+    for p in people:
+        table.add_row(p.username, p.role, p.unit or "all", p.name, "yes" if p.active else "no")
     console.print(table)
-    if not users:
-        console.print("No users registered: anyone may approve, named in the audit log.")
+    if not rows:
+        console.print("No users registered: the local operator acts; register an admin first.")
+
+
+def login_cmd(
+    username: str = typer.Argument(..., help="Your login name."),
+    password_file: Path | None = typer.Option(
+        None, "--password-file", help="File whose first line is your password."
+    ),
+) -> None:
+    """Sign in: later commands act as you until the session expires or `loa logout`."""
+    ensure_schema()
+    password = read_password(password_file, confirm=False)
+    with session() as s:
+        identity = authenticate(s, username, password)
+        token = open_login(s, identity)
+        expires = login_expiry(s, token)
+    save_token(token)
+    until = f" until {expires.astimezone(settings().zone):%Y-%m-%d %H:%M}" if expires else ""
+    typer.echo(f"signed in as {identity.username} ({identity.role.value}){until}")
+
+
+def logout_cmd() -> None:
+    """Sign out: the session ends here and in the database."""
+    token = stored_token()
+    if token is not None:
+        ensure_schema()
+        with session() as s:
+            revoke(s, token)
+    forget_token()
+    typer.echo("signed out")
+
+
+def whoami_cmd() -> None:
+    """Who later commands act as, and what that role may do."""
+    ensure_schema()
+    identity = current_identity()
+    scope = identity.unit_key or "every unit"
+    may = [a.value for a in Action if identity.role in roles_allowed(a)]
+    setup = (
+        " (no user registered yet: register an admin with `loa user add`)" if identity.setup else ""
+    )
+    typer.echo(f"{identity.username}: {identity.role.value} for {scope}{setup}")
+    typer.echo(f"may: {', '.join(may)}")
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(user_app, name="user")
+    app.command("login")(login_cmd)
+    app.command("logout")(logout_cmd)
+    app.command("whoami")(whoami_cmd)
