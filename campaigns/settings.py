@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_sender: str = "loa@localhost"
     alert_recipients: list[str] = Field(default_factory=list)
+    # Weekly and final reports: campaign-wide recipients (default: the alert recipients), and
+    # per unit key the recipients of that unit's own report (JSON: {"unit-key": ["a@b"]}).
+    report_recipients: list[str] = Field(default_factory=list)
+    report_unit_recipients: dict[str, list[str]] = Field(default_factory=dict)
+    chromium_path: str = "/usr/bin/chromium"  # prints reports to PDF
 
     @classmethod
     def settings_customise_sources(
