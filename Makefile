@@ -2,22 +2,33 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# The exact versions tested (constraints.txt) install the same environment everywhere;
+# `make lock` rewrites it from the current environment after a dependency change.
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# Debian packages the browser, report and PDF tests use (Chromium for Playwright and the PDF,
+# fonts with Vietnamese diacritics, pdfinfo/pdftoppm to check the PDFs).
+SYSTEM_PACKAGES := chromium fonts-noto-core fonts-dejavu-core poppler-utils
 
-.PHONY: demo test lint typecheck unit bench clean venv services
+.PHONY: demo test lint typecheck unit bench chaos clean venv services system lock audit
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
 venv: $(STAMP)
 
+lock: venv
+	$(BIN)/python -m pip freeze --exclude-editable --exclude loa > constraints.txt
+
 services:
 	@sh .ci/services
+
+system:
+	@sh .ci/system $(SYSTEM_PACKAGES)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -26,13 +37,13 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-unit: venv services
+unit: venv services system
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test: lint typecheck unit
 
-demo: venv
-	$(BIN)/loa demo --no-serve
+demo: venv system
+	$(BIN)/loa demo
 
 bench: venv services
 	$(BIN)/python -m bench
