@@ -33,6 +33,7 @@ from campaigns.models.outbox import (
     RateLimitBlock,
     Worker,
 )
+from campaigns.models.reports import DeliveryState, ReportDelivery
 from campaigns.models.security import AuditLog, Credential, LoginSession, Role, User
 from campaigns.models.segments import (
     MetricSegment,
@@ -59,6 +60,7 @@ __all__ = [
     "ContentItem",
     "ContentKind",
     "Credential",
+    "DeliveryState",
     "Kpi",
     "LoginSession",
     "MeasurementPlan",
@@ -76,6 +78,7 @@ __all__ = [
     "PublicationState",
     "QuotaUsage",
     "RateLimitBlock",
+    "ReportDelivery",
     "Role",
     "RollupVersion",
     "SegmentChange",
