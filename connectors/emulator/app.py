@@ -23,7 +23,21 @@ from connectors.emulator.youtube import YouTube
 
 log = logging.getLogger(__name__)
 
-_API_FAULTS = frozenset({"5xx", "timeout", "drop", "rate_limit", "quota", "token_expired"})
+_API_FAULTS = frozenset(
+    {
+        "5xx",
+        "5xx_after",
+        "timeout",
+        "drop",
+        "stall",
+        "rate_limit",
+        "quota",
+        "token_expired",
+        "password_changed",
+    }
+)
+# Faults that let the operation happen, then spoil or delay its answer.
+_AFTER = frozenset({"drop", "5xx_after", "stall"})
 _TOKEN_FAULTS = frozenset({"5xx", "timeout", "drop", "token_expired"})
 
 StartResponse = Callable[..., Any]
@@ -51,6 +65,7 @@ class EmulatorApp:
         self.stopping = stopping
         self.objects = objects
         self.reset = reset
+        graph.listing_lag = faults.lag_ms  # listings that lag behind creates (`lag=MS`)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -73,7 +88,9 @@ class EmulatorApp:
                 request,
                 call.tags,
                 _API_FAULTS,
-                lambda kind, _scope: self.youtube.fault(kind, call),
+                lambda kind, _scope: self.youtube.fault(
+                    "token_expired" if kind == "password_changed" else kind, call
+                ),
                 lambda: self.youtube.handle(request, call),
             )
         if path.startswith("/v2/reports"):
@@ -119,9 +136,13 @@ class EmulatorApp:
             # Hang longer than the caller waits, then leave without a word.
             self.stopping.wait(self.timeout_s)
             self._drop(request)
-        if decision.fault and decision.fault != "drop":
+        if decision.fault and decision.fault not in _AFTER:
             return fault(decision.fault, decision.scope)
         response = handle()
+        if decision.fault == "5xx_after":
+            return fault("5xx", decision.scope)
+        if decision.fault == "stall":
+            self.stopping.wait(decision.stall_ms / 1000)
         if decision.fault == "drop":
             # The operation is done; the caller never learns it.
             self._drop(request)

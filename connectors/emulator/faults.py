@@ -1,6 +1,15 @@
 """Fault injection by spec: `KIND[:SCOPE][@PROB|#COUNT]`, comma-separated.
 
-KIND is `5xx`, `timeout`, `drop`, `rate_limit`, `quota`, `token_expired` or `latency=MS`. SCOPE
+KIND is `5xx`, `timeout`, `drop`, `rate_limit`, `quota`, `token_expired`, `latency=MS`, or one
+of the faults that hide whether a write happened or make it slow to show:
+  `5xx_after`         the write is applied, then the answer is a server error (Meta's edge
+                      answering 502 after the write landed);
+  `stall=MS`          the write is applied, then the answer waits MS (a slow call without
+                      progress; past the client's timeout it is a timeout after the write);
+  `lag=MS`            listings (Page edges, playlist items) omit objects younger than MS: a
+                      search right after a create does not see it yet (reads by id do);
+  `password_changed`  the token is refused as after a password change (Graph 190/460).
+SCOPE
 narrows the rule to requests carrying that tag: `facebook`, `youtube`, `publish`, `upload`,
 `read`, `insights`, `analytics`, `token`, or an account id (Page or channel). `@0.05` fires with
 that probability per matching request (seeded RNG, so a run repeats); `#3` fires on the next three
@@ -13,7 +22,20 @@ import re
 import threading
 from dataclasses import dataclass
 
-KINDS = ("5xx", "timeout", "drop", "rate_limit", "quota", "token_expired", "latency")
+KINDS = (
+    "5xx",
+    "5xx_after",
+    "timeout",
+    "drop",
+    "rate_limit",
+    "quota",
+    "token_expired",
+    "password_changed",
+    "latency",
+    "stall",
+    "lag",
+)
+TIMED = ("latency", "stall", "lag")  # kinds that take milliseconds
 SCOPES = ("facebook", "youtube", "publish", "upload", "read", "insights", "analytics", "token")
 
 _RULE = re.compile(
@@ -40,7 +62,7 @@ class FaultRule:
         return not self.scope or self.scope in tags
 
     def describe(self) -> str:
-        text = self.kind if self.kind != "latency" else f"latency={self.latency_ms}"
+        text = self.kind if self.kind not in TIMED else f"{self.kind}={self.latency_ms}"
         if self.scope:
             text += f":{self.scope}"
         if self.probability is not None:
@@ -67,9 +89,9 @@ def parse_spec(spec: str) -> list[FaultRule]:
             raise FaultSpecError(
                 f"fault rule {part!r}: unknown kind {kind!r} (known: {', '.join(KINDS)})"
             )
-        if (kind == "latency") != (ms is not None):
+        if (kind in TIMED) != (ms is not None):
             raise FaultSpecError(
-                f"fault rule {part!r}: latency takes milliseconds (latency=100); "
+                f"fault rule {part!r}: {', '.join(TIMED)} take milliseconds (latency=100); "
                 "other kinds take none"
             )
         if scope and scope not in SCOPES and not _ACCOUNT.match(scope):
@@ -92,6 +114,7 @@ class Decision:
     latency_ms: int = 0
     fault: str = ""
     scope: str = ""
+    stall_ms: int = 0  # with fault "stall": how long the answer waits after the write
 
 
 class FaultSet:
@@ -119,11 +142,16 @@ class FaultSet:
                 if rule.kind == "latency" and rule.matches(tags) and self._fires(rule):
                     latency += rule.latency_ms
             for rule in self._rules:
-                if rule.kind == "latency" or rule.kind not in applicable:
+                if rule.kind in ("latency", "lag") or rule.kind not in applicable:
                     continue
                 if rule.matches(tags) and self._fires(rule):
-                    return Decision(latency, rule.kind, rule.scope)
+                    return Decision(latency, rule.kind, rule.scope, rule.latency_ms)
         return Decision(latency)
+
+    def lag_ms(self) -> int:
+        """How far listings lag behind creates now (the largest `lag` rule; 0: not at all)."""
+        with self._lock:
+            return max((r.latency_ms for r in self._rules if r.kind == "lag"), default=0)
 
     def _fires(self, rule: FaultRule) -> bool:
         if rule.count is not None:

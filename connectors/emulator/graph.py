@@ -7,6 +7,7 @@ with error 368: an emulator test hook, since policy blocks cannot be provoked ot
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -72,6 +73,7 @@ class Graph:
         self.state = state
         self.clock = clock
         self.usage = usage
+        self.listing_lag: Callable[[], int] = lambda: 0  # ms listings lag behind creates
 
     # ---- classification (for faults and usage headers)
 
@@ -127,6 +129,14 @@ class Graph:
                 "An unexpected error has occurred. Please retry your request later.",
                 status=503,
                 transient=True,
+            )
+        elif kind == "password_changed":
+            err = graph_error(
+                190,
+                "Error validating access token: The session has been invalidated because the "
+                "user changed their password or Facebook has changed the session for security "
+                "reasons.",
+                subcode=460,
             )
         elif kind == "token_expired":
             err = graph_error(
@@ -474,6 +484,9 @@ class Graph:
             ]
         else:
             objs = [o for o in objs if o.state == "published"]
+        lag = self.listing_lag()
+        if lag:  # a search right after a create does not see it yet
+            objs = [o for o in objs if o.created_at <= now - timedelta(milliseconds=lag)]
         stamp = (
             (lambda o: o.created_at)
             if edge != "feed" and edge != "posts" and edge != "published_posts"

@@ -3,6 +3,11 @@
 Sources: Graph API "Handling Errors" (codes 1, 2, 4, 10, 17, 190 with subcodes 458-467 and 492,
 200-299, 341, 368, 506, 613) and "Rate Limiting" (codes 32, 80001; `X-App-Usage` percentages and
 `X-Business-Use-Case-Usage` `estimated_time_to_regain_access` in minutes).
+
+On a call that creates something (a feed post, a photo, a video's `finish`), a server-side
+failure — Graph codes 1 and 2, any HTTP 5xx, an SSL failure once the request was sent — says
+nothing about whether the write was applied (Meta's edge answers 502 after the write has
+landed): it is an unknown outcome to reconcile, never retried blind. Elsewhere it is transient.
 """
 
 import json
@@ -121,10 +126,36 @@ def usage_percent(headers: Mapping[str, str]) -> float:
     return highest
 
 
+def _server_side(code: int | None, http_status: int | None) -> bool:
+    return code in (1, 2) or (http_status is not None and http_status >= 500)
+
+
 def map_graph_error(
+    payload: Any,
+    *,
+    headers: Mapping[str, str],
+    http_status: int | None,
+    creating: bool = False,
+) -> PlatformError:
+    """The taxonomy error for a Graph error body (`{"error": {...}}`) or an unparsable answer;
+    `creating`: the call creates something, so a server-side failure is an unknown outcome."""
+    mapped = _map_graph_error(payload, headers=headers, http_status=http_status)
+    code = _int(mapped.code) if mapped.code else None
+    if creating and isinstance(mapped, TransientError) and _server_side(code, http_status):
+        return UnknownOutcome(
+            f"server error on a create; it may have been applied ({mapped.message})",
+            platform=PLATFORM,
+            code=mapped.code,
+            subcode=mapped.subcode,
+            trace_id=mapped.trace_id,
+            http_status=http_status,
+        )
+    return mapped
+
+
+def _map_graph_error(
     payload: Any, *, headers: Mapping[str, str], http_status: int | None
 ) -> PlatformError:
-    """The taxonomy error for a Graph error body (`{"error": {...}}`) or an unparsable answer."""
     error = payload.get("error") if isinstance(payload, dict) else None
     if not isinstance(error, dict):
         text = redact(str(payload))[:300]
@@ -182,7 +213,10 @@ def _sent(exc: requests.RequestException) -> bool:
         if "NewConnectionError" in text or "Connection refused" in text or "NameResolution" in text:
             return False
         if isinstance(exc, requests.exceptions.SSLError):
-            return False
+            # A certificate or handshake failure stops the request before it is sent; any
+            # other SSL failure (a record broken while reading the answer) comes after.
+            lowered = text.lower()
+            return not ("certificate" in lowered or "handshake" in lowered)
     return True
 
 

@@ -50,7 +50,7 @@ class Graph:
                 method=method,
             )
         except facebook.GraphAPIError as exc:
-            raise self._mapped(exc.result) from None
+            raise self._mapped(exc.result, creating) from None
         except requests.RequestException as exc:
             raise map_network_error(exc, creating=creating) from None
         except (KeyError, ValueError):
@@ -64,11 +64,14 @@ class Graph:
                     platform=PLATFORM,
                     http_status=status,
                 ) from None
-            raise self._mapped(f"unreadable answer (HTTP {status})") from None
+            raise self._mapped(f"unreadable answer (HTTP {status})", creating) from None
 
-    def _mapped(self, result: Any) -> PlatformError:
+    def _mapped(self, result: Any, creating: bool = False) -> PlatformError:
         return map_graph_error(
-            result, headers=self.session.last_headers, http_status=self.session.last_status
+            result,
+            headers=self.session.last_headers,
+            http_status=self.session.last_status,
+            creating=creating,
         )
 
     def get(self, path: str, **args: Any) -> Any:

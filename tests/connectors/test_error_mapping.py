@@ -230,7 +230,8 @@ def assert_clean(exc: BaseException, secrets: list[str]) -> None:
 
 
 FB_FAULTS = [
-    ("5xx:facebook", "publish", TransientError),
+    ("5xx:facebook", "publish", UnknownOutcome),  # a create: the write may have landed
+    ("5xx:read", "status", TransientError),
     ("rate_limit:facebook", "publish", RateLimited),
     ("token_expired:facebook", "publish", AuthExpired),
     ("drop:publish", "publish", UnknownOutcome),
