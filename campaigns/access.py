@@ -60,6 +60,20 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
 }
 
+# How a refusal names each action.
+_PHRASES: dict[Action, str] = {
+    Action.VIEW: "view",
+    Action.PLAN: "plan",
+    Action.APPROVE: "approve",
+    Action.CANCEL: "cancel",
+    Action.RETRY: "retry",
+    Action.REVIEW: "review",
+    Action.ACKNOWLEDGE: "acknowledge alerts",
+    Action.REPORTS: "send reports",
+    Action.CHANNELS: "connect channels",
+    Action.USERS: "manage users",
+}
+
 # Roles that see every unit whatever their own unit is.
 _ALL_UNITS = frozenset({Role.NATIONAL, Role.ADMIN})
 
@@ -112,10 +126,10 @@ def require(identity: Identity, action: Action, unit_key: str | None = None) -> 
     if action not in _ALLOWED.get(identity.role, frozenset()):
         who = " or ".join(role.value for role in roles_allowed(action))
         raise Forbidden(
-            f"{identity.username} is {identity.role.value}: only {who} may {action.value}"
+            f"{identity.username} is {identity.role.value}: only {who} may {_PHRASES[action]}"
         )
     if unit_key is not None and not identity.sees(unit_key):
         raise Forbidden(
             f"{identity.username} works for unit '{identity.unit_key}' and may not "
-            f"{action.value} for unit '{unit_key}'"
+            f"{_PHRASES[action]} for unit '{unit_key}'"
         )

@@ -110,7 +110,17 @@ def _describe(health: TokenHealth | None, word: str, detail: str) -> str:
 
 
 def connect(channel: Channel, secret: str, kind: str, verify: bool) -> str:
-    """Verifies (when asked and reachable), stores, and describes the new credential."""
+    """Verifies (when asked and reachable), stores, and describes the new credential.
+
+    Only an admin connects or replaces a channel's token, and each replacement is audited
+    (never the token itself).
+    """
+    from campaigns.access import Action, require
+    from campaigns.models import AuditLog
+    from scheduler.cli.identity import current_identity
+
+    identity = current_identity()
+    require(identity, Action.CHANNELS)
     creds = Credentials(channel.platform, channel.external_id, Secret(secret))
     health: TokenHealth | None = None
     note = ""
@@ -131,6 +141,15 @@ def connect(channel: Channel, secret: str, kind: str, verify: bool) -> str:
         row = store_credentials(s, channel.platform, channel.external_id, secret, kind, now=now)
         if health is not None:
             record_health(s, row, health, now)
+        s.add(
+            AuditLog(
+                actor=identity.label,
+                action="connect",
+                entity="channel",
+                entity_id=channel.key,
+                detail={"platform": channel.platform, "account": channel.external_id},
+            )
+        )
         word, detail = row.health, row.health_detail or note
     return f"Connected {channel.key} ({channel.platform} {channel.external_id}): " + _describe(
         health, word, detail

@@ -54,9 +54,9 @@ def test_the_first_user_must_be_an_admin(sqlite_engine: Engine) -> None:
         s.commit()
         # From now on the setup operator is nobody: only a signed-in admin registers people.
         officer = Identity("lan", Role.OFFICER, "ha-noi")
-        with pytest.raises(Forbidden, match="lan is officer: only admin may users"):
+        with pytest.raises(Forbidden, match="lan is officer: only admin may manage users"):
             add_user(s, officer, "lan", "admin", password=PASSWORD)
-        with pytest.raises(Forbidden, match="x is manager: only admin may users"):
+        with pytest.raises(Forbidden, match="x is manager: only admin may manage users"):
             add_user(s, Identity("x", Role.MANAGER), "y", "admin", password=PASSWORD)
 
 

@@ -125,3 +125,38 @@ def test_auth_facebook_connects_the_pages_that_are_channels(
     assert user_token.encode() not in raw
     for page in emulator.accounts["facebook_pages"][:2]:
         assert page["access_token"].encode() not in raw
+
+
+def test_only_an_admin_connects_and_every_connection_is_audited(
+    loa: Path, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlmodel import Session, create_engine, select
+
+    from campaigns.accounts import setup_identity
+    from campaigns.models import AuditLog
+    from campaigns.users import add_user
+
+    token = emulator.accounts["facebook_pages"][0]["access_token"]
+    token_file = tmp_path / "page.txt"
+    token_file.write_text(token)
+    password = tmp_path / "pw"
+    password.write_text("a long enough password\n")
+    engine = create_engine(get_settings().effective_database_url)
+    with Session(engine) as s:
+        admin = add_user(s, setup_identity(), "an", "admin", password="a long enough password")
+        from campaigns.accounts import identity_of
+
+        add_user(s, identity_of(admin), "lan", "manager", password="a long enough password")
+        s.commit()
+    args = ["channel", "connect", "ncfaw-fb", "--token-file", str(token_file)]
+    assert runner.invoke(app, ["login", "lan", "--password-file", str(password)]).exit_code == 0
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1
+    assert "lan is manager: only admin may connect channels" in str(refused.exception)
+    assert runner.invoke(app, ["login", "an", "--password-file", str(password)]).exit_code == 0
+    assert runner.invoke(app, args).exit_code == 0
+    with Session(engine) as s:
+        audit = s.exec(select(AuditLog).where(AuditLog.action == "connect")).all()
+    engine.dispose()
+    assert [(a.actor, a.entity_id) for a in audit] == [("an", "ncfaw-fb")]
+    assert token not in json.dumps([a.detail for a in audit])

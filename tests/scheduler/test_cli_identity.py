@@ -71,7 +71,7 @@ def test_an_officer_is_refused_whatever_name_they_type(loa_home: Path, tmp_path:
     assert "lan is officer: only manager or admin may approve" in said(refused)
     promote = runner.invoke(app, ["user", "add", "lan", "--role", "admin", "--keep-password"])
     assert promote.exit_code == 1
-    assert "only admin may users" in said(promote)
+    assert "only admin may manage users" in said(promote)
     _login(tmp_path, "minh")
     approved = runner.invoke(app, ["approve", "--all"])
     assert approved.stdout.strip() == "approved 14 publications"
