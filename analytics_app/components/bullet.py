@@ -1,0 +1,133 @@
+"""The scorecard's bullet charts: one figure per objective, one row per KPI, on the scale of
+each KPI's target (100 %), so that KPIs of different units share an axis.
+
+A row shows the target (the dark line at 100 %), the actual (the bar, in its status colour),
+what the pacing curve expects by now (the tick) and the projection to the end (the diamond);
+hovering shows the numbers themselves. A KPI with nothing measured shows "no data", not 0.
+"""
+
+import html
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from analytics_app.components.theme import STATUS_COLOURS, style
+from analytics_app.engine.scorecard import KpiScore
+from analytics_app.i18n.catalog import message
+from analytics_app.i18n.format import metric_label, number
+
+CAP = 250.0  # percent: beyond this a row is drawn at the edge (the label says how far)
+
+
+def kpi_label(score: KpiScore, lang: str) -> str:
+    """The metric's name, and what the KPI narrows to, when it does."""
+    narrowing = [v for values in score.filters.values() for v in values]
+    label = metric_label(score.metric, lang)
+    if narrowing:
+        label += " · " + ", ".join(narrowing)
+    return label
+
+
+def _pct(value: float | None, target: float) -> float | None:
+    if value is None or not target:
+        return None
+    return min(CAP, value / target * 100.0)
+
+
+def bullet_figure(scores: Sequence[KpiScore], lang: str) -> go.Figure:
+    """The objective's KPIs as bullet rows (first KPI on top)."""
+    labels = [html.escape(kpi_label(s, lang)) for s in scores]
+    actual = [_pct(s.actual, s.target) for s in scores]
+    expected = [_pct(s.expected, s.target) for s in scores]
+    projection = [_pct(s.projection, s.target) for s in scores]
+    reach = max([120.0, *(v + 10 for v in (*actual, *expected, *projection) if v is not None)])
+    top = min(CAP + 10, reach)
+
+    def names(key: str) -> str:
+        return message(lang, key)
+
+    hover = [
+        "<br>".join(
+            [
+                f"<b>{label}</b>",
+                f"{names('bullet.actual')}: {number(s.actual, s.metric, lang)}",
+                f"{names('bullet.target')}: {number(s.target, s.metric, lang)}",
+                f"{names('bullet.expected')}: {number(s.expected, s.metric, lang)}",
+                f"{names('bullet.projection')}: {number(s.projection, s.metric, lang)}",
+            ]
+        )
+        for label, s in zip(labels, scores, strict=True)
+    ]
+    fig = go.Figure()
+    fig.add_bar(
+        y=labels,
+        x=[top] * len(scores),
+        orientation="h",
+        marker_color="#f1f3f6",
+        width=0.72,
+        hoverinfo="skip",
+        showlegend=False,
+    )
+    fig.add_bar(
+        y=labels,
+        x=[100.0] * len(scores),
+        orientation="h",
+        marker_color="#dde2ea",
+        width=0.72,
+        hoverinfo="skip",
+        showlegend=False,
+    )
+    fig.add_bar(
+        y=labels,
+        x=[v or 0.0 for v in actual],
+        orientation="h",
+        marker_color=[STATUS_COLOURS.get(s.status, "#888") for s in scores],
+        width=0.32,
+        name=names("bullet.actual"),
+        text=[
+            number(s.actual, s.metric, lang, compact=True) if s.actual is not None else ""
+            for s in scores
+        ],
+        textposition="outside",
+        cliponaxis=False,
+        hovertext=hover,
+        hoverinfo="text",
+    )
+    fig.add_scatter(
+        y=labels,
+        x=expected,
+        mode="markers",
+        marker={"symbol": "line-ns", "size": 26, "line": {"width": 3, "color": "#263238"}},
+        name=names("bullet.expected"),
+        hovertext=hover,
+        hoverinfo="text",
+    )
+    fig.add_scatter(
+        y=labels,
+        x=projection,
+        mode="markers",
+        marker={
+            "symbol": "diamond",
+            "size": 11,
+            "color": "white",
+            "line": {"width": 2, "color": "#5b3cc4"},
+        },
+        name=names("bullet.projection"),
+        hovertext=hover,
+        hoverinfo="text",
+    )
+    for label, a in zip(labels, actual, strict=True):
+        if a is None:
+            fig.add_annotation(
+                y=label,
+                x=2,
+                text=names("status.no_data"),
+                showarrow=False,
+                xanchor="left",
+                font={"color": "#6b7280"},
+            )
+    fig.add_vline(x=100, line_width=2, line_color="#263238")
+    fig.update_layout(barmode="overlay", bargap=0.25)
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_xaxes(range=[0, top], ticksuffix=" %", showgrid=True, gridcolor="#eceff1")
+    return style(fig, height=70 + 48 * len(scores))

@@ -1,0 +1,160 @@
+"""Numbers, dates and KPI reasons in the viewer's language (Babel), without Streamlit.
+
+Vietnamese groups digits with dots and writes decimals with a comma (1.234.567,5), dates as
+dd/MM/yyyy; English as en_GB. Every number has a metric: rates and shares are percentages,
+watch time in hours, counts whole.
+"""
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_compact_decimal, format_decimal, format_percent
+
+from analytics_app.i18n.catalog import message
+from campaigns.vocabulary import TERMS
+
+LOCALES = {"vi": "vi_VN", "en": "en_GB"}
+
+
+def locale_of(lang: str) -> str:
+    return LOCALES.get(lang, LOCALES["vi"])
+
+
+def is_percent(metric: str) -> bool:
+    term = TERMS.get(metric)
+    return term is not None and term.unit == "%"
+
+
+def number(value: float | None, metric: str, lang: str, *, compact: bool = False) -> str:
+    """A KPI value as a reader reads it; None is "not available", never 0."""
+    if value is None:
+        return message(lang, "common.not_available")
+    loc = locale_of(lang)
+    if is_percent(metric):
+        return format_percent(value, "#,##0.0%", locale=loc)
+    if compact and abs(value) >= 10_000:
+        return format_compact_decimal(value, locale=loc, fraction_digits=1)
+    if metric in ("watch_time_hours", "avg_view_duration_s") or not float(value).is_integer():
+        digits = "#,##0.0" if abs(value) >= 100 else "#,##0.##"
+        return format_decimal(value, digits, locale=loc)
+    return format_decimal(value, "#,##0", locale=loc)
+
+
+def percent(share: float | None, lang: str) -> str:
+    """A share (0.25) as a percentage; None is "not available"."""
+    if share is None:
+        return message(lang, "common.not_available")
+    return format_percent(share, "#,##0.0%", locale=locale_of(lang))
+
+
+def signed_percent(change: float | None, lang: str) -> str | None:
+    """A change (+0.12) as "+12,0%"; None when there is nothing to compare."""
+    if change is None:
+        return None
+    text = format_percent(abs(change), "#,##0.0%", locale=locale_of(lang))
+    return ("+" if change >= 0 else "−") + text
+
+
+def moment(value: datetime | None, zone: ZoneInfo, lang: str) -> str:
+    """An aware time in the campaign zone, short date and time."""
+    if value is None:
+        return message(lang, "common.not_available")
+    pattern = "dd/MM/yyyy HH:mm" if lang == "vi" else "d MMM yyyy HH:mm"
+    return format_datetime(value.astimezone(zone), pattern, locale=locale_of(lang))
+
+
+def day(value: date, lang: str) -> str:
+    pattern = "dd/MM/yyyy" if lang == "vi" else "d MMM yyyy"
+    return format_date(value, pattern, locale=locale_of(lang))
+
+
+def metric_label(metric: str, lang: str) -> str:
+    term = TERMS.get(metric)
+    if term is None:
+        return metric
+    return term.label_en if lang == "en" else term.label_vi
+
+
+# The engine's reasons for "no data", and their Vietnamese.
+_NO_DATA = [
+    (re.compile(r"no publication matches this KPI"), "không có bài đăng nào thuộc KPI này"),
+    (
+        re.compile(r"none of the (\d+) matching publications is published yet"),
+        "chưa bài nào trong {0} bài thuộc KPI này được đăng",
+    ),
+    (
+        re.compile(r"(\d+) matching publications are published but none reports (.+) yet"),
+        "{0} bài đã đăng nhưng chưa bài nào có số liệu {1}",
+    ),
+    (re.compile(r"no matching publication has fallen due yet"), "chưa đến hạn bài nào"),
+    (re.compile(r"no audience breakdown measured yet"), "chưa đo được cơ cấu người xem"),
+    (re.compile(r"nothing measured yet"), "chưa đo được gì"),
+]
+
+
+def _no_data_vi(reason: str) -> str:
+    text = reason.removeprefix("No data: ").split(". Note:")[0].rstrip(".")
+    for pattern, vi in _NO_DATA:
+        found = pattern.fullmatch(text)
+        if found:
+            return "Chưa có dữ liệu: " + vi.format(*found.groups()) + "."
+    return "Chưa có dữ liệu: " + text + "."
+
+
+def reason(
+    *,
+    status: str,
+    metric: str,
+    target: float,
+    actual: float | None,
+    expected: float,
+    projection: float | None,
+    engine_reason: str,
+    lang: str,
+) -> str:
+    """Why a KPI stands where it does: the engine's words in English, the same verdict in
+    Vietnamese built from the same numbers."""
+    if lang == "en":
+        return engine_reason
+    notes = [n.strip() for n in engine_reason.split("Note:")[1:]]
+    tail = "".join(f" Ghi chú: {n}" for n in notes)
+    if actual is None:
+        return _no_data_vi(engine_reason) + tail
+
+    def f(v: float) -> str:
+        return number(v, metric, "vi")
+
+    a, e, t = f(actual), f(expected), f(target)
+    if is_percent(metric) or metric == "avg_view_duration_s":
+        words = {
+            "on_track": f"{a} đạt mục tiêu {t}.",
+            "at_risk": f"{a} thấp hơn mục tiêu {t} nhưng trong khoảng 80% của mục tiêu.",
+            "behind": f"{a} thấp hơn 80% mục tiêu {t}.",
+        }
+        return words.get(status, engine_reason) + tail
+    proj = projection if projection is not None else actual
+    p = f(proj)
+    share = percent(proj / target if target else 1.0, "vi")
+    if status == "on_track" and actual >= expected:
+        text = f"{a} bằng hoặc vượt mức {e} cần đạt đến nay."
+    elif status == "on_track":
+        text = (
+            f"{a} thấp hơn mức {e} cần đạt đến nay, nhưng nhịp gần đây dự báo {p}, "
+            f"đạt mục tiêu {t}."
+        )
+    elif status == "at_risk":
+        text = (
+            f"{a} thấp hơn mức {e} cần đạt đến nay; nhịp gần đây dự báo {p} ({share} mục tiêu {t})."
+        )
+    else:
+        text = (
+            f"{a} thấp hơn mức {e} cần đạt đến nay; nhịp gần đây chỉ dự báo {p} "
+            f"({share} mục tiêu {t})."
+        )
+    return text + tail
+
+
+def compact(value: float | None, metric: str, lang: str) -> str:
+    return number(value, metric, lang, compact=True)
