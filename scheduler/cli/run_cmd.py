@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 
 from scheduler.cli.common import console, engine, fail, settings
-from scheduler.clock import SystemClock
+from scheduler.clock import shared_clock
 from scheduler.worker import Daemon, default_worker_id, run_once, single_worker_guard
 
 
@@ -55,7 +55,7 @@ def run(
     except ValidationError as exc:
         raise fail(f"settings: {exc}") from None
     eng = engine()
-    clock = SystemClock()
+    clock = shared_clock(eng)  # leases and due times by the database's clock
     wid = worker_id or default_worker_id()
     with single_worker_guard(eng, clock):
         if once:
