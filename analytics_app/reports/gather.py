@@ -52,6 +52,7 @@ class Context:
     unit_name: str = ""
     sources: Mapping[str, Sequence[str]] = field(default_factory=dict)
     on_time_minutes: int = 5
+    unit_has_channel: bool = True  # False: the scope is a unit with no channel at all
 
     @property
     def flt(self) -> KpiFilter:
@@ -113,6 +114,14 @@ def open_context(
                 f"(known: {', '.join(sorted(units)) or 'none'})"
             )
         unit_name = units[unit]
+    has_channel = unit is None or bool(
+        session.execute(
+            select(CHANNEL.c.id)
+            .select_from(CHANNEL.join(UNIT, UNIT.c.id == CHANNEL.c.unit_id))
+            .where(CHANNEL.c.campaign_id == cid, UNIT.c.key == unit)
+            .limit(1)
+        ).first()
+    )
     return Context(
         session=session,
         campaign_id=cid,
@@ -127,6 +136,7 @@ def open_context(
         unit_name=unit_name,
         sources=sources or {},
         on_time_minutes=get_settings().on_time_minutes,
+        unit_has_channel=has_channel,
     )
 
 
@@ -180,6 +190,15 @@ def kpi_section(
     rows: list[list[Any]] = []
     for s in now:
         title = s.objective_title_en or s.objective_title if ctx.lang == "en" else s.objective_title
+        if not ctx.unit_has_channel:
+            # Nothing can be published in this scope: every figure says so (counts included,
+            # which the engine gives as 0).
+            nc = Missing(ctx.w("no_channel"))
+            blank: list[Any] = [s.objective, title, s.kpi, metric_label(s.metric, ctx.lang)]
+            blank += [s.metric, s.target, nc, nc, s.expected, nc, ctx.w("no_channel"), ""]
+            blank += [nc, nc] if before is not None else []
+            rows.append([*blank, None])
+            continue
         row: list[Any] = [
             s.objective,
             title,

@@ -16,7 +16,7 @@ from analytics_app.reports.content import Fmt, Missing, Report, Section
 from analytics_app.reports.labels import word
 from campaigns.vocabulary import TERMS
 
-CHART_WIDTH, CHART_HEIGHT = 1000, 250
+CHART_WIDTH, CHART_HEIGHT = 1000, 220
 
 STYLE = """
 @page { size: A4 landscape; margin: 10mm; }
@@ -24,7 +24,7 @@ body { font-family: "Noto Sans", "DejaVu Sans", "Liberation Sans", Arial, sans-s
        font-size: 10pt; color: #1a1a1a; margin: 0 12px; }
 h1 { font-size: 18pt; color: #1f4e79; margin: 4px 0 8px; }
 h2 { font-size: 13pt; color: #1f4e79; margin: 0 0 4px; }
-table { border-collapse: collapse; width: 100%; font-size: 7.5pt; line-height: 1.2; }
+table { border-collapse: collapse; width: 100%; font-size: 7pt; line-height: 1.15; }
 table.head { width: auto; }
 th { background: #1f4e79; color: #fff; text-align: left; padding: 3px 4px; }
 td { border-bottom: 1px solid #ddd; padding: 1px 4px; vertical-align: top; }
