@@ -165,6 +165,8 @@ class CalendarEvent:
     content: str  # content key
     approved_by: str
     last_error: str
+    item_title: str = ""  # the content's own title and text, whole (for the bulk editor)
+    text: str = ""
 
     @property
     def colours(self) -> tuple[str, str]:
@@ -278,6 +280,8 @@ def events(
                 content=item.key,
                 approved_by=pub.approved_by,
                 last_error=pub.last_error,
+                item_title=item.title,
+                text=(item.description or item.message) if item.kind == "clip" else item.message,
             )
         )
     return out

@@ -1,0 +1,126 @@
+"""The Calendar page through the app: the list shows the unit's publications; approving from the
+page works for a manager and is refused, with a message and no change, for an officer; user
+text shows as typed; no exception on any run."""
+
+# ruff: noqa: F811  (the shared fixtures are imported by name, then requested as arguments)
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
+
+from analytics_app.services.calendar import Group
+from campaigns.access import Identity
+from campaigns.models import AuditLog, Publication, PublicationState
+from tests.analytics_app.app_support import (
+    APP,
+    MANAGER_U1,
+    OFFICER_U1,
+    OFFICER_U2,
+    XSS,
+    app_db,  # noqa: F401  (fixture)
+    as_identity,  # noqa: F401  (fixture)
+    seeded,  # noqa: F401  (fixture)
+    texts,
+)
+from tests.analytics_app.factories import Hand
+
+PAGE = "pages/calendar.py"
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def open_calendar(who: Identity, use: Callable[[Identity | None], None]) -> AppTest:
+    """The app on the Calendar page over the whole campaign."""
+    use(who)
+    at = AppTest.from_file(APP, default_timeout=60)
+    _run(at)
+    at.switch_page(PAGE)
+    return _run(at)
+
+
+def listed(at: AppTest) -> list[int]:
+    [frame] = [d.value for d in at.dataframe if "Đơn vị" in d.value.columns]  # not the editor
+    return [int(i) for i in frame["id"]]
+
+
+def open_item(at: AppTest, publication: int) -> AppTest:
+    at.selectbox(key="cal_pick").set_value(publication)
+    return _run(at)
+
+
+@pytest.fixture
+def draft(seeded: Hand, app_db: Engine) -> int:
+    """Publication E (p2 on fb1, unit u1, due 30/11) as a draft waiting for approval."""
+    with Session(app_db) as s:
+        pub = s.get(Publication, seeded.pubs["E"])
+        assert pub is not None
+        pub.state = PublicationState.DRAFT
+        s.add(pub)
+        s.commit()
+    return seeded.pubs["E"]
+
+
+def _state(engine: Engine, publication: int) -> str:
+    with Session(engine) as s:
+        pub = s.get(Publication, publication)
+        assert pub is not None
+        return pub.state
+
+
+def test_the_list_shows_the_units_publications(seeded: Hand, draft: int, as_identity) -> None:
+    at = open_calendar(OFFICER_U1, as_identity)
+    # u1: A (fb1), C (yt1), E (fb1); never u2's B and D.
+    assert listed(at) == [seeded.pubs["A"], seeded.pubs["C"], draft]
+    other = open_calendar(OFFICER_U2, as_identity)
+    assert listed(other) == [seeded.pubs["B"], seeded.pubs["D"]]
+    said = texts(at)
+    assert "Nháp · 1" in said  # the legend names each colour with its count
+    assert f"{Group.PUBLISHED.value}" not in said  # state names are words, not codes
+
+
+def test_a_manager_approves_from_the_page(
+    seeded: Hand,
+    draft: int,
+    as_identity,
+    app_db: Engine,
+) -> None:
+    at = open_item(open_calendar(MANAGER_U1, as_identity), draft)
+    at.button(key="cal_approve").click()
+    _run(at)
+    assert _state(app_db, draft) == PublicationState.APPROVED
+    assert any("Đã duyệt" in s.value for s in at.success)
+    with Session(app_db) as s:
+        row = s.exec(select(AuditLog).where(AuditLog.action == "approve")).one()
+    assert row.actor == "minh"
+
+
+def test_an_officer_is_refused_with_a_message_and_nothing_changes(
+    seeded: Hand,
+    draft: int,
+    as_identity,
+    app_db: Engine,
+) -> None:
+    at = open_item(open_calendar(OFFICER_U1, as_identity), draft)
+    at.button(key="cal_approve").click()
+    _run(at)
+    assert _state(app_db, draft) == PublicationState.DRAFT
+    [error] = at.error
+    assert "Không thực hiện được" in error.value
+    assert "officer" in error.value
+    with Session(app_db) as s:
+        assert s.exec(select(AuditLog).where(AuditLog.action == "approve")).all() == []
+
+
+def test_markup_in_a_message_shows_as_text(seeded: Hand, as_identity) -> None:
+    at = open_item(open_calendar(OFFICER_U1, as_identity), seeded.pubs["A"])  # p1: the XSS text
+    assert XSS in [t.value for t in at.text]
+    assert not any("<img" in m.value for m in at.markdown)
+    # The published item offers no approval, and the attempts table is drawn.
+    assert not [b for b in at.button if b.key == "cal_approve"]
