@@ -66,7 +66,7 @@ class ConnectorConfig:
 
     facebook_graph_url: str = "https://graph.facebook.com/"
     facebook_video_url: str = ""
-    facebook_api_version: str = "v23.0"
+    facebook_api_version: str = "v26.0"  # see connectors/graph_versions.py
     facebook_app_id: str = ""
     facebook_app_secret: Secret | None = None
     youtube_api_url: str = "https://youtube.googleapis.com/"
@@ -201,6 +201,7 @@ class PublishRequest:
     playlist_id: str = ""
     publish_at: datetime | None = None  # set: hand off to the platform's own scheduling
     marker: str = ""  # stable id of the publication, used to find it again (reconciliation)
+    reel: bool = False  # a vertical clip published as a Facebook Reel rather than a Page video
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,10 @@ class PublishResult:
     permalink: str = ""
     scheduled_for: datetime | None = None
     trace_id: str = ""
+    # Set when the object exists but the platform keeps it from its audience whatever was
+    # asked (a YouTube upload locked private): what happened and what the operator can do.
+    # Such a result is not "published"; retrying would only make a second locked copy.
+    restricted: str = ""
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ MEASURE_NAMES: frozenset[str] = frozenset(
 @dataclass(frozen=True)
 class MetricSpec:
     platform: str  # facebook | youtube
-    level: str  # post | page (Facebook); video | channel (YouTube)
+    level: str  # post | reel | page (Facebook); video | channel (YouTube)
     name: str  # the platform's metric name
     measure: str  # the vocabulary measure it feeds
     retired: date | None = None  # the platform stops answering it on this day
@@ -62,6 +62,12 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("facebook", "post", "post_reactions_by_type_total", "reactions", reduce="sum"),
     MetricSpec("facebook", "post", "post_clicks", "clicks"),
     MetricSpec("facebook", "post", "post_video_views", "video_views"),
+    # Facebook Reels (lifetime, through /{video-id}/video_insights, not /insights:
+    # developers.facebook.com/docs/graph-api/reference/video/video_insights, "Reels Metrics").
+    MetricSpec("facebook", "reel", "blue_reels_play_count", "views"),
+    MetricSpec("facebook", "reel", "post_impressions_unique", "reach"),
+    MetricSpec("facebook", "reel", "post_video_likes_by_reaction_type", "reactions", reduce="sum"),
+    MetricSpec("facebook", "reel", "post_video_view_time", "watch_time_hours", scale=1 / 3_600_000),
     # Facebook Pages (daily insights).
     MetricSpec("facebook", "page", "page_media_view", "views"),
     MetricSpec(
@@ -83,7 +89,11 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("youtube", "video", "likeCount", "reactions"),
     MetricSpec("youtube", "video", "commentCount", "comments"),
     # YouTube Analytics v2 (daily, per video or channel).
+    # Since 2026-08-27 `views` counts from playback start; the older, stricter count lives on
+    # as `engagedViews` (developers.google.com/youtube/analytics/revision_history). Loa's
+    # `video_views` (a view that engaged, like Facebook's 3-second video views) takes it.
     MetricSpec("youtube", "channel", "views", "views"),
+    MetricSpec("youtube", "channel", "engagedViews", "video_views"),
     MetricSpec("youtube", "channel", "estimatedMinutesWatched", "watch_time_hours", scale=1 / 60),
     MetricSpec("youtube", "channel", "averageViewDuration", "avg_view_duration_s"),
     MetricSpec("youtube", "channel", "likes", "reactions"),

@@ -5,8 +5,15 @@ analytics/reference/reports/query). Daily values are differences of each video's
 at UTC midnights, clipped to the clock, so they sum to the lifetime numbers videos.list reports
 at the end of the last day. `viewerPercentage` goes with `ageGroup` and/or `gender` and sums to
 100. When nothing matches, `rows` is absent, as the real API does.
+
+Freshness: Analytics data lag 48-72 hours and the latest days are missing
+(developers.google.com/youtube/analytics, revision history and data-freshness notes), so values
+are clipped to `now - analytics_delay_hours` (48 by default, a platform switch) and days after
+that moment are not served. Since 2026-08-27 `views` counts from playback start and the older,
+stricter definition is served as `engagedViews` (YouTube Analytics revision history).
 """
 
+import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from operator import itemgetter
@@ -23,6 +30,7 @@ from connectors.emulator.engagement import (
     hashtags,
 )
 from connectors.emulator.oauth import GoogleOAuth
+from connectors.emulator.platform import Platform
 from connectors.emulator.state import State, YtVideo
 from connectors.emulator.wire import ApiError, google_error, json_response
 from connectors.emulator.youtube import YouTube
@@ -34,6 +42,7 @@ _SUMS = {
     "comments": "comments",
     "shares": "shares",
     "subscribersGained": "subscribers",
+    "engagedViews": "engaged",
 }
 METRICS = (*_SUMS, "averageViewDuration", "viewerPercentage")
 DIMENSIONS = ("day", "video", "ageGroup", "gender")
@@ -45,11 +54,24 @@ def _bad(message: str) -> ApiError:
 
 
 class Analytics:
-    def __init__(self, state: State, clock: Clock, oauth: GoogleOAuth, youtube: YouTube) -> None:
+    def __init__(
+        self,
+        state: State,
+        clock: Clock,
+        oauth: GoogleOAuth,
+        youtube: YouTube,
+        platform: Platform | None = None,
+    ) -> None:
         self.state = state
         self.clock = clock
         self.oauth = oauth
         self.youtube = youtube
+        self.platform = platform or youtube.platform
+
+    def cutoff(self) -> datetime:
+        """The newest moment the reports cover: now less the analytics delay."""
+        delay = timedelta(hours=self.platform.switches.analytics_delay_hours)
+        return self.clock.now() - delay
 
     def classify(self, request: Request) -> frozenset[str]:
         tags = {"youtube", "analytics", "read"}
@@ -138,7 +160,9 @@ class Analytics:
             ]
 
     def _at(self, video: YtVideo, when: datetime) -> dict[str, int]:
-        return self.youtube.lifetime(video, min(when, self.clock.now()))
+        life = dict(self.youtube.lifetime(video, min(when, self.cutoff())))
+        life["engaged"] = int(life["views"] * _engaged_share(self.state.seed, video.id))
+        return life
 
     def _daily(self, video: YtVideo, day: date) -> dict[str, int]:
         begin = datetime.combine(day, time(0), tzinfo=UTC)
@@ -148,7 +172,7 @@ class Analytics:
     def _rows(
         self, videos: list[YtVideo], dims: list[str], metrics: list[str], start: date, end: date
     ) -> list[list[Any]]:
-        today = self.clock.now().astimezone(UTC).date()
+        today = self.cutoff().astimezone(UTC).date()  # later days are not in yet
         groups: dict[tuple[str, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         day = start
         while day <= min(end, today):
@@ -205,6 +229,11 @@ class Analytics:
         order = {g: i for i, g in enumerate(AGE_GROUPS)}
         keys = sorted(merged, key=lambda k: tuple(order.get(x, 99) for x in k) + k)
         return [[*k, round(100 * merged[k] / total, 1)] for k in keys]
+
+
+def _engaged_share(seed: int, video_id: str) -> float:
+    """The share of a video's views that are engaged views (stable per video)."""
+    return random.Random(f"engaged:{seed}:{video_id}").uniform(0.55, 0.85)
 
 
 def _sort(rows: list[list[Any]], columns: list[str], sort: str) -> list[list[Any]]:

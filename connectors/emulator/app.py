@@ -183,10 +183,25 @@ class EmulatorApp:
             if method == "POST":
                 return self._set_clock(request.get_json(silent=True) or {})
             return json_response({"now": self.clock.now().isoformat()})
+        if name == "platform":
+            return self._platform(request)
         if name == "reset" and method == "POST":
             self.reset()
             return json_response({"ok": True})
         return json_response({"error": f"unknown control endpoint {name!r}"}, 404)
+
+    def _platform(self, request: Request) -> Response:
+        """GET: the platform switches in force; POST a JSON object of fields to change them."""
+        platform = self.youtube.platform
+        if request.method == "POST":
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                return json_response({"error": "give a JSON object of switches"}, 400)
+            try:
+                platform.update(body)
+            except ValueError as exc:
+                return json_response({"error": str(exc)}, 400)
+        return json_response(platform.describe())
 
     def _set_clock(self, body: dict[str, Any]) -> Response:
         if not isinstance(self.clock, FrozenClock):

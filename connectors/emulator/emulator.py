@@ -16,12 +16,14 @@ from connectors.emulator.faults import FaultSet
 from connectors.emulator.graph import Graph
 from connectors.emulator.graph_usage import GraphUsage
 from connectors.emulator.oauth import GoogleOAuth
+from connectors.emulator.platform import Platform, PlatformSwitches
 from connectors.emulator.quota import QuotaLedger
 from connectors.emulator.server import EmulatorServer, KeepAliveHandler
 from connectors.emulator.state import State
 from connectors.emulator.youtube import YouTube
+from connectors.graph_versions import DEFAULT_VERSION
 
-GRAPH_VERSION = "v23.0"
+GRAPH_VERSION = DEFAULT_VERSION
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -54,7 +56,8 @@ class Emulator:
         youtube_daily_uploads: int = 100,
         token_lifetime_s: int = 3600,
         graph_app_calls_per_hour: int = 100_000,
-        graph_page_calls_per_hour: int = 4_800,
+        graph_page_calls_per_day: int = 4_800,  # BUC allowance per Page per 24 h
+        platform: PlatformSwitches | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.port = port
@@ -67,12 +70,14 @@ class Emulator:
         if latency_ms:
             spec = ",".join(x for x in (f"latency={latency_ms}", faults) if x)
         self.faults = FaultSet(spec, seed=seed)  # parsed now: a bad spec fails before serving
+        # Documented or reported platform behaviours a test selects (see platform.py).
+        self.platform = Platform(platform)
         self._limits = (
             youtube_daily_units,
             youtube_daily_uploads,
             token_lifetime_s,
             graph_app_calls_per_hour,
-            graph_page_calls_per_hour,
+            graph_page_calls_per_day,
         )
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
@@ -142,11 +147,16 @@ class Emulator:
         self.state = State(self.seed, self.pages, self.channels, self.base_url)
         self.quota = QuotaLedger(units, uploads)
         oauth = GoogleOAuth(self.state, self.clock, lifetime)
-        youtube = YouTube(self.state, self.clock, oauth, self.quota)
+        youtube = YouTube(self.state, self.clock, oauth, self.quota, self.platform)
         self.app = EmulatorApp(
-            graph=Graph(self.state, self.clock, GraphUsage(self.state, app_calls, page_calls)),
+            graph=Graph(
+                self.state,
+                self.clock,
+                GraphUsage(self.state, app_calls, page_calls),
+                self.platform,
+            ),
             youtube=youtube,
-            analytics=Analytics(self.state, self.clock, oauth, youtube),
+            analytics=Analytics(self.state, self.clock, oauth, youtube, self.platform),
             oauth=oauth,
             faults=self.faults,
             quota=self.quota,

@@ -1,9 +1,16 @@
 """The Graph API for Pages, under any `vNN.N` version prefix (the real API accepts any valid one).
 
 Wire shapes follow Meta's Pages API docs (developers.facebook.com/docs/pages-api/posts,
-/docs/video-api/guides/publishing for the chunked `upload_phase` flow,
-/docs/graph-api/guides/error-handling). Message text containing `#policy-block-test` is refused
-with error 368: an emulator test hook, since policy blocks cannot be provoked otherwise.
+/docs/video-api/guides/publishing for the legacy chunked `upload_phase` flow and, in
+`graph_video`, the Resumable Upload API and Reels, /docs/graph-api/guides/error-handling).
+Message text containing `#policy-block-test` is refused with error 368: an emulator test hook,
+since policy blocks cannot be provoked otherwise.
+
+Versions (docs/graph-api/guides/versioning): every answer names the version that served it in
+`facebook-api-version`; a version past its end is served as the oldest usable one. A version
+newer than any in `connectors.graph_versions` is refused with error 100 (the emulator's choice:
+the real answer to a version that does not exist yet is unconfirmed). Tokens may come in an
+`Authorization: OAuth <token>` header, as the upload endpoints require.
 """
 
 import re
@@ -25,13 +32,26 @@ from connectors.emulator.graph_format import (
 )
 from connectors.emulator.graph_insights import page_insights, post_insights
 from connectors.emulator.graph_usage import GraphUsage
+from connectors.emulator.graph_video import GraphVideo
+from connectors.emulator.platform import Platform
 from connectors.emulator.state import FbObject, State, UploadSession
 from connectors.emulator.wire import ApiError, graph_error, json_response
+from connectors.graph_versions import VERSIONS, normalise, served_as
 
 VERSION = re.compile(r"^v\d{1,2}\.\d{1,2}$")
 POLICY_MARKER = "#policy-block-test"
 DUPLICATE_WINDOW = timedelta(hours=1)
-PAGE_EDGES = {"feed", "posts", "published_posts", "scheduled_posts", "videos", "photos", "insights"}
+PAGE_EDGES = {
+    "feed",
+    "posts",
+    "published_posts",
+    "scheduled_posts",
+    "videos",
+    "video_reels",
+    "photos",
+    "insights",
+}
+REEL_STATES = {"PUBLISHED": "published", "SCHEDULED": "scheduled", "DRAFT": "unpublished"}
 USER_TOKEN_DAYS = 60
 MAX_IDS = 50  # ids per `GET /?ids=` (Graph answers error 100 beyond)
 
@@ -69,11 +89,15 @@ def _parse_time(value: str) -> datetime:
 
 
 class Graph:
-    def __init__(self, state: State, clock: Clock, usage: GraphUsage) -> None:
+    def __init__(
+        self, state: State, clock: Clock, usage: GraphUsage, platform: Platform | None = None
+    ) -> None:
+        self.platform = platform or Platform()
         self.state = state
         self.clock = clock
         self.usage = usage
         self.listing_lag: Callable[[], int] = lambda: 0  # ms listings lag behind creates
+        self.video = GraphVideo(state)
 
     # ---- classification (for faults and usage headers)
 
@@ -83,6 +107,9 @@ class Graph:
         if parts and VERSION.match(parts[0]):
             version, parts = parts[0], parts[1:]
         params = {k: v for k, v in request.values.items()}
+        auth = request.headers.get("Authorization", "")
+        if "access_token" not in params and auth.split(" ", 1)[0] in ("OAuth", "Bearer"):
+            params["access_token"] = auth.split(" ", 1)[1].strip()
         method = request.method.upper()
         if method == "POST" and params.get("method", "").lower() == "delete":
             method = "DELETE"
@@ -97,12 +124,18 @@ class Graph:
             tags.update({"insights", "read"})  # the edge, or insights expanded inside fields
         elif method == "GET":
             tags.add("read")
-        elif method == "POST" and edge in ("feed", "photos", "videos"):
+        elif method == "POST" and edge in ("feed", "photos", "videos", "video_reels"):
             phase = params.get("upload_phase", "")
-            if edge in ("photos", "videos") and phase != "finish":
+            if edge in ("photos", "videos", "video_reels") and phase != "finish":
                 tags.add("upload")
-            if phase in ("", "finish"):
+            if phase in ("", "finish") and not (edge == "video_reels" and phase == ""):
                 tags.add("publish")
+        elif method == "POST" and (
+            edge == "uploads"
+            or parts[:1] == ("video-upload",)
+            or (bool(parts) and parts[0].startswith("upload:"))
+        ):
+            tags.add("upload")
         if page:
             tags.add(page)
         return GraphCall(version, parts, params, method, page, frozenset(tags))
@@ -154,7 +187,7 @@ class Graph:
     def _rate_error(self, call: GraphCall, *, injected_scope: str | None) -> ApiError:
         """Which limit code: the Page's (32 when reached, 80001 when injected for that Page),
         a publishing burst (613), the user's (17) or the app's (4)."""
-        if injected_scope is None and self.usage.over(call.page) == "page":
+        if injected_scope is None and self.usage.over(call.page, page_token=self._paged(call)):
             return graph_error(32, "(#32) Page request limit reached")
         if injected_scope and injected_scope == call.page:
             return graph_error(
@@ -172,7 +205,7 @@ class Graph:
         self, response: Response, call: GraphCall, *, saturated: bool = False
     ) -> Response:
         for name, value in self.usage.headers(
-            self.clock.now(), call.page, saturated=saturated
+            self.clock.now(), call.page, saturated=saturated, page_token=self._paged(call)
         ).items():
             response.headers[name] = value
         return response
@@ -182,15 +215,37 @@ class Graph:
     def handle(self, request: Request, call: GraphCall) -> Response:
         now = self.clock.now()
         self.state.settle(now)
+        served = ""
         try:
-            if self.usage.over(call.page):
+            served = self._served_version(call.version, now)
+            if self.usage.over(call.page, page_token=self._paged(call)):
                 raise self._rate_error(call, injected_scope=None)
-            self.usage.record(now, call.page)
+            self.usage.record(now, call.page, page_token=self._paged(call))
             body = self._route(request, call, now)
             response = json_response(body)
         except ApiError as err:
             response = err.response
+        if served:
+            response.headers["facebook-api-version"] = served
         return self._with_usage(response, call)
+
+    def _paged(self, call: GraphCall) -> bool:
+        """Whether the call is made with a Page token (BUC limits) rather than an app or user
+        token (platform limits)."""
+        return call.params.get("access_token", "") in self.state.token_to_page
+
+    def _served_version(self, version: str, now: datetime) -> str:
+        """The version that answers a call made with `version` (see the module docstring)."""
+        if not version:
+            return ""
+        served = served_as(version, now.date())
+        if served is not None:
+            return served
+        newest = max(VERSIONS, key=lambda v: v.released)
+        major = int(normalise(version)[1:].split(".")[0])
+        if major > int(newest.name[1:].split(".")[0]):
+            raise graph_error(100, f"(#100) Unknown Graph API version {version}")
+        return served_as(VERSIONS[0].name, now.date()) or newest.name
 
     def _route(self, request: Request, call: GraphCall, now: datetime) -> Any:
         parts, p, method = call.parts, call.params, call.method
@@ -207,6 +262,21 @@ class Graph:
         if parts[0] == "me":
             parts = (self.state.user_id if who.kind == "user" else who.id, *parts[1:])
         node = parts[0]
+        if parts == (self.state.app_id, "uploads") and method == "POST":
+            return self.video.start_upload(node, p)
+        if node.startswith("upload:") and len(parts) == 1:
+            if method == "GET":
+                return self.video.upload_status(node)
+            return self.video.upload_bytes(
+                node, request.headers.get("file_offset"), request.get_data()
+            )
+        if node == "video-upload" and len(parts) == 3 and method == "POST":
+            return self.video.reel_upload(call.page, parts[2], request.headers, request.get_data())
+        if len(parts) == 2 and parts[1] == "video_insights":
+            obj = self._object(node)
+            self._require_page(who, obj.page_id, read=True)
+            metrics = [m for m in p.get("metric", "").split(",") if m]
+            return {"data": self.video.insights(obj, metrics, now), "paging": {}}
         if len(parts) == 1:
             return self._node(request, who, node, method, p, now)
         if len(parts) == 2 and parts[1] == "accounts" and node == self.state.user_id:
@@ -294,6 +364,7 @@ class Graph:
         scopes = [
             "pages_show_list",
             "pages_read_engagement",
+            "pages_read_user_content",
             "pages_manage_posts",
             "read_insights",
             "publish_video",
@@ -360,6 +431,15 @@ class Graph:
     ) -> dict[str, Any]:
         if node == obj.media_id:
             return media_doc(self.state, obj, [f.name for f in fields])
+        if any(f.name == "comments" for f in fields) and not (
+            self.platform.switches.page_user_content_granted
+        ):
+            raise graph_error(
+                10,
+                "(#10) This endpoint requires the 'pages_read_user_content' permission or the "
+                "'Page Public Content Access' feature.",
+                status=403,
+            )
         doc = post_doc(self.state, obj, fields, now)
         for spec in fields:
             if spec.name == "insights":
@@ -459,14 +539,40 @@ class Graph:
             return {"data": data, "paging": {}}
         if method == "GET":
             return self._list(page, edge, p, request.base_url, now)
-        if method != "POST" or edge not in ("feed", "photos", "videos"):
+        if method != "POST" or edge not in ("feed", "photos", "videos", "video_reels"):
             raise graph_error(100, f"(#100) Unsupported {method} on /{edge}")
         self._require_page(who, page)
         if edge == "feed":
             return self._post(page, p, now)
         if edge == "photos":
             return self._photo(request, page, p, now)
+        if edge == "video_reels":
+            return self._reel(request, page, p, now)
         return self._video(request, page, p, now)
+
+    def _reel(
+        self, request: Request, page: str, p: dict[str, str], now: datetime
+    ) -> dict[str, Any]:
+        phase = p.get("upload_phase", "")
+        if phase == "start":
+            version = request.path.strip("/").split("/", 1)[0]
+            return self.video.reel_start(page, self.state.base_url, version)
+        if phase != "finish":
+            raise graph_error(100, "(#100) upload_phase must be start or finish")
+        video_id = p.get("video_id", "")
+        state_name = p.get("video_state", "").upper()
+        if state_name not in REEL_STATES:
+            raise graph_error(100, "(#100) video_state must be PUBLISHED, SCHEDULED or DRAFT")
+        timing = dict(p)
+        if state_name == "SCHEDULED":
+            timing["published"] = "false"
+        elif state_name == "DRAFT":
+            timing = {"published": "false"}
+        else:
+            timing.pop("scheduled_publish_time", None)
+        size = self.video.reel_finished_upload(page, video_id)
+        self._finish(page, video_id, {**timing, "title": p.get("title", "")}, size, now, reel=True)
+        return {"success": True}
 
     def _list(self, page: str, edge: str, p: dict[str, str], url: str, now: datetime) -> Any:
         fields = parse_field_specs(p.get("fields", ""))
@@ -475,12 +581,14 @@ class Graph:
         objs = self.state.page_posts(page)
         if edge == "scheduled_posts":
             objs = [o for o in objs if o.state == "scheduled"]
-        elif edge in ("videos", "photos"):
-            kind = edge[:-1]
+        elif edge in ("videos", "photos", "video_reels"):
+            kind = "photo" if edge == "photos" else "video"
             objs = [
                 o
                 for o in objs
-                if o.kind == kind and o.state in ("published", "scheduled", "unpublished")
+                if o.kind == kind
+                and o.reel == (edge == "video_reels")
+                and o.state in ("published", "scheduled", "unpublished")
             ]
         else:
             objs = [o for o in objs if o.state == "published"]
@@ -497,7 +605,7 @@ class Graph:
         if until:
             objs = [o for o in objs if stamp(o) <= until]
         objs.sort(key=lambda o: (stamp(o), o.id), reverse=True)
-        if edge in ("videos", "photos"):
+        if edge in ("videos", "photos", "video_reels"):
             docs = [media_doc(self.state, o, [f.name for f in fields]) for o in objs]
         else:
             docs = [post_doc(self.state, o, fields, now) for o in objs]
@@ -595,6 +703,7 @@ class Graph:
         message = p.get("message") or p.get("caption", "")
         self._check_text(page, message, now, duplicates=False)
         state, published, scheduled = self._timing(p, now)
+        alt_text = p.get("alt_text_custom", "")
         photo_id = self.state.new_digits(16)
         post_id = f"{page}_{self.state.new_digits(16)}"
         self._add(
@@ -609,6 +718,7 @@ class Graph:
                 state,
                 media_id=photo_id,
                 media_bytes=size,
+                alt_text=alt_text,
             ),
             photo_id,
         )
@@ -656,6 +766,11 @@ class Graph:
             with self.state.lock:
                 self.state.uploads.pop(found.id, None)
             return {"success": True}
+        if p.get("fbuploader_video_file_chunk"):  # a Resumable Upload API handle
+            size = self.video.take_handle(p["fbuploader_video_file_chunk"])
+            video_id = self.state.new_digits(16)
+            self._finish(page, video_id, p, size, now)
+            return {"id": video_id}
         upload = request.files.get("source")
         if not upload and not p.get("file_url"):
             raise graph_error(100, "(#100) No file was uploaded (source or file_url)")
@@ -684,7 +799,14 @@ class Graph:
         return {"start_offset": str(got), "end_offset": str(end)}
 
     def _finish(
-        self, page: str, video_id: str, p: dict[str, str], size: int, now: datetime
+        self,
+        page: str,
+        video_id: str,
+        p: dict[str, str],
+        size: int,
+        now: datetime,
+        *,
+        reel: bool = False,
     ) -> None:
         description = p.get("description", "")
         self._check_text(page, description + " " + p.get("title", ""), now, duplicates=False)
@@ -702,6 +824,7 @@ class Graph:
                 title=p.get("title", ""),
                 media_id=video_id,
                 media_bytes=size,
+                reel=reel,
             ),
             video_id,
         )

@@ -168,12 +168,14 @@ def media_doc(state: State, obj: FbObject, fields: list[str]) -> dict[str, Any]:
         "created_time": graph_time(obj.created_at),
         "updated_time": graph_time(obj.created_at),
         "name": obj.message or None,
+        "alt_text_custom": obj.alt_text or None,
         "title": obj.title or None,
         "description": obj.message or None,
         "published": obj.state == "published",
         "post_id": obj.id,
-        "permalink_url": f"/{obj.page_id}/{'videos' if obj.kind == 'video' else 'photos'}/"
-        f"{obj.media_id}/",
+        "permalink_url": f"/reel/{obj.media_id}/"
+        if obj.reel
+        else f"/{obj.page_id}/{'videos' if obj.kind == 'video' else 'photos'}/{obj.media_id}/",
         "from": {"name": state.pages[obj.page_id].name, "id": obj.page_id},
         "status": {"video_status": "ready"} if obj.kind == "video" else None,
         "length": 12.5 if obj.kind == "video" else None,

@@ -1,80 +1,94 @@
 """Graph rate-limit accounting and the usage headers it sends with every answer.
 
-Calls are counted in a rolling hour of emulated time, per app and per Page. The headers carry
-integer percentages of the limit, as Meta documents for `X-App-Usage` and
-`X-Business-Use-Case-Usage` (developers.facebook.com/docs/graph-api/overview/rate-limiting);
-`estimated_time_to_regain_access` is in minutes.
+Meta's two regimes (developers.facebook.com/docs/graph-api/overview/rate-limiting):
+- Platform rate limits for calls made with an app or user token: a rolling hour per app,
+  reported in `X-App-Usage` (`call_count`, `total_time`, `total_cputime`, integer percentages).
+- Business Use Case (BUC) rate limits for calls made with a Page token: a rolling 24 hours per
+  Page, reported in `X-Business-Use-Case-Usage` as `{"<page-id>": [{"type": "pages",
+  "call_count", "total_cputime", "total_time", "estimated_time_to_regain_access"}]}`, the last in
+  minutes. A Page-token call carries only that header, not `X-App-Usage`.
+Calls are counted in emulated time. `page_calls` is the Page's BUC allowance per 24 hours (the
+real one is 4,800 x the Page's engaged users).
 """
 
 import json
+import math
 from datetime import datetime, timedelta
 
 from connectors.emulator.state import State
 
-WINDOW = timedelta(hours=1)
+APP_WINDOW = timedelta(hours=1)
+PAGE_WINDOW = timedelta(hours=24)
+WINDOW = APP_WINDOW  # kept for callers of the old name
 
 
 class GraphUsage:
-    def __init__(self, state: State, app_calls_per_hour: int, page_calls_per_hour: int) -> None:
+    def __init__(self, state: State, app_calls_per_hour: int, page_calls_per_day: int) -> None:
         self.state = state
         self.app_limit = max(1, app_calls_per_hour)
-        self.page_limit = max(1, page_calls_per_hour)
+        self.page_limit = max(1, page_calls_per_day)
 
-    def record(self, now: datetime, page: str | None) -> None:
+    def _trim(self, now: datetime) -> None:
         with self.state.lock:
-            self.state.trim_calls(now, WINDOW)
-            self.state.app_calls.append(now)
-            if page and page in self.state.pages:
+            while self.state.app_calls and self.state.app_calls[0] <= now - APP_WINDOW:
+                self.state.app_calls.popleft()
+            for p in self.state.pages.values():
+                while p.calls and p.calls[0] <= now - PAGE_WINDOW:
+                    p.calls.popleft()
+
+    def record(self, now: datetime, page: str | None, *, page_token: bool = False) -> None:
+        """Count a call: on its Page's BUC window when made with a Page token, else the app's."""
+        with self.state.lock:
+            self._trim(now)
+            if page_token and page in self.state.pages:
                 self.state.pages[page].calls.append(now)
+            else:
+                self.state.app_calls.append(now)
 
-    def over(self, page: str | None) -> str:
-        """'app' or 'page' when that limit is already spent in this window, else ''."""
+    def over(self, page: str | None, *, page_token: bool = False) -> str:
+        """'app' or 'page' when the limit that governs the call is spent, else ''."""
         with self.state.lock:
-            if len(self.state.app_calls) >= self.app_limit:
-                return "app"
-            if page in self.state.pages and len(self.state.pages[page].calls) >= self.page_limit:
-                return "page"
-        return ""
+            if page_token and page in self.state.pages:
+                return "page" if len(self.state.pages[page].calls) >= self.page_limit else ""
+            return "app" if len(self.state.app_calls) >= self.app_limit else ""
 
     def regain_minutes(self, now: datetime, page: str | None) -> int:
+        """Minutes until the oldest call of the Page's 24-hour window leaves it."""
         with self.state.lock:
             calls = self.state.pages[page].calls if page in self.state.pages else None
-            oldest = calls[0] if calls else (self.state.app_calls or [now])[0]
-        left = oldest + WINDOW - now
-        return max(1, int(left.total_seconds() // 60) + 1)
+            oldest = calls[0] if calls else now
+        left = oldest + PAGE_WINDOW - now
+        return max(1, math.ceil(left.total_seconds() / 60))
 
     def headers(
-        self, now: datetime, page: str | None, *, saturated: bool = False
+        self,
+        now: datetime,
+        page: str | None,
+        *,
+        saturated: bool = False,
+        page_token: bool = False,
     ) -> dict[str, str]:
         with self.state.lock:
+            self._trim(now)
             app_pct = min(100, len(self.state.app_calls) * 100 // self.app_limit)
             page_pct = 0
             if page in self.state.pages:
                 page_pct = min(100, len(self.state.pages[page].calls) * 100 // self.page_limit)
         if saturated:
             app_pct = page_pct = 100
-        headers = {
-            "X-App-Usage": json.dumps(
-                {
-                    "call_count": app_pct,
-                    "total_time": app_pct * 3 // 5,
-                    "total_cputime": app_pct * 2 // 5,
-                }
-            )
+        if not (page_token and page):
+            usage = {
+                "call_count": app_pct,
+                "total_time": app_pct * 3 // 5,
+                "total_cputime": app_pct * 2 // 5,
+            }
+            return {"X-App-Usage": json.dumps(usage)}
+        regain = self.regain_minutes(now, page) if page_pct >= 100 else 0
+        entry = {
+            "type": "pages",
+            "call_count": page_pct,
+            "total_cputime": page_pct * 2 // 5,
+            "total_time": page_pct * 3 // 5,
+            "estimated_time_to_regain_access": regain,
         }
-        if page:
-            regain = self.regain_minutes(now, page) if page_pct >= 100 else 0
-            headers["X-Business-Use-Case-Usage"] = json.dumps(
-                {
-                    page: [
-                        {
-                            "type": "pages",
-                            "call_count": page_pct,
-                            "total_cputime": page_pct * 2 // 5,
-                            "total_time": page_pct * 3 // 5,
-                            "estimated_time_to_regain_access": regain,
-                        }
-                    ]
-                }
-            )
-        return headers
+        return {"X-Business-Use-Case-Usage": json.dumps({page: [entry]})}

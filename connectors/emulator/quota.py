@@ -1,8 +1,9 @@
 """YouTube Data API quota: one Google project's units and uploads per Pacific day.
 
 Costs follow the YouTube Data API v3 quota table (developers.google.com/youtube/v3/determine_quota_cost):
-list calls 1 unit, insert/update/delete 50; `videos.insert` also takes one of the separate daily
-bucket of uploads. Both reset at midnight America/Los_Angeles.
+list calls 1 unit, insert/update/delete 50; `videos.insert` draws only on its own daily bucket
+(100 calls, 1 each), not on the 10,000 units, exactly as the connector's ledger books it. Both
+reset at midnight America/Los_Angeles.
 """
 
 import threading
@@ -11,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
+UPLOAD_METHOD = "videos.insert"  # its own bucket: 1 a call, no units
+UPLOAD_COST = 1
 COSTS = {
     "videos.list": 1,
     "channels.list": 1,
     "playlistItems.list": 1,
-    "videos.insert": 50,
     "videos.update": 50,
     "videos.delete": 50,
     "thumbnails.set": 50,
@@ -40,15 +42,16 @@ class QuotaLedger:
 
     def charge(self, method: str, now: datetime) -> str:
         """Charge one call; '' when allowed, else 'units' or 'uploads' (nothing is charged)."""
-        cost = COSTS.get(method, 1)
         with self._lock:
             self._roll(now)
+            if method == UPLOAD_METHOD:
+                if self.uploads + UPLOAD_COST > self.daily_uploads:
+                    return "uploads"
+                self.uploads += UPLOAD_COST
+                return ""
+            cost = COSTS.get(method, 1)
             if self.units + cost > self.daily_units:
                 return "units"
-            if method == "videos.insert":
-                if self.uploads + 1 > self.daily_uploads:
-                    return "uploads"
-                self.uploads += 1
             self.units += cost
             return ""
 

@@ -99,6 +99,15 @@ class KeepAliveHandler(WSGIRequestHandler):
         if type == "error":
             log.debug("emulator server: %s", message.split("?", 1)[0])
 
+    def make_environ(self) -> Any:
+        # Werkzeug drops header names with an underscore (a spoofing guard for proxies), but
+        # Graph's Resumable Upload API takes its offset in a `file_offset` header.
+        environ = super().make_environ()
+        for key, value in self.headers.items():
+            if "_" in key:
+                environ.setdefault("HTTP_" + key.upper().replace("-", "_"), value)
+        return environ
+
     def _body_stream(self, environ: dict[str, Any]) -> IO[bytes]:
         """The request body, bounded, so whatever the application leaves unread can be drained."""
         if environ.get("wsgi.input_terminated"):  # chunked transfer encoding, already wrapped

@@ -71,6 +71,8 @@ class FbObject:
     title: str = ""
     media_id: str = ""  # photo or video id
     media_bytes: int = 0
+    alt_text: str = ""  # a photo's custom alt text (`alt_text_custom`)
+    reel: bool = False  # a video published through the Reels API
 
 
 @dataclass
@@ -102,7 +104,7 @@ class Playlist:
 @dataclass
 class UploadSession:
     id: str
-    kind: str  # fb_video | yt_video
+    kind: str  # fb_video | fb_file (Resumable Upload API) | fb_reel | yt_video
     owner: str  # Page or channel id
     total: int
     received: bytearray = field(default_factory=bytearray)
@@ -173,6 +175,7 @@ class State:
             own = "PL" + c.id[2:]
             self.playlists[own] = Playlist(own, c.id, "Tháng hành động vì bình đẳng giới")
         self.uploads: dict[str, UploadSession] = {}
+        self.handles: dict[str, str] = {}  # Resumable Upload API file handle -> session id
         self._next_due: datetime | None = None  # earliest native schedule not yet settled
         self.app_calls: deque[datetime] = deque()
         self._rng = random.Random(f"ids:{seed}")
@@ -254,7 +257,7 @@ class State:
                 rows.append(
                     {
                         "platform": "facebook",
-                        "kind": o.kind,
+                        "kind": "reel" if o.reel else o.kind,
                         "account": o.page_id,
                         "id": o.id,
                         "media_id": o.media_id or None,

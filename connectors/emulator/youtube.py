@@ -27,10 +27,16 @@ from werkzeug.wrappers import Request, Response
 from connectors.emulator.clock import Clock
 from connectors.emulator.engagement import youtube_curve, youtube_lifetime
 from connectors.emulator.oauth import GoogleOAuth
+from connectors.emulator.platform import Platform
 from connectors.emulator.quota import QuotaLedger
 from connectors.emulator.state import Playlist, State, UploadSession, YtVideo
 from connectors.emulator.wire import ApiError, google_error, json_response
 
+# The 2026 answer to an exhausted `videos.insert` bucket (googleapis/google-api-python-client
+# #2753): HTTP 429, reason rateLimitExceeded, domain global, this message.
+UPLOAD_BUCKET_MESSAGE = (
+    "Quota exceeded for quota metric 'Video Uploads' and limit 'Video Uploads per day'"
+)
 _RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)|bytes \*/(\d+)")
 
 
@@ -63,11 +69,19 @@ def _bad(reason: str, message: str, status: int = 400, domain: str = "youtube.vi
 
 
 class YouTube:
-    def __init__(self, state: State, clock: Clock, oauth: GoogleOAuth, quota: QuotaLedger) -> None:
+    def __init__(
+        self,
+        state: State,
+        clock: Clock,
+        oauth: GoogleOAuth,
+        quota: QuotaLedger,
+        platform: Platform | None = None,
+    ) -> None:
         self.state = state
         self.clock = clock
         self.oauth = oauth
         self.quota = quota
+        self.platform = platform or Platform()
         self._item_seq = itertools.count(1)
 
     # ---- classification
@@ -127,6 +141,8 @@ class YouTube:
 
     def _quota_error(self, bucket: str) -> ApiError:
         if bucket == "uploads":
+            if self.platform.switches.upload_bucket_reply == "429":
+                return google_error(429, "rateLimitExceeded", UPLOAD_BUCKET_MESSAGE)
             return _bad(
                 "uploadLimitExceeded", "The user has exceeded the number of videos they may upload."
             )
@@ -294,6 +310,10 @@ class YouTube:
         }
 
     def _create(self, channel: str, meta: dict[str, Any], size: int, now: datetime) -> YtVideo:
+        if self.platform.switches.unverified_project:
+            # An unaudited API project's uploads are locked private, a scheduled publishAt
+            # included (videos.insert reference, note on projects created after 2020-07-28).
+            meta = {**meta, "privacy": "private", "publish_at": None}
         video_id = self.state.new_token("", 11)
         state = (
             "scheduled"

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlparse
 
 from connectors.base import (
     AudienceShare,
@@ -32,16 +33,30 @@ from connectors.facebook.errors import PLATFORM
 from connectors.facebook.graph import Graph, make_session
 from connectors.facebook.session import GraphSession
 from connectors.facebook.timefmt import parse_time, unix
-from connectors.facebook.video import upload_video
+from connectors.facebook.video import publish_video, upload_file, upload_reel, upload_video
 from connectors.metric_map import METRICS, MetricSpec, current
 
 # Native scheduling window (Graph Pages "scheduled_publish_time": 10 minutes to 30 days ahead).
 MIN_SCHEDULE_AHEAD = timedelta(minutes=10)
 MAX_SCHEDULE_AHEAD = timedelta(days=30)
-REQUIRED_SCOPES = ("pages_manage_posts", "pages_read_engagement", "read_insights", "publish_video")
+# `pages_read_user_content`: decided from Meta's documentation, not only the one third-party
+# probe on v25 that saw comment counts refused without it. The Page Public Content Access
+# reference (developers.facebook.com/docs/features-reference/page-public-content-access) names
+# pages_read_engagement *and* pages_read_user_content as the permissions through which an app
+# reads a Page's posts and public comments, and comments are user content; Loa reads
+# `comments.summary` on its own Pages, so it asks for it. Without it, comment counts are
+# reported unavailable (insights.object_metrics) instead of failing the other metrics.
+REQUIRED_SCOPES = (
+    "pages_manage_posts",
+    "pages_read_engagement",
+    "pages_read_user_content",
+    "read_insights",
+    "publish_video",
+)
 RECONCILE_MAX_PAGES = 20  # of 100 items each; beyond that the search is reported incomplete
 RECONCILE_SLACK = timedelta(minutes=2)  # clocks of Loa and the platform differ a little
 _POST_FIELDS = "id,message,created_time,is_published,scheduled_publish_time,permalink_url"
+_PHOTO_FIELDS = "id,post_id,name,alt_text_custom,created_time,published"
 _VIDEO_FIELDS = (
     "id,title,description,created_time,published,scheduled_publish_time,permalink_url,post_id"
 )
@@ -49,6 +64,17 @@ _VIDEO_FIELDS = (
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text or "").strip()
+
+
+def photo_alt_text(request: PublishRequest) -> str:
+    """A photo's alt text: its title, then the publication's marker in brackets.
+
+    Reconciliation finds a photo by this marker whatever its caption says, or if it has none:
+    a caption edited after an unknown outcome, or a photo posted without one, is still told
+    apart from the Page's other photos. (Graph Photo `alt_text_custom`, settable on upload.)
+    """
+    title = nfc(request.title)
+    return f"{title} [{request.marker}]" if title else f"[{request.marker}]"
 
 
 class FacebookConnector(Publisher, MetricsSource):
@@ -117,11 +143,14 @@ class FacebookConnector(Publisher, MetricsSource):
         elif request.kind == ContentKind.PHOTO:
             path = self._media(request)
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            photo_args = {"message": message, **schedule}
+            if request.marker:  # found again by it, caption or none, edited or not
+                photo_args["alt_text_custom"] = photo_alt_text(request)
             with path.open("rb") as fh:
                 answer = graph.request(
                     "POST",
                     f"{page}/photos",
-                    post_args={"message": message, **schedule},
+                    post_args=photo_args,
                     files={"source": (path.name, fh, mime)},
                     creating=True,
                 )
@@ -129,14 +158,36 @@ class FacebookConnector(Publisher, MetricsSource):
         else:
             path = self._media(request)
             finish = {"title": nfc(request.title), "description": message, **schedule}
-            external_id = upload_video(self.graph(creds, video=True), page, path, finish, progress)
+            external_id = self._video(creds, page, request, path, finish, progress)
         scheduled = request.publish_at if schedule else None
         return PublishResult(
             external_id=external_id,
             published_at=None if scheduled else self._now(),
+            permalink=f"https://www.facebook.com/reel/{external_id}" if request.reel else "",
             scheduled_for=scheduled,
             trace_id=self._trace(),
         )
+
+    def _video(
+        self,
+        creds: Credentials,
+        page: str,
+        request: PublishRequest,
+        path: Any,
+        finish: dict[str, str],
+        progress: ProgressCallback | None,
+    ) -> str:
+        """A vertical clip marked as a Reel goes through the Reels API; a Page video through the
+        Resumable Upload API (it needs the app id), or the legacy chunked flow without one."""
+        if request.reel:
+            hosts = frozenset(h for h in (urlparse(self.config.facebook_graph_url).hostname,) if h)
+            args = {k: v for k, v in finish.items() if k != "published"}
+            return upload_reel(self.graph(creds), page, path, args, progress, allowed_hosts=hosts)
+        if self.config.facebook_app_id:
+            graph = self.graph(creds)
+            handle = upload_file(graph, self.config.facebook_app_id, path, progress)
+            return publish_video(graph, page, handle, finish)
+        return upload_video(self.graph(creds, video=True), page, path, finish, progress)
 
     @staticmethod
     def _media(request: PublishRequest) -> Any:
@@ -152,11 +203,13 @@ class FacebookConnector(Publisher, MetricsSource):
         edges = ["published_posts", "scheduled_posts"]
         if probe.kind == ContentKind.CLIP:
             edges.append("videos")
+        if probe.kind == ContentKind.PHOTO:
+            edges.append("photos")  # the marker is in the photo's alt text
         found: list[FoundPost] = []
         carriers: set[str] = set()  # posts that carry a found video: the same object twice
         complete = True
         for edge in edges:
-            fields = _VIDEO_FIELDS if edge == "videos" else _POST_FIELDS
+            fields = {"videos": _VIDEO_FIELDS, "photos": _PHOTO_FIELDS}.get(edge, _POST_FIELDS)
             more = False
             for data, has_more in graph.pages(
                 f"{page}/{edge}",
@@ -167,8 +220,14 @@ class FacebookConnector(Publisher, MetricsSource):
                 limit="100",
             ):
                 for item in data:
+                    if edge == "photos":
+                        # A photo is answered by the post that carries it, as `publish` does.
+                        item = {**item, "id": item.get("post_id") or item.get("id")}
                     hit = self._match(item, text, title, probe.marker, lo, hi)
-                    if hit and all(f.external_id != hit.external_id for f in found):
+                    same = [f for f in found if hit and f.external_id == hit.external_id]
+                    if hit and same and hit.matched_on == "marker":
+                        found[found.index(same[0])] = hit  # the marker is the stronger proof
+                    elif hit and not same:
                         found.append(hit)
                         if edge == "videos" and item.get("post_id"):
                             carriers.add(str(item["post_id"]))
@@ -190,7 +249,7 @@ class FacebookConnector(Publisher, MetricsSource):
         if created is not None and not lo <= created <= hi:
             return None
         body = nfc(item.get("message") or item.get("description") or "")
-        if marker and marker in body:
+        if marker and (marker in body or marker in str(item.get("alt_text_custom") or "")):
             matched = "marker"
         elif text and body == text:
             matched = "text"
@@ -262,17 +321,30 @@ class FacebookConnector(Publisher, MetricsSource):
         # not kept from the upload: Page-publishing code in the wild reads it with
         # `GET /{video-id}?fields=post_id` and polls for it, as it can appear only once the
         # video is processed. A video without one yet is measured at a later pull.
+        # A Reel (permalink `/reel/{id}/`) reports through `/video_insights` instead.
+        reels: list[str] = []
         for i in range(0, len(videos), insights.BATCH):
-            answer = graph.get("", ids=",".join(videos[i : i + insights.BATCH]), fields="post_id")
+            answer = graph.get(
+                "", ids=",".join(videos[i : i + insights.BATCH]), fields="post_id,permalink_url"
+            )
             for vid, node in (answer if isinstance(answer, dict) else {}).items():
-                if isinstance(node, dict) and node.get("post_id"):
+                if isinstance(node, dict) and "/reel/" in str(node.get("permalink_url", "")):
+                    reels.append(str(vid))
+                elif isinstance(node, dict) and node.get("post_id"):
                     via_post[str(node["post_id"])] = str(vid)
+        out: list[ObjectMetrics] = []
+        if reels:
+            rows, dropped = insights.reel_metrics(graph, reels, self._specs("reel"), self._now())
+            self._remember(dropped)
+            out += rows
         ids = posts + [p for p in via_post if p not in posts]
         if not ids:
-            return []
+            return out
         rows, dropped = insights.object_metrics(graph, ids, self._specs("post"), self._now())
         self._remember(dropped)
-        return [replace(r, external_id=via_post.get(r.external_id, r.external_id)) for r in rows]
+        return out + [
+            replace(r, external_id=via_post.get(r.external_id, r.external_id)) for r in rows
+        ]
 
     def account_daily(self, creds: Credentials, since: date, until: date) -> list[DailyMetric]:
         rows, dropped = insights.page_daily(

@@ -43,8 +43,12 @@ _RATE_LIMITS: dict[int, str] = {
     80001: "account",
     341: "app",
 }
-_AUTH_EXPIRED_SUBCODES = {463, 460}
-_AUTH_REVOKED_SUBCODES = {458, 459, 464, 467, 492}
+_AUTH_EXPIRED_SUBCODES = {463}
+# 460 "password changed" (docs/graph-api/guides/error-handling, "Authentication Error
+# Subcodes"): the token is invalidated for good, as a revoked one, until the person logs in
+# again; waiting for a refresh would not bring it back.
+_AUTH_REVOKED_SUBCODES = {458, 459, 460, 464, 467, 492}
+PASSWORD_CHANGED = 460
 _TABLE: dict[int, type[PlatformError]] = {
     1: TransientError,
     2: TransientError,
@@ -64,7 +68,7 @@ def error_class(code: int | None, subcode: int | None) -> tuple[type[PlatformErr
     if code == 190:
         if subcode in _AUTH_REVOKED_SUBCODES:
             return AuthRevoked, ""
-        return AuthExpired, ""  # 463 expired, 460 password changed, or no subcode
+        return AuthExpired, ""  # 463 expired, or no subcode
     if 200 <= code <= 299:
         return PermissionDenied, ""
     return _TABLE.get(code, Rejected), ""
@@ -191,8 +195,38 @@ def _map_graph_error(
     }
     if cls is RateLimited:
         retry = usage_retry_after(headers) or DEFAULT_RETRY_AFTER
+        if scope == "app" and _page_throttled(headers):
+            # A Page-token call falls under the Page's Business Use Case limit (rolling 24 h,
+            # docs/graph-api/overview/rate-limiting): hold back that Page, not the whole app.
+            scope = "account"
         return RateLimited(message, retry_after=retry, scope=scope, **kw)
+    if code == 190 and subcode == PASSWORD_CHANGED:
+        message += (
+            " (the password of the account that granted this token was changed: the token "
+            "no longer works; reconnect the Page with `loa channel connect`)"
+        )
     return cls(message, **kw)
+
+
+def _page_throttled(headers: Mapping[str, str]) -> bool:
+    """Whether `X-Business-Use-Case-Usage` shows a Page at its limit or locked out."""
+    buc = _json_header(headers, "X-Business-Use-Case-Usage")
+    if not isinstance(buc, dict):
+        return False
+    for entries in buc.values():
+        for entry in entries if isinstance(entries, list) else [entries]:
+            if not isinstance(entry, dict) or entry.get("type", "pages") != "pages":
+                continue
+            try:
+                usage = max(
+                    float(entry.get(k) or 0) for k in ("call_count", "total_time", "total_cputime")
+                )
+                regain = float(entry.get("estimated_time_to_regain_access") or 0)
+            except (TypeError, ValueError):
+                continue
+            if usage >= 100 or regain > 0:
+                return True
+    return False
 
 
 def _int(value: Any) -> int | None:

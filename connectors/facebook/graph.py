@@ -1,7 +1,7 @@
 """facebook-sdk 3.1.0, wrapped: current Graph versions, our base URL, and our error taxonomy."""
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import IO, Any
 from urllib.parse import parse_qs, urlparse
 
 import facebook
@@ -19,6 +19,7 @@ class Graph:
 
     def __init__(self, session: GraphSession, token: Secret | None, version: str) -> None:
         self.session = session
+        self._token = token
         self.api = facebook.GraphAPI(
             access_token=token.reveal() if token else None,
             timeout=session.timeout_s,
@@ -65,6 +66,35 @@ class Graph:
                     http_status=status,
                 ) from None
             raise self._mapped(f"unreadable answer (HTTP {status})", creating) from None
+
+    def post_bytes(
+        self,
+        target: str,
+        headers: Mapping[str, str],
+        body: bytes | IO[bytes] | Any,  # a file-like object streams
+        *,
+        creating: bool = False,
+    ) -> Any:
+        """POST raw bytes with the token in `Authorization: OAuth`, as the upload endpoints want
+        (Resumable Upload API `/upload:<id>`; the Reels `upload_url`). `target` is a path under
+        the version, or the absolute URL the platform handed out."""
+        url = target if "://" in target else f"{self.session.base_url}{self.version}/{target}"
+        sent = {"Authorization": f"OAuth {self._token.reveal() if self._token else ''}"}
+        try:
+            response = self.session.post(url, headers={**sent, **headers}, data=body)
+        except requests.RequestException as exc:
+            raise map_network_error(exc, creating=creating) from None
+        try:
+            payload = response.json()
+        except ValueError:
+            raise self._mapped(f"unreadable answer (HTTP {response.status_code})") from None
+        if isinstance(payload, dict) and payload.get("error"):
+            raise self._mapped(payload, creating)
+        return payload
+
+    def served_version(self) -> str:
+        """The version Graph says served the last call (`facebook-api-version`), if it said."""
+        return str(self.session.last_headers.get("facebook-api-version", ""))
 
     def _mapped(self, result: Any, creating: bool = False) -> PlatformError:
         return map_graph_error(

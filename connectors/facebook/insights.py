@@ -11,12 +11,14 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from connectors.base import DailyMetric, ObjectMetrics, Rejected
+from connectors.base import DailyMetric, ObjectMetrics, PermissionDenied, Rejected
 from connectors.facebook.graph import Graph
 from connectors.facebook.timefmt import parse_time
 from connectors.metric_map import MetricSpec
 
 BATCH = 50  # ids per `GET /?ids=` request (Graph's documented maximum for ids=)
+COMMENTS = "comments.limit(0).summary(true)"
+USER_CONTENT = "pages_read_user_content"  # what reading comments needs (see connector.py)
 MAX_WINDOW_DAYS = 90  # insights since/until span at most 90 days
 T = TypeVar("T")
 
@@ -84,9 +86,10 @@ def object_metrics(
     Graph leaves out an edge it has nothing for; a post whose answer lacks `insights` is asked
     once more on its own `/{id}/insights` edge."""
     by_name = {s.name: s for s in specs}
-    extra = ["comments.limit(0).summary(true)", "shares"]
+    extra = [COMMENTS, "shares"]
     results: list[ObjectMetrics] = []
     dropped_all: list[str] = []
+    refused: list[str] = []  # fields the token may not read
     for i in range(0, len(ids), BATCH):
         chunk = list(ids[i : i + BATCH])
 
@@ -97,7 +100,15 @@ def object_metrics(
             answer = graph.get("", ids=",".join(chunk), fields=",".join(fields))
             return answer if isinstance(answer, dict) else {}
 
-        nodes, dropped = tolerant(list(by_name), fetch, _merge_nodes)
+        try:
+            nodes, dropped = tolerant(list(by_name), fetch, _merge_nodes)
+        except PermissionDenied as exc:
+            if COMMENTS not in extra or USER_CONTENT not in exc.message:
+                raise
+            # Comment counts need pages_read_user_content: measure the rest without them.
+            extra.remove(COMMENTS)
+            refused.append("comments.summary.total_count")
+            nodes, dropped = tolerant(list(by_name), fetch, _merge_nodes)
         asked = [n for n in by_name if n not in dropped]
         for oid in chunk:
             node = nodes.get(oid)
@@ -141,9 +152,43 @@ def object_metrics(
                     as_of=as_of,
                     values=values,
                     sources=sources,
-                    unavailable=tuple(dropped),
+                    unavailable=tuple(dropped + refused),
                 )
             )
+    return results, dropped_all
+
+
+def reel_metrics(
+    graph: Graph, ids: Sequence[str], specs: list[MetricSpec], as_of: datetime
+) -> tuple[list[ObjectMetrics], list[str]]:
+    """Lifetime metrics of Reels, which report through `GET /{video-id}/video_insights`, not
+    `/insights` (developers.facebook.com/docs/graph-api/reference/video/video_insights,
+    "Reels Metrics"); one call per Reel, retired names dropped as on `/insights`."""
+    by_name = {s.name: s for s in specs}
+    results: list[ObjectMetrics] = []
+    dropped_all: list[str] = []
+    for oid in ids:
+
+        def fetch(names: list[str], oid: str = oid) -> list[dict[str, Any]]:
+            if not names:
+                return []
+            answer = graph.get(f"{oid}/video_insights", metric=",".join(names))
+            return list(answer.get("data", [])) if isinstance(answer, dict) else []
+
+        data, dropped = tolerant(list(by_name), fetch, lambda a, b: a + b)
+        dropped_all += [d for d in dropped if d not in dropped_all]
+        values: dict[str, float] = {}
+        sources: dict[str, str] = {}
+        for item in data:
+            spec = by_name.get(item.get("name", ""))
+            points = item.get("values") or []
+            if spec is None or not points:
+                continue
+            number = _reduce(spec, points[-1].get("value"))
+            if number is not None:
+                values[spec.measure] = number
+                sources[spec.measure] = spec.name
+        results.append(ObjectMetrics(oid, as_of, values, sources, tuple(dropped)))
     return results, dropped_all
 
 

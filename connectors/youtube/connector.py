@@ -193,11 +193,13 @@ class YouTubeConnector(Publisher, MetricsSource):
         video_id = str(response["id"])
         self._after_upload(clients, video_id, request)
         scheduled = request.publish_at
+        locked = locked_private(request, response)
         return PublishResult(
             external_id=video_id,
-            published_at=None if scheduled else self._now(),
+            published_at=None if scheduled or locked else self._now(),
             permalink=f"https://www.youtube.com/watch?v={video_id}",
-            scheduled_for=scheduled,
+            scheduled_for=None if locked else scheduled,
+            restricted=locked,
         )
 
     def complete(self, creds: Credentials, request: PublishRequest, external_id: str) -> None:
@@ -411,7 +413,7 @@ class YouTubeConnector(Publisher, MetricsSource):
         videos.list has no watch time; YouTube Analytics gives it per video with
         `dimensions=video` and `filters=video==a,b,...` summed from the oldest publication day
         (developers.google.com/youtube/analytics/reference/reports/query). Analytics numbers lag
-        the statistics by a day or two on the real platform.
+        the statistics by 48-72 hours; the engine dates them accordingly.
         """
         specs = current(PLATFORM, "video", self._now().date())
         now = self._now()
@@ -427,9 +429,9 @@ class YouTubeConnector(Publisher, MetricsSource):
                 if spec.name in stats:  # counts arrive as JSON strings
                     values[spec.measure] = float(stats[spec.name]) * spec.scale
                     sources[spec.measure] = spec.name
-            if "views" in values:
-                values["video_views"] = values["views"]  # every YouTube view is a video view
-                sources["video_views"] = sources["views"]
+            # No copy of `views` into `video_views`: since 2026-08-27 a view counts from
+            # playback start; `video_views` waits for Analytics' engagedViews instead of
+            # switching definitions when they arrive.
             for measure, (value, source) in analytics.get(str(video["id"]), {}).items():
                 values[measure] = value
                 sources[measure] = source
@@ -441,7 +443,8 @@ class YouTubeConnector(Publisher, MetricsSource):
     ) -> tuple[dict[str, dict[str, tuple[float, str]]], tuple[str, ...]]:
         """Per video: measure -> (lifetime value, source metric), for the Analytics-only ones."""
         # Sums only: the average view duration is derived (watch time / views) downstream.
-        wanted = {"estimatedMinutesWatched", "shares"}
+        # `engagedViews` (the pre-2026-08-27 view) is Loa's `video_views`.
+        wanted = {"estimatedMinutesWatched", "shares", "engagedViews"}
         specs = [s for s in current(PLATFORM, "channel", now.date()) if s.name in wanted]
         starts = [
             parse_rfc3339(v.get("snippet", {}).get("publishedAt"))
@@ -542,6 +545,29 @@ class YouTubeConnector(Publisher, MetricsSource):
             )
             for r in rows
         ]
+
+
+def locked_private(request: PublishRequest, video: dict[str, Any]) -> str:
+    """Why an uploaded video is kept from its audience, or '' when it went as asked.
+
+    Videos inserted through an API project created after 2020-07-28 that has not passed Google's
+    audit are locked private whatever `privacyStatus` was asked
+    (developers.google.com/youtube/v3/docs/videos/insert). The answer's `status` tells: a video
+    asked public or unlisted that comes back private, or a scheduled one whose `publishAt` is gone.
+    """
+    status = video.get("status") or {}
+    asked = "private" if request.publish_at is not None else (request.privacy or "public")
+    if status.get("privacyStatus") != "private":
+        return ""
+    if asked == "private" and (request.publish_at is None or status.get("publishAt")):
+        return ""
+    return (
+        f"YouTube locked video {video.get('id', '')} private: the Google Cloud project Loa "
+        "uploads through has not passed YouTube's API audit, so its uploads stay private "
+        f"whatever was asked ({asked}{' with publishAt' if request.publish_at else ''}). "
+        "Pass the audit (YouTube API Services audit and quota extension form) and make the "
+        "video public in YouTube Studio, or upload the clip from YouTube Studio."
+    )
 
 
 def _quota_account(secret: Secret) -> str:

@@ -38,6 +38,7 @@ _QUOTA_REASONS = {
     "uploadLimitExceeded": UPLOADS,
 }
 _RATE_REASONS = {"rateLimitExceeded": "app", "userRateLimitExceeded": "user"}
+_UPLOAD_BUCKET = "quota metric 'Video Uploads'"
 _PERMISSION_REASONS = {"forbidden", "insufficientPermissions", "channelClosed", "channelSuspended"}
 
 
@@ -66,6 +67,11 @@ def map_http_error(exc: HttpError, *, creating: bool, now: datetime) -> Platform
     }
     if reason in _QUOTA_REASONS:
         return QuotaExhausted(text, reset_at=reset_at(now), bucket=_QUOTA_REASONS[reason], **kw)
+    if _UPLOAD_BUCKET in message:
+        # The daily bucket of `videos.insert` calls is empty: answered HTTP 429
+        # rateLimitExceeded with this quota metric (googleapis/google-api-python-client#2753,
+        # 2026). It refills at midnight Pacific, not in 60 seconds.
+        return QuotaExhausted(text, reset_at=reset_at(now), bucket=UPLOADS, **kw)
     if reason in _RATE_REASONS or status == 429:
         return RateLimited(
             text,

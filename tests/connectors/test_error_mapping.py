@@ -67,7 +67,7 @@ GRAPH_TABLE: list[tuple[int, int | None, type[PlatformError], str]] = [
     (80001, None, RateLimited, "account"),
     (341, None, RateLimited, "app"),
     (190, 463, AuthExpired, ""),
-    (190, 460, AuthExpired, ""),
+    (190, 460, AuthRevoked, ""),  # password changed: gone until a new login
     (190, None, AuthExpired, ""),
     (190, 458, AuthRevoked, ""),
     (190, 459, AuthRevoked, ""),

@@ -83,6 +83,8 @@ def _publish_on_emulator(
     engine: Engine, emu: Emulator, settings: Settings, folder: Path
 ) -> list[Published]:
     """Connect two Pages and a channel, publish through the real connectors, record the rows."""
+    # These sums compare fresh values: no Analytics delay here (it has tests of its own).
+    emu.platform.update({"analytics_delay_hours": 0.0})
     _frozen(emu).set(PUBLISH_AT)
     pages = [p["id"] for p in emu.accounts["facebook_pages"][:2]]
     channel_doc = emu.accounts["youtube_channels"][0]
@@ -207,16 +209,17 @@ def _raw_youtube(emu: Emulator, video_id: str) -> dict[str, float]:
             ids="channel==MINE",
             startDate=published,
             endDate=emu.clock.now().date().isoformat(),
-            metrics="estimatedMinutesWatched",
+            metrics="estimatedMinutesWatched,engagedViews",
             dimensions="video",
             filters=f"video=={video_id}",
         )
         .execute()
     )
     minutes = sum(float(row[1]) for row in report.get("rows", []))
+    engaged = sum(float(row[2]) for row in report.get("rows", []))
     return {
         "views": views,
-        "video_views": views,
+        "video_views": engaged,  # the pre-2026-08-27 view, from Analytics
         "reactions": float(stats["likeCount"]),
         "comments": float(stats["commentCount"]),
         "watch_time_hours": minutes / 60,

@@ -25,8 +25,11 @@ def test_daily_rows_sum_to_lifetime_views(frozen_emulator: Emulator) -> None:
     emu = frozen_emulator
     video = _publish(emu, "Clip #women")
     emu.clock.advance(timedelta(days=5, hours=7))  # type: ignore[attr-defined]
-    # At the end of the last reported day the sum equals the lifetime value then.
+    # At the end of the last reported day the sum equals the lifetime value then; Analytics
+    # report it 48 hours later (the emulator's default delay).
     emu.clock.set(emu.clock.now().replace(hour=0, minute=0))  # type: ignore[attr-defined]
+    stats = youtube(emu).videos().list(part="statistics", id=video).execute()["items"][0]
+    emu.clock.advance(timedelta(hours=48))  # type: ignore[attr-defined]
     report = (
         analytics(emu)
         .reports()
@@ -46,7 +49,6 @@ def test_daily_rows_sum_to_lifetime_views(frozen_emulator: Emulator) -> None:
     assert report["columnHeaders"][0]["columnType"] == "DIMENSION"
     days = [r[0] for r in report["rows"]]
     assert days == sorted(days)
-    stats = youtube(emu).videos().list(part="statistics", id=video).execute()["items"][0]
     assert sum(r[1] for r in report["rows"]) == int(stats["statistics"]["viewCount"]) > 0
     demo = (
         analytics(emu)

@@ -13,6 +13,7 @@ from googleapiclient.errors import HttpError
 
 from connectors.emulator import Emulator
 from connectors.emulator.faults import FaultSet, FaultSpecError, parse_spec
+from connectors.emulator.platform import PlatformSwitches
 from tests.connectors.emulator.clients import graph, page, youtube
 
 
@@ -62,7 +63,9 @@ def test_graph_5xx_rate_limit_and_expired_token(
         emulator.base_url + f"v23.0/{pg['id']}/feed", params={"access_token": pg["access_token"]}
     )
     assert resp.json()["error"]["code"] == 4
-    assert json.loads(resp.headers["X-App-Usage"])["call_count"] == 100
+    # A Page-token call is reported under the Page's Business Use Case limit only.
+    assert "X-App-Usage" not in resp.headers
+    assert json.loads(resp.headers["X-Business-Use-Case-Usage"])[pg["id"]][0]["call_count"] == 100
     emulator.set_faults(f"rate_limit:{pg['id']}#1")
     resp = api.session.get(
         emulator.base_url + f"v23.0/{pg['id']}/feed", params={"access_token": pg["access_token"]}
@@ -162,17 +165,30 @@ def test_real_quota_and_upload_buckets(tmp_path: Path) -> None:
         with pytest.raises(HttpError) as err:
             yt.channels().list(part="id", mine=True).execute()
         assert err.value.error_details[0]["reason"] == "quotaExceeded"
-    with Emulator(tmp_path / "b", pages=1, channels=1, youtube_daily_uploads=1) as emu:
-        yt = youtube(emu)
-        for expected in ("ok", "uploadLimitExceeded"):
-            media = MediaInMemoryUpload(b"v" * 10, mimetype="video/mp4", resumable=True)
-            req = yt.videos().insert(
-                part="snippet", body={"snippet": {"title": "t"}}, media_body=media
-            )
-            if expected == "ok":
-                req.execute()
-                continue
-            with pytest.raises(HttpError) as err:
-                req.execute()
-            assert err.value.status_code == 400
-            assert err.value.error_details[0]["reason"] == expected
+    # The upload bucket's exhaustion, as reported in 2026 (429) or as the per-channel limit
+    # (400 uploadLimitExceeded); uploads spend no units.
+    for reply, status, reason in (
+        ("429", 429, "rateLimitExceeded"),
+        ("400", 400, "uploadLimitExceeded"),
+    ):
+        with Emulator(
+            tmp_path / reply,
+            pages=1,
+            channels=1,
+            youtube_daily_uploads=1,
+            platform=PlatformSwitches(upload_bucket_reply=reply),
+        ) as emu:
+            yt = youtube(emu)
+            for expected in ("ok", reason):
+                media = MediaInMemoryUpload(b"v" * 10, mimetype="video/mp4", resumable=True)
+                req = yt.videos().insert(
+                    part="snippet", body={"snippet": {"title": "t"}}, media_body=media
+                )
+                if expected == "ok":
+                    req.execute()
+                    continue
+                with pytest.raises(HttpError) as err:
+                    req.execute()
+                assert err.value.status_code == status
+                assert err.value.error_details[0]["reason"] == expected
+            assert emu.quota.used(emu.clock.now()) == {"units": 0, "uploads": 1}

@@ -26,7 +26,7 @@ from connectors.base import (
 from connectors.facebook import FacebookConnector
 
 BASE = "https://graph.example.test/"
-V = BASE + "v23.0/"
+V = BASE + "v26.0/"
 PAGE = "104251380000001"
 TOKEN = "EAAPageTokenForTests0123456789"
 NOW = datetime(2025, 11, 20, 3, 0, tzinfo=UTC)
@@ -118,7 +118,7 @@ def test_video_upload_sends_the_chunks_the_server_asks_for(
     )
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(bytes(range(256)) * 40)  # 10,240 bytes
-    url = f"https://video.example.test/v23.0/{PAGE}/videos"
+    url = f"https://video.example.test/v26.0/{PAGE}/videos"
     responses.post(
         url,
         json={
@@ -361,7 +361,7 @@ def test_a_page_video_is_measured_through_its_post_once_graph_names_it(
     def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
         query = parse_qs(str(request.url).split("?", 1)[1])
         ids = query["ids"][0].split(",")
-        if query["fields"][0] == "post_id":
+        if query["fields"][0] == "post_id,permalink_url":
             assert ids == [video]
             node = {"id": video, **({"post_id": post} if posted["yet"] else {})}
             return 200, {}, json.dumps({video: node})
@@ -474,7 +474,8 @@ def test_check_token_lists_missing_permissions(fb: FacebookConnector, creds: Cre
     health = fb.check_token(creds)
     assert health.valid
     assert health.expires_at is None
-    assert health.missing_scopes == ("read_insights", "publish_video")
+    # pages_read_user_content: what reading comment counts needs, per Meta's documentation.
+    assert health.missing_scopes == ("pages_read_user_content", "read_insights", "publish_video")
 
 
 @responses.activate

@@ -201,8 +201,7 @@ def test_statistics_come_as_strings_and_are_batched_by_fifty() -> None:
         "views": 1200.0,
         "reactions": 30.0,
         "comments": 4.0,
-        "video_views": 1200.0,
-    }
+    }  # video_views come from Analytics' engagedViews, not a copy of views
     assert rows[59].values["views"] == 7.0
     assert len(http.request_sequence) == 2
     assert "id=" + "%2C".join(ids[:50]) in http.request_sequence[0][0]
