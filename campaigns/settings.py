@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=30.0, gt=0)
     retry_cap_seconds: float = Field(default=900.0, gt=0)
+    # An unknown outcome is proven absent only by a look this long after the call (listings
+    # lag behind creates), and never by the first look alone (scheduler/reconcile.py).
+    reconcile_settle_seconds: float = Field(default=20.0, ge=0)
     http_timeout_s: float = Field(default=30.0, gt=0)
     concurrency: int = Field(default=8, ge=1, le=64)  # attempts in flight per `loa run` worker
 

@@ -71,7 +71,14 @@ from scheduler.channel_state import (
 )
 from scheduler.clock import Clock, utc_now
 from scheduler.lease import LeaseKeeper
-from scheduler.reconcile import Reconciliation, claimed_ids, finish_adopted, reconcile
+from scheduler.reconcile import (
+    Reconciliation,
+    claimed_ids,
+    finish_adopted,
+    lock_account,
+    reconcile,
+    settled,
+)
 from scheduler.retry import RECONCILE_DELAY, RECONCILE_MARGIN, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -182,6 +189,9 @@ class _Job:
     window_start: Any
     after_duplicate: bool
     holder: str = ""  # who holds the claim: the worker id and the claim's token
+    sent: tuple[tuple[str, str], ...] = ()  # (message, title) the unresolved attempts sent
+    looks: int = 0  # reconciliation looks already taken for the unresolved attempts
+    last_end: Any = None  # when the last unresolved call ended (or was found dead)
     # Set when nothing needed reconciling: the attempt row was committed with the preparation.
     attempt_id: int | None = None
     late_s: float = 0.0
@@ -258,6 +268,11 @@ class Dispatcher:
             # A fresh lease for the call; the keeper renews it while the call runs.
             pub.locked_until = now + self.lease
             attempt = outbox.start_attempt(session, pub, holder, now)
+            content = session.get(ContentItem, pub.content_id)
+            assert content is not None
+            assert pub.id is not None
+            request = _request(pub.id, "", None, content)
+            attempt.evidence = outbox.sent_evidence(request.message, request.title)
             session.flush()
             assert attempt.id is not None
             return attempt.id, (now - pub.scheduled_at).total_seconds()
@@ -335,14 +350,31 @@ class Dispatcher:
             )
             if not row.unresolved:
                 attempt_id = outbox.start_claimed(
-                    session, publication_id, row.attempts + 1, holder, now, self.lease
+                    session,
+                    publication_id,
+                    row.attempts + 1,
+                    holder,
+                    now,
+                    self.lease,
+                    outbox.sent_evidence(request.message, request.title),
                 )
                 late_s = (now - row.scheduled_at).total_seconds()
                 return replace(job, attempt_id=attempt_id, late_s=late_s)
             unresolved = outbox.unresolved_attempts(session, publication_id)
             first = outbox.first_attempt_start(session, publication_id) or now
+            sent = {
+                (
+                    str(a.evidence["sent"].get("message", "")),
+                    str(a.evidence["sent"].get("title", "")),
+                )
+                for a in unresolved
+                if isinstance(a.evidence.get("sent"), dict)
+            }
             return replace(
                 job,
+                sent=tuple(sorted(sent)) or ((request.message, request.title),),
+                looks=max((len(a.evidence.get("looks", [])) for a in unresolved), default=0),
+                last_end=max((a.ended_at or a.started_at for a in unresolved), default=now),
                 unresolved=tuple(a.id for a in unresolved if a.id is not None),
                 known_ids=tuple(a.external_id for a in unresolved if a.external_id),
                 window_start=first - RECONCILE_MARGIN,
@@ -379,9 +411,7 @@ class Dispatcher:
             exclude = claimed_ids(session, job.channel_id, job.publication_id)
         try:
             with self.keeper.hold(job.publication_id, job.holder):
-                found = reconcile(
-                    publisher, job.creds, job.request, job.window_start, now, job.known_ids, exclude
-                )
+                found = self._search(publisher, job, now, exclude)
         except PlatformError as exc:
             # Could not ask: never publish blind. Wait (or pause) and ask again later.
             with session_scope(self.engine) as session:
@@ -399,10 +429,42 @@ class Dispatcher:
             finish_adopted(publisher, job.creds, job.request, found.found.external_id)
         return verdict
 
+    def _search(
+        self, publisher: Publisher, job: _Job, now: datetime, exclude: set[str]
+    ) -> Reconciliation:
+        """Reconcile for each text the unresolved attempts sent (usually one): found by any is
+        found; absent only when every search is."""
+        results = [
+            reconcile(
+                publisher,
+                job.creds,
+                replace(job.request, message=message, title=title),
+                job.window_start,
+                now,
+                job.known_ids,
+                exclude,
+            )
+            for message, title in (job.sent or ((job.request.message, job.request.title),))
+        ]
+        for verdict in ("found", "unknown"):
+            for result in results:
+                if result.verdict == verdict:
+                    return result
+        return results[0]
+
     def _apply_verdict(
         self, session: Session, job: _Job, pub: Publication, found: Reconciliation
     ) -> str:
         now = utc_now(self.clock)
+        if found.verdict == "found" and found.found is not None:
+            lock_account(session, job.channel_id)
+            if found.found.external_id in claimed_ids(session, job.channel_id, pub.id or 0):
+                # Adopted by another row since the search: look again, never share a post.
+                return self._look_again(session, job, pub, found, now, now + RECONCILE_DELAY)
+        if found.verdict == "absent" and job.last_end is not None:
+            again = settled(job.looks, job.last_end, now, self.policy.settle)
+            if again is not None:
+                return self._look_again(session, job, pub, found, now, again)
         outcome = {
             "found": AttemptOutcome.RECONCILED_FOUND,
             "absent": AttemptOutcome.RECONCILED_ABSENT,
@@ -462,6 +524,37 @@ class Dispatcher:
             return "failed"
         session.add(pub)
         return "absent"
+
+    def _look_again(
+        self,
+        session: Session,
+        job: _Job,
+        pub: Publication,
+        found: Reconciliation,
+        now: datetime,
+        when: datetime,
+    ) -> str:
+        """Not proof enough yet (an early look, or the post adopted by another row meanwhile):
+        the look is recorded, the attempts stay unresolved, and the row waits for another."""
+        for attempt_id in job.unresolved:
+            attempt = session.get(Attempt, attempt_id)
+            assert attempt is not None
+            looks = list(attempt.evidence.get("looks", []))
+            looks.append({"at": now.isoformat(), "verdict": found.verdict})
+            attempt.evidence = {**attempt.evidence, "looks": looks}
+            attempt.outcome = AttemptOutcome.UNKNOWN
+            attempt.ended_at = attempt.ended_at or now
+            session.add(attempt)
+        outbox.set_state(
+            pub,
+            S.RETRY_WAIT,
+            now,
+            error=f"not found on the platform yet; looking again at {when.isoformat()}",
+            code="reconcile_again",
+            next_attempt_at=when,
+        )
+        session.add(pub)
+        return "reconcile_later"
 
     def _hold_for_reconcile(
         self, session: Session, job: _Job, pub: Publication, exc: PlatformError

@@ -69,6 +69,12 @@ def holder_worker(holder: str) -> str:
     return holder.split("#", 1)[0]
 
 
+def sent_evidence(message: str, title: str) -> dict[str, Any]:
+    """What an attempt sends, kept on it: reconciliation searches for this, not for the row's
+    text of the moment (a re-import may edit it while the outcome is unknown)."""
+    return {"sent": {"message": message, "title": title}}
+
+
 def marker_for(publication_id: int) -> str:
     """The stable marker of a publication, which reconciliation searches for on the platform."""
     return f"loa-p{publication_id}"
@@ -246,9 +252,11 @@ def start_claimed(
     worker_id: str,
     now: datetime,
     lease: timedelta,
+    evidence: dict[str, Any] | None = None,
 ) -> int:
     """Attempt `number` of a claim the caller holds locked: the attempt row and a fresh lease
-    for the call; the caller commits before calling out. The attempt's id."""
+    for the call; the caller commits before calling out. The attempt's id. `evidence` starts
+    the attempt's evidence (what the call sends: see `sent_evidence`)."""
     session.execute(
         _PUBLICATION_BY_ID,
         {
@@ -267,6 +275,7 @@ def start_claimed(
             "started_at": now,
             "marker": marker_for(publication_id),
             "outcome": AttemptOutcome.STARTED,
+            "evidence": evidence or {},
         },
     ).scalar_one()
     return int(attempt_id)

@@ -4,17 +4,30 @@ Three verdicts, and only the second allows another call:
   found   the platform holds the post: record it as published with its id;
   absent  the search covered the whole window (`complete`) and found nothing;
   unknown the search could not prove either: a human decides (`needs_review`).
+
+What is searched for is what was *sent*, not what the row says now: every attempt stores the
+text and title it sent (`evidence["sent"]`, the request's fingerprint), so a re-import that
+edits the text while the row waits does not hide the post. Photos carry the publication's
+marker in their alt text (`connectors.facebook.connector.photo_alt_text`), so a photo without
+a caption, or whose caption was edited, is found by the marker; clips carry it in their
+description. A post is never adopted by two rows: posts that any other publication on the
+same platform account owns (`claimed_ids`, across campaigns) are excluded, and the adoption
+is re-checked under a lock on the account's channel rows (`lock_account`).
+
+Absence is not trusted from one early look (listings lag behind creates): an `absent` verdict
+is accepted only from a second look, taken at least `RetryPolicy.settle` after the call ended;
+the looks are recorded on the attempt (`evidence["looks"]`).
 """
 
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from campaigns.models import Publication
+from campaigns.models import Attempt, Channel, Publication
 from connectors.base import (
     Credentials,
     FoundPost,
@@ -125,14 +138,57 @@ def reconcile(
     return Reconciliation("unknown", None, evidence)
 
 
+def _account_channels(session: Session, channel_id: int) -> Any:
+    """The ids of every channel row on the same platform account as `channel_id` (the same Page
+    or YouTube channel may be connected by several campaigns)."""
+    channel = session.get(Channel, channel_id)
+    if channel is None:
+        return select(Channel.id).where(Channel.id == channel_id)
+    return select(Channel.id).where(
+        Channel.platform == channel.platform, Channel.external_id == channel.external_id
+    )
+
+
 def claimed_ids(session: Session, channel_id: int, publication_id: int) -> set[str]:
-    """External ids that other publications of the channel already own: a reconciliation for
+    """External ids that other publications on the same platform account own, or that their
+    attempts recorded (a post made by a call whose claim was lost): a reconciliation for
     `publication_id` must never adopt one of them."""
+    channels = _account_channels(session, channel_id)
     rows = session.exec(
         select(Publication.external_id).where(
-            Publication.channel_id == channel_id,
+            col(Publication.channel_id).in_(channels),
             Publication.id != publication_id,
             col(Publication.external_id).is_not(None),
         )
     ).all()
-    return {r for r in rows if r}
+    attempts = session.exec(
+        select(Attempt.external_id)
+        .join(Publication, col(Publication.id) == col(Attempt.publication_id))
+        .where(
+            col(Publication.channel_id).in_(channels),
+            Publication.id != publication_id,
+            col(Attempt.external_id).is_not(None),
+        )
+    ).all()
+    return {r for r in [*rows, *attempts] if r}
+
+
+def lock_account(session: Session, channel_id: int) -> None:
+    """Serialise adoptions on one platform account: two rows reconciling at once on two
+    workers cannot both adopt the same post (PostgreSQL row locks; SQLite has one writer)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    channels = _account_channels(session, channel_id)
+    session.exec(select(Channel.id).where(col(Channel.id).in_(channels)).with_for_update())
+
+
+def settled(
+    looks: int, last_call_end: datetime, now: datetime, settle: timedelta
+) -> datetime | None:
+    """None when an `absent` verdict seen now may be trusted (at least the second look, at least
+    `settle` after the call ended); else when to look again."""
+    if not settle:
+        return None
+    if looks >= 1 and now >= last_call_end + settle:
+        return None
+    return max(last_call_end + settle, now + settle / 2)

@@ -23,6 +23,9 @@ class RetryPolicy:
     cap: timedelta = timedelta(minutes=15)
     max_attempts: int = 5
     rng: random.Random = field(default_factory=random.Random)
+    # Zero: one look proves absence (tests that script the platform). Otherwise absence needs a
+    # second look at least this long after the call (see scheduler/reconcile.py).
+    settle: timedelta = timedelta(0)
 
     @classmethod
     def from_settings(cls, settings: Settings, rng: random.Random | None = None) -> "RetryPolicy":
@@ -31,6 +34,7 @@ class RetryPolicy:
             cap=timedelta(seconds=settings.retry_cap_seconds),
             max_attempts=settings.max_attempts,
             rng=rng or random.Random(),
+            settle=timedelta(seconds=settings.reconcile_settle_seconds),
         )
 
     def ceiling(self, failures: int) -> timedelta:

@@ -28,7 +28,9 @@ EXPECTED = {
 
 def loa_run(home: Path, env: dict[str, str], **extra: str) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, **env, "LOA_HOME": str(home), "LOA_HTTP_TIMEOUT_S": "1"}
-    full.update(LOA_LEASE_SECONDS="5", LOA_RETRY_BASE_SECONDS="1", **extra)
+    # One look proves absence here: the kill, not the listing lag, is under test.
+    full.update(LOA_LEASE_SECONDS="5", LOA_RETRY_BASE_SECONDS="1", LOA_RECONCILE_SETTLE_SECONDS="0")
+    full.update(extra)
     full.pop("LOA_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "scheduler.cli", "run", "--once", "--worker-id", "crashy"],
