@@ -18,7 +18,6 @@ from analytics_app.services.filters import PARAMS, Filters, Scope
 from campaigns.access import Identity
 
 SCOPE_KEY = "scope"
-PENDING_KEY = "filters_pending"  # values another page asked for (a drill-down), applied first
 _KEYS = {
     "platform": "f_platform",
     "unit": "f_unit",
@@ -26,6 +25,8 @@ _KEYS = {
     "audience": "f_audience",
 }
 ALL = ""
+PENDING_KEY = "filters_pending"  # values a drill-down asked for, taken on the next run
+WRITTEN_KEY = "filters_in_url"  # the filters the app last wrote into the URL
 
 
 def current_scope() -> Scope | None:
@@ -34,22 +35,31 @@ def current_scope() -> Scope | None:
     return scope if isinstance(scope, Scope) else None
 
 
-def drill_down(**values: str) -> None:
-    """Ask for filter values on the next run (e.g. one unit, from the Units page)."""
+def drill_down(page: str, **values: str) -> None:
+    """Open `page` with some filters changed (e.g. one unit, from the Units page): the URL
+    carries them, and the widgets take them on the next run."""
     st.session_state[PENDING_KEY] = values
+    st.switch_page(page, query_params={**st.query_params.to_dict(), **values})
 
 
-def _first_load(camps: list[CampaignInfo]) -> None:
-    """On a session's first run, the URL's filters become the widgets' values."""
-    f = Filters.from_params(st.query_params.to_dict())
+def _from_url(camps: list[CampaignInfo]) -> None:
+    """Widgets without a value (a session's first run, or state Streamlit dropped) take the
+    URL's filters; when the URL differs from what the app last wrote there (a drill-down, an
+    edited link), every widget takes the URL's value."""
+    params = {**st.query_params.to_dict(), **st.session_state.pop(PENDING_KEY, {})}
+    written = st.session_state.get(WRITTEN_KEY)
+    changed = written is not None and {k: v for k, v in params.items() if k in PARAMS} != written
+    f = Filters.from_params(params)
     keys = [c.key for c in camps]
-    st.session_state["f_campaign"] = f.campaign if f.campaign in keys else keys[0]
+    if changed or st.session_state.get("f_campaign") not in keys:
+        st.session_state["f_campaign"] = f.campaign if f.campaign in keys else keys[0]
     for name, key in _KEYS.items():
-        st.session_state[key] = getattr(f, name) or ALL
-    info = camps[keys.index(st.session_state["f_campaign"])]
-    st.session_state["f_range"] = (f.start or info.starts, f.end or info.ends)
-    st.session_state["f_range_for"] = info.key
-    st.session_state["filters_loaded"] = True
+        if changed or key not in st.session_state:
+            st.session_state[key] = getattr(f, name) or ALL
+    if changed or "f_range" not in st.session_state:
+        info = camps[keys.index(st.session_state["f_campaign"])]
+        st.session_state["f_range"] = (f.start or info.starts, f.end or info.ends)
+        st.session_state["f_range_for"] = info.key
 
 
 def _choices(opts: FilterOptions, restricted_units: bool) -> dict[str, list[str]]:
@@ -67,15 +77,8 @@ def filter_bar(who: Identity) -> Scope | None:
     if not camps:
         st.session_state[SCOPE_KEY] = None
         return None
-    if not st.session_state.get("filters_loaded"):
-        _first_load(camps)
-    pending = st.session_state.pop(PENDING_KEY, None) or {}
-    for name, value in pending.items():
-        if name in _KEYS:
-            st.session_state[_KEYS[name]] = value
+    _from_url(camps)
     by_key = {c.key: c for c in camps}
-    if st.session_state.get("f_campaign") not in by_key:
-        st.session_state["f_campaign"] = camps[0].key
     language = lang()
     side = st.sidebar
     side.subheader(t("filters.title"))
@@ -156,6 +159,7 @@ def _range(value: object, info: CampaignInfo) -> tuple[date, date]:
 def _to_url(filters: Filters) -> None:
     """Write the filters into the query parameters (only when they changed)."""
     wanted = filters.to_params()
+    st.session_state[WRITTEN_KEY] = wanted
     current = st.query_params.to_dict()
     for name in PARAMS:
         if name in wanted and current.get(name) != wanted[name]:

@@ -81,5 +81,4 @@ chosen = pick.selectbox(
     t("units.drill"), list(names), key="units_drill", format_func=lambda k: names[k]
 )
 if go_button.button(t("units.open"), key="units_open", icon=":material/arrow_forward:"):
-    drill_down(unit=str(chosen))
-    st.switch_page("pages/overview.py")
+    drill_down("pages/overview.py", unit=str(chosen))

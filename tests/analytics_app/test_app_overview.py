@@ -1,0 +1,169 @@
+"""The Overview page: the scorecard a manager reads equals the engine's (and `loa scorecard
+--json`), "not available" is never shown as 0, unit scoping holds, filters live in the URL."""
+
+# ruff: noqa: F811  (the fixtures are imported from app_support and named as arguments)
+
+import json
+import math
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from analytics_app.components.layout import plain
+from analytics_app.engine.scope import KpiFilter
+from analytics_app.engine.scorecard import scorecard
+from analytics_app.services.overview import scoped_scorecard
+from campaigns.access import Identity
+from scheduler.cli import app as cli
+from tests.analytics_app.app_support import (
+    AS_OF,
+    AS_OF_DAY,
+    NATIONAL,
+    OFFICER_U1,
+    OFFICER_U2,
+    XSS,
+    UseIdentity,
+    app_db,  # noqa: F401  (fixture)
+    as_identity,  # noqa: F401  (fixture)
+    make_app,
+    run,
+    seeded,  # noqa: F401  (fixture)
+    texts,
+)
+from tests.analytics_app.factories import Hand
+
+COLUMNS: tuple[str, ...] = ("objective", "kpi", "metric", "target", "actual", "percent")
+COLUMNS += ("expected", "projection", "status")
+
+
+def same(a: Any, b: Any) -> bool:
+    if a is None or (isinstance(a, float) and math.isnan(a)):
+        return b is None or (isinstance(b, float) and math.isnan(b))
+    if isinstance(a, float) or isinstance(b, float):
+        return b is not None and math.isclose(float(a), float(b), rel_tol=1e-9)
+    return bool(a == b)
+
+
+def table_rows(at: Any) -> list[dict[str, Any]]:
+    frames = [d.value for d in at.dataframe if "kpi" in d.value.columns]
+    assert len(frames) == 1
+    return list(frames[0].to_dict("records"))
+
+
+def test_scorecard_equals_loa_scorecard_json(
+    seeded: Hand, as_identity: UseIdentity, app_db: Engine
+) -> None:
+    as_identity(NATIONAL)
+    at = run(make_app())
+    shown = table_rows(at)
+    result = CliRunner().invoke(cli, ["scorecard", "--as-of", AS_OF_DAY, "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert [r["kpi"] for r in shown] == [p["kpi"] for p in printed]
+    for row, expected in zip(shown, printed, strict=True):
+        for column in COLUMNS:
+            assert same(row[column], expected[column]), (row["kpi"], column)
+        assert row["as_of"] == AS_OF.isoformat() == expected["as_of"]
+    from sqlmodel import Session
+
+    with Session(app_db) as s:
+        assert [x.to_json()["actual"] for x in scorecard(s, "hand", AS_OF)] == [
+            p["actual"] for p in printed
+        ]
+
+
+def test_nothing_measured_is_not_available_never_zero(
+    seeded: Hand, as_identity: UseIdentity
+) -> None:
+    as_identity(NATIONAL)
+    at = run(make_app())
+    row = next(r for r in table_rows(at) if r["kpi"] == "clicks_yt")
+    assert row["status"] == "no_data"
+    assert row["actual"] is None or math.isnan(row["actual"])
+    said = texts(at)
+    assert "không có số liệu" in said  # the KPI's own line and YouTube's reach
+    assert "YouTube: không có số liệu" in said
+    assert "YouTube: 0" not in said
+    reach = next(m for m in at.metric if m.label == "Lượt tiếp cận")
+    assert reach.value == "650"  # Facebook's 400 + 250; YouTube reports no reach
+
+
+def test_officer_sees_only_their_unit(
+    seeded: Hand, as_identity: UseIdentity, app_db: Engine
+) -> None:
+    as_identity(OFFICER_U1)
+    at = run(make_app(unit="u2"))  # a link naming another unit is not obeyed
+    assert at.selectbox(key="f_unit").options == ["u1"]
+    shown = {r["kpi"]: r for r in table_rows(at)}
+    from sqlmodel import Session
+
+    with Session(app_db) as s:
+        mine, _, _ = scoped_scorecard(s, "hand", AS_OF, KpiFilter(units=("u1",)))
+        theirs, _, _ = scoped_scorecard(s, "hand", AS_OF, KpiFilter(units=("u2",)))
+    assert set(shown) == {x.kpi for x in mine}
+    for x in mine:
+        assert same(shown[x.kpi]["actual"], x.actual), x.kpi
+        assert same(shown[x.kpi]["target"], x.target), x.kpi
+    # u1 reached 400 (post A); u2's 250 (post B) is never part of what the officer sees.
+    assert shown["reach"]["actual"] == 400.0
+    assert next(x for x in theirs if x.kpi == "reach").actual == 250.0
+    assert "650" not in [m.value for m in at.metric]
+
+
+def test_the_other_unit_sees_its_own(seeded: Hand, as_identity: UseIdentity) -> None:
+    as_identity(OFFICER_U2)
+    at = run(make_app())
+    reach = next(r for r in table_rows(at) if r["kpi"] == "reach")
+    assert reach["actual"] == 250.0
+
+
+def test_objective_titles_are_text(seeded: Hand, as_identity: UseIdentity) -> None:
+    as_identity(NATIONAL)
+    at = run(make_app())
+    headings = [h.value for h in at.subheader]
+    assert plain(f"Giới trẻ {XSS}") in headings
+    # Every "<" reaches Markdown escaped: the characters show, no element is made.
+    assert all("<" not in h.replace("\\<", "") for h in headings)
+
+
+def test_platform_filter_goes_to_the_url_and_narrows(
+    seeded: Hand, as_identity: UseIdentity
+) -> None:
+    as_identity(NATIONAL)
+    at = make_app()
+    at.session_state["f_platform"] = "facebook"  # the sidebar widget's key
+    run(at)
+    assert at.query_params["platform"] == "facebook"
+    kpis = [r["kpi"] for r in table_rows(at)]
+    assert "clicks_yt" not in kpis  # a YouTube KPI says nothing about Facebook
+    assert "clicks_yt" in texts(at)  # ...and the page says it left it out
+    reach = next(r for r in table_rows(at) if r["kpi"] == "reach")
+    assert reach["actual"] == 650.0
+
+
+def test_link_with_filters_opens_the_same_view(seeded: Hand, as_identity: UseIdentity) -> None:
+    as_identity(NATIONAL)
+    at = run(make_app(objective="O2", platform="youtube"))
+    assert at.selectbox(key="f_objective").value == "O2"
+    assert {r["objective"] for r in table_rows(at)} == {"O2"}
+
+
+def test_english_on_request(seeded: Hand, as_identity: UseIdentity) -> None:
+    as_identity(NATIONAL)
+    at = make_app()
+    at.session_state["lang"] = "en"
+    run(at)
+    assert at.title[0].value == "Objectives at a glance"
+    assert "Young people" in [h.value for h in at.subheader]
+    assert "YouTube: not available" in texts(at)
+
+
+@pytest.mark.parametrize("who", [NATIONAL, OFFICER_U1])
+def test_empty_database_shows_the_empty_state(
+    app_db: Engine, as_identity: UseIdentity, who: Identity
+) -> None:
+    as_identity(who)
+    at = run(make_app())
+    assert "loa campaign import" in at.code[0].value
