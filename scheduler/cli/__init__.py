@@ -6,6 +6,7 @@ from scheduler.cli import (
     calendar_cmd,
     campaign_cmd,
     channel_cmd,
+    dashboard_cmd,
     db_cmd,
     emulator_cmd,
     metrics_cmd,
@@ -37,6 +38,7 @@ for module in (
     ops_cmd,
     user_cmd,
     emulator_cmd,
+    dashboard_cmd,
 ):
     module.register(app)
 
