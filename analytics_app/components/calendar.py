@@ -20,6 +20,12 @@ from analytics_app.i18n import t
 from analytics_app.services.calendar import COLOURS, CalendarEvent, Group
 
 VIEWS = ("dayGridMonth", "timeGridWeek", "listWeek")  # FullCalendar's free views only
+# The time of a coloured event stays whole; a long title is cut with an ellipsis instead.
+CSS = """
+.fc-event-time { flex-shrink: 0; overflow: visible; margin-right: 4px; }
+.fc-event-title { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.fc-daygrid-event { font-size: 0.8rem; }
+"""
 EVENT_MINUTES = 30  # how long an event looks in the week view
 
 
@@ -88,6 +94,7 @@ def options(view: str, initial: date, first: date, last: date, lang: str) -> dic
         "eventTimeFormat": {"hour": "2-digit", "minute": "2-digit", "hour12": False},
         "validRange": {"start": first.isoformat(), "end": (last + timedelta(days=1)).isoformat()},
         "dayMaxEvents": 4,
+        "eventDisplay": "block",  # the state's colour fills the event in every view
         "height": 720,
     }
 
@@ -133,6 +140,7 @@ def calendar_widget(
     value = calendar(
         events=event_dicts(events, zone, can_move),
         options=options(view, initial, first, last, lang),
+        custom_css=CSS,
         callbacks=["eventClick", "eventChange"],
         key=f"{key}_{generation}",
     )

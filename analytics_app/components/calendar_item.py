@@ -197,7 +197,7 @@ def item_panel(
     detail: ItemDetail, who: Identity, data: CalendarData, zone: ZoneInfo, lang: str
 ) -> None:
     """The panel of one publication, with the actions its state allows."""
-    top, shut = st.columns([5, 1], vertical_alignment="center")
+    top, shut = st.columns([3, 2], vertical_alignment="center")
     top.subheader(t("calendar.item", id=detail.id))
     shut.button(t("calendar.close"), key="cal_close", on_click=close, icon=":material/close:")
     st.markdown(

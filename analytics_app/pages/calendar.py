@@ -76,7 +76,7 @@ with main:
     )
     with tab_calendar:
         today = utcnow().astimezone(zone).date()
-        initial: date = min(max(today, data.start), data.end)
+        initial: date = today if data.start <= today <= data.end else data.start
         action = calendar_widget(
             data.events,
             zone,

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics_app.services.calendar import Group
 from campaigns.access import Identity
-from campaigns.models import AuditLog, Publication, PublicationState
+from campaigns.models import Attempt, AuditLog, Publication, PublicationState
 from tests.analytics_app.app_support import (
     APP,
     MANAGER_U1,
@@ -124,3 +124,61 @@ def test_markup_in_a_message_shows_as_text(seeded: Hand, as_identity) -> None:
     assert not any("<img" in m.value for m in at.markdown)
     # The published item offers no approval, and the attempts table is drawn.
     assert not [b for b in at.button if b.key == "cal_approve"]
+
+
+def test_an_officer_retries_a_failed_item(seeded: Hand, as_identity, app_db: Engine) -> None:
+    failed = seeded.pubs["D"]  # p1 on fb2 (u2)
+    at = open_item(open_calendar(OFFICER_U2, as_identity), failed)
+    at.button(key="cal_retry").click()
+    _run(at)
+    assert _state(app_db, failed) == PublicationState.APPROVED
+    assert not at.error
+
+
+def test_a_review_shows_the_evidence_and_records_the_managers_finding(
+    seeded: Hand, as_identity, app_db: Engine
+) -> None:
+    clip = seeded.pubs["C"]  # c1 on yt1 (u1)
+    with Session(app_db) as s:
+        pub = s.get(Publication, clip)
+        assert pub is not None
+        pub.state = PublicationState.NEEDS_REVIEW
+        pub.last_error = "the upload timed out after sending"
+        s.add(pub)
+        s.add(
+            Attempt(
+                publication_id=clip,
+                number=1,
+                worker_id="w1",
+                outcome="unknown",
+                evidence={"searched": "loa-marker", "found": []},
+            )
+        )
+        s.commit()
+    at = open_item(open_calendar(MANAGER_U1, as_identity), clip)
+    assert [j.value for j in at.json] == ['{"searched": "loa-marker", "found": []}']
+    assert "the upload timed out after sending" in [t.value for t in at.text]
+    at.text_input(key=f"cal_review_url_{clip}").input("https://youtu.be/abc")
+    at.button(key="cal_review_found").click()
+    _run(at)
+    with Session(app_db) as s:
+        pub = s.get(Publication, clip)
+        assert pub is not None
+        assert (pub.state, pub.permalink) == ("published", "https://youtu.be/abc")
+
+
+def test_the_new_item_form_shows_each_error_and_writes_nothing(
+    seeded: Hand, as_identity, app_db: Engine
+) -> None:
+    at = open_calendar(MANAGER_U1, as_identity)
+    at.multiselect(key="cal_new_channels").set_value(["fb1"])
+    at.selectbox(key="cal_new_kind").set_value("link")
+    at.text_input(key="cal_new_link").input("not a web address")
+    next(b for b in at.button if b.key == "FormSubmitter:cal_new-Lưu").click()
+    _run(at)
+    errors = [e.value for e in at.error]
+    assert any("is not an http" in e for e in errors)  # the link, as a campaign file says it
+    assert any("a Facebook post needs a message" in e for e in errors)
+    assert any("already past" in e for e in errors)  # the campaign ran in 2025
+    with Session(app_db) as s:
+        assert s.exec(select(AuditLog).where(AuditLog.action == "create")).all() == []
