@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from campaigns.errors import UserError
 from campaigns.models import Channel, Credential
@@ -39,6 +39,11 @@ def vault_for(settings: Settings | None = None) -> Vault:
     s = settings or get_settings()
     configured = s.secret_key.get_secret_value() if s.secret_key else None
     return _vault(s.home.resolve(), configured)
+
+
+class CredentialsUnreadable(UserError):
+    """A token is stored but this host cannot decrypt it (another vault key): Loa's own
+    configuration is wrong, not the channel's token, so the channel is not paused for it."""
 
 
 def _find(session: Session, platform: str, account_id: str) -> Credential | None:
@@ -76,7 +81,10 @@ def store_credentials(
     vault: Vault | None = None,
     now: datetime | None = None,
 ) -> Credential:
-    """Encrypts and stores (or replaces) the account's credential; health starts as unknown."""
+    """Encrypts and stores (or replaces) the account's credential; health starts as unknown.
+
+    Storing a token is reconnecting: every channel on that account paused for its token
+    resumes (`loa channel connect`, `loa auth` and the app all come through here)."""
     vault = vault or vault_for()
     plain = secret.reveal() if isinstance(secret, Secret) else secret
     register_secret(plain)
@@ -95,7 +103,22 @@ def store_credentials(
     row.updated_at = now or datetime.now(UTC)
     session.add(row)
     session.flush()
+    _resume_account(session, platform, account_id)
     return row
+
+
+def _resume_account(session: Session, platform: str, account_id: str) -> None:
+    from scheduler.channel_state import resume_channel
+
+    paused = session.exec(
+        select(Channel).where(
+            Channel.platform == platform,
+            Channel.external_id == account_id,
+            col(Channel.paused).is_(True),
+        )
+    ).all()
+    for channel in paused:
+        resume_channel(session, channel)
 
 
 def load_credentials(
@@ -116,7 +139,7 @@ def load_credentials(
     try:
         secret = (vault or vault_for()).decrypt(row.ciphertext)
     except VaultError as exc:
-        raise UserError(f"channel {channel.key}: {exc}") from None
+        raise CredentialsUnreadable(f"channel {channel.key}: {exc}") from None
     return Credentials(channel.platform, channel.external_id, secret)
 
 

@@ -70,6 +70,7 @@ from scheduler.channel_state import (
     quota_scope,
 )
 from scheduler.clock import Clock, utc_now
+from scheduler.credentials import CredentialsUnreadable
 from scheduler.lease import LeaseKeeper
 from scheduler.reconcile import (
     Reconciliation,
@@ -83,6 +84,7 @@ from scheduler.retry import RECONCILE_DELAY, RECONCILE_MARGIN, RetryPolicy
 
 log = logging.getLogger(__name__)
 
+UNREADABLE_WAIT = timedelta(minutes=5)  # a host with the wrong vault key retries this late
 CRASH_STEPS = ("after_claim", "after_attempt", "during_call", "after_call")
 
 
@@ -330,6 +332,10 @@ class Dispatcher:
                 return "needs_review"
             try:
                 creds = self._credentials(session, row.channel_id)
+            except CredentialsUnreadable as exc:
+                # This host's vault key is not the one the token was stored under: a fault of
+                # Loa's setup, not of the channel. Alert, wait, and never pause the channel.
+                return self._unreadable(session, publication_id, row.channel_id, now, str(exc))
             except UserError as exc:
                 pub = self._locked(session, publication_id)
                 channel = session.get(Channel, row.channel_id)
@@ -380,6 +386,31 @@ class Dispatcher:
                 window_start=first - RECONCILE_MARGIN,
                 after_duplicate=any(a.error_code == "duplicate" for a in unresolved),
             )
+
+    def _unreadable(
+        self, session: Session, publication_id: int, channel_id: int, now: datetime, reason: str
+    ) -> str:
+        pub = self._locked(session, publication_id)
+        outbox.set_state(
+            pub,
+            S.RETRY_WAIT,
+            now,
+            error=f"this worker cannot read the channel's token: {reason}",
+            code="vault_key",
+            next_attempt_at=now + UNREADABLE_WAIT,
+        )
+        session.add(pub)
+        alert(
+            session,
+            AlertKind.NEEDS_REVIEW,
+            f"worker {outbox.holder_worker(self.worker_id)} cannot decrypt stored tokens: {reason}. "
+            "Give every host the same LOA_SECRET_KEY; the channel is not paused.",
+            dedupe=f"vault_key:c{channel_id}:{now.date().isoformat()}",
+            campaign_id=pub.campaign_id,
+            channel_id=channel_id,
+            severity="critical",
+        )
+        return "vault_key"
 
     def _locked(self, session: Session, publication_id: int) -> Publication:
         """The claimed row as an object, for the rare paths that end it (already locked)."""

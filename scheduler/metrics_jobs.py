@@ -362,18 +362,18 @@ def _stop_channel(session: Session, channel_id: int, exc: PlatformError, now: da
         channel_state.block(session, scope, exc.reset_at, "quota exhausted", now)
         return f"quota exhausted until {exc.reset_at.isoformat()}"
     if isinstance(exc, AuthError):
-        reason = f"token no longer works ({exc.kind}): reconnect with `loa channel connect`"
-        if channel_state.pause_channel(session, channel, reason):
-            channel_state.alert(
-                session,
-                AlertKind.CHANNEL_PAUSED,
-                f"Channel {channel.key} paused while pulling metrics: {reason}",
-                dedupe=f"channel_paused:{channel.id}:{now.date().isoformat()}",
-                campaign_id=channel.campaign_id,
-                channel_id=channel.id,
-                severity="critical",
-            )
-        return f"paused: {reason}"
+        # Said, not acted on: a read refused says less than a publish refused (a metrics
+        # permission, an insights outage). Publishing pauses the channel if its own call is.
+        reason = f"token refused while reading metrics ({exc.kind}): check the channel's token"
+        channel_state.alert(
+            session,
+            AlertKind.NEEDS_REVIEW,
+            f"Channel {channel.key}: {reason}",
+            dedupe=f"metrics_auth:{channel.id}:{now.date().isoformat()}",
+            campaign_id=channel.campaign_id,
+            channel_id=channel.id,
+        )
+        return f"stopped: {reason}"
     if isinstance(exc, PermissionDenied):
         return f"permission denied: {exc.message}"
     return f"{exc.kind}: {exc.message} (tried again next pass)"

@@ -145,7 +145,7 @@ def test_a_failing_channel_stops_alone(any_engine: Engine) -> None:
     assert report.items_measured == 2
 
 
-def test_auth_failure_pauses_the_channel(sqlite_engine: Engine) -> None:
+def test_auth_failure_in_a_pull_alerts_without_pausing_publishing(sqlite_engine: Engine) -> None:
     with Session(sqlite_engine) as s:
         seed_campaign(s, per_channel=1)
         s.commit()
@@ -156,10 +156,10 @@ def test_auth_failure_pauses_the_channel(sqlite_engine: Engine) -> None:
     report = pull_metrics(sqlite_engine, SETTINGS, clock, access=access)
     assert report.items_measured == 0
     assert report.skipped["facebook-1"] == "channel facebook-1 is not connected"
-    assert report.skipped["youtube-2"].startswith("paused")
+    assert report.skipped["youtube-2"].startswith("stopped: token refused")
     with Session(sqlite_engine) as s:
         channel = s.exec(select(Channel).where(Channel.key == "youtube-2")).one()
-        assert channel.paused
+        assert not channel.paused  # a read refused pauses no publishing
 
 
 def test_retired_metric_leaves_the_others_flowing(any_engine: Engine) -> None:
