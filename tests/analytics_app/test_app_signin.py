@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
 
 from campaigns.accounts import hash_password
 from campaigns.models import LoginSession, User
@@ -36,7 +37,7 @@ def add_manager(engine: Engine) -> None:
         s.commit()
 
 
-def sign_in(password: str) -> object:
+def sign_in(password: str) -> AppTest:
     at = run(make_app())
     at.text_input(key="signin_user").input("minh")
     at.text_input(key="signin_password").input(password)
