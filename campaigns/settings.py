@@ -30,7 +30,9 @@ class Settings(BaseSettings):
 
     facebook_graph_url: str = "https://graph.facebook.com/"
     facebook_video_url: str = ""  # empty: same host as the Graph URL
-    facebook_api_version: str = "v23.0"
+    # Keep equal to connectors.graph_versions.DEFAULT_VERSION (a test checks); `loa status`
+    # warns 90 days before the configured version ends.
+    facebook_api_version: str = "v26.0"
     facebook_app_id: str = ""
     facebook_app_secret: SecretStr | None = None
     youtube_api_url: str = "https://youtube.googleapis.com/"

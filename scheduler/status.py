@@ -21,6 +21,7 @@ from campaigns.models import (
 )
 from campaigns.settings import Settings
 from campaigns.timeutil import ensure_aware
+from connectors.graph_versions import version_warning
 from scheduler.alerts import open_alert_count
 from scheduler.quota_plan import check_plan_fits
 
@@ -89,6 +90,8 @@ class StatusReport:
     channels: list[ChannelHealth]
     open_alerts: int
     quota_warnings: list[str] = field(default_factory=list)
+    # The configured Graph version ends within 90 days, has ended, or is unknown.
+    platform_warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: times are ISO 8601 with the campaign zone's offset."""
@@ -248,4 +251,7 @@ def gather_status(
         channels=_channels(session, campaign_id),
         open_alerts=open_alert_count(session),
         quota_warnings=warnings,
+        platform_warnings=[
+            w for w in (version_warning(settings.facebook_api_version, now.date()),) if w
+        ],
     )

@@ -19,6 +19,10 @@ Definitions (each written once, here):
 A metric that stopped arriving while others still do (the platform retired it mid-campaign) is
 named in the notes with the date of its last capture: its sum then stops at that date.
 
+A figure that includes YouTube Analytics measures (watch time, YouTube shares, engaged views) is
+dated 48 hours before its newest capture, since those numbers arrive that late
+(`campaigns.analytics_delay`), and says so in its notes.
+
 The numbers come from `facts.MetricFacts` (grouped once per scorecard); this module only applies
 the definitions to a KPI's filter.
 """
@@ -35,6 +39,7 @@ from analytics_app.engine.facts import MetricFacts
 from analytics_app.engine.scope import CampaignWindow, KpiFilter
 from analytics_app.engine.segment_facts import SegmentFacts
 from analytics_app.engine.tables import AUDIENCE, CHANNEL, DELTA, LATEST, PUB
+from campaigns.analytics_delay import delay_for
 from campaigns.timeutil import ensure_aware
 
 YOUTH_AGE_GROUPS: tuple[str, ...] = ("age13-17", "age18-24")
@@ -91,18 +96,42 @@ def freshness(facts: Facts, flt: KpiFilter, metrics: Sequence[str]) -> tuple[dat
     if not mine:
         return None, ""
     newest = max(at for at, _ in mine)
-    data_as_of = min(newest, facts.as_of)
+    data_as_of, lag_note = _delayed(facts, flt, metrics, min(newest, facts.as_of))
     horizon = min(max(at for at, _ in per_metric.values()), facts.as_of)
     if horizon - newest <= STALE_AFTER:
-        return data_as_of, ""
+        return data_as_of, lag_note
     last = newest.astimezone(facts.window.zone).strftime("%d/%m/%Y %H:%M")
     # The most widely reported metric tells how many publications are measured at all.
     measured = max(n for _, n in per_metric.values())
     missing = measured - max(n for _, n in mine)
     also = f"; {missing} of {measured} measured publications never reported it" if missing else ""
-    return data_as_of, (
+    retired = (
         f"{', '.join(metrics)} has not been reported since {last} while other metrics have "
         f"(retired by the platform?): the actual counts only what was measured until then{also}"
+    )
+    return data_as_of, "; ".join(n for n in (retired, lag_note) if n)
+
+
+def _delayed(
+    facts: Facts, flt: KpiFilter, metrics: Sequence[str], data_as_of: datetime
+) -> tuple[datetime, str]:
+    """`data_as_of` moved back by the delay of any platform whose late numbers the figure
+    includes (a channel of that platform within the filter), with a note saying so."""
+    platforms = {
+        c.platform
+        for c in facts.grouping.channels.values()
+        if (not flt.platforms or c.platform in flt.platforms)
+        and (not flt.units or c.unit_key in flt.units)
+    }
+    lag = max((delay_for(p, tuple(metrics)) for p in platforms), default=timedelta(0))
+    if not lag:
+        return data_as_of, ""
+    moved = data_as_of - lag
+    when = moved.astimezone(facts.window.zone).strftime("%d/%m/%Y %H:%M")
+    hours = int(lag.total_seconds() // 3600)
+    return moved, (
+        f"YouTube Analytics reports {', '.join(metrics)} {hours} hours late or more: the "
+        f"YouTube part counts what happened until about {when}"
     )
 
 

@@ -1,0 +1,102 @@
+"""What the scheduler does with the platforms' late-2026 behaviour (issue 15): a clip locked
+private is reviewed, not published; an exhausted upload bucket waits for midnight Pacific and
+shows in the plan; `loa status` warns before the configured Graph version ends."""
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from campaigns.models import PublicationState
+from campaigns.settings import Settings
+from connectors.base import ContentKind, Credentials, PublishRequest, QuotaExhausted, Secret
+from connectors.emulator import Emulator, FrozenClock
+from connectors.youtube import YouTubeConnector
+from scheduler.quota_plan import check_plan_fits
+from scheduler.quota_store import DbQuotaStore
+from scheduler.status import gather_status
+from tests.scheduler import factories as f
+from tests.scheduler.fakes import START, Rig
+from tests.scheduler.ops_data import add_publication, make_world
+
+S = PublicationState
+LOCKED = (
+    "YouTube locked video v1 private: the Google Cloud project has not passed YouTube's API "
+    "audit. Pass the audit, or upload the clip from YouTube Studio."
+)
+
+
+def test_a_clip_locked_private_needs_review_with_what_to_do(any_engine: Engine) -> None:
+    rig = Rig(any_engine)
+    [pid] = f.grid(any_engine, [("ch1", "youtube", "UCvnGenderEquality0000001")], [START])
+    publish = rig.yt.publish
+
+    def locked(creds, request, progress=None):  # type: ignore[no-untyped-def]
+        return replace(publish(creds, request, progress), published_at=None, restricted=LOCKED)
+
+    rig.yt.publish = locked  # type: ignore[method-assign]
+    report = rig.run()
+    assert report.outcomes["restricted"] == 1
+    pub = rig.pub(pid)
+    assert pub.state == S.NEEDS_REVIEW
+    assert pub.external_id  # the video exists: its id is kept, never uploaded again
+    assert pub.published_at is None
+    assert pub.last_error_code == "restricted"
+    assert "audit" in pub.last_error
+    [alert] = rig.alerts()
+    assert alert.kind == "needs_review"
+    assert "YouTube Studio" in alert.message
+    rig.clock.advance(timedelta(hours=1))
+    rig.run()
+    assert len(rig.yt.calls) == 1
+
+
+def test_an_exhausted_upload_bucket_waits_for_midnight_pacific_and_shows_in_the_plan(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    now = datetime(2025, 11, 25, 12, 0, tzinfo=UTC)  # 04:00 in California
+    world = make_world(sqlite_engine)
+    for minutes in (0, 30):
+        add_publication(sqlite_engine, world, "clip", "yt", now + timedelta(minutes=minutes))
+    settings = Settings(home=tmp_path)  # the documented 100 a day
+    clock = FrozenClock(now)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\0" * 2000)
+    assert world.campaign.id is not None
+    with Session(sqlite_engine) as s:
+        assert check_plan_fits(s, world.campaign.id, settings) == []
+    # The project's real bucket turned out smaller (uploads spent elsewhere): it runs out.
+    with Emulator(tmp_path / "e", pages=1, channels=1, clock=clock, youtube_daily_uploads=1) as emu:
+        ch = emu.accounts["youtube_channels"][0]
+        creds = Credentials("youtube", ch["id"], Secret(json.dumps(ch["credentials"])))
+        yt = YouTubeConnector(emu.connector_config(), DbQuotaStore(sqlite_engine), clock.now)
+        request = PublishRequest(ContentKind.CLIP, ch["id"], title="t", media_path=clip)
+        yt.publish(creds, request)
+        with pytest.raises(QuotaExhausted) as caught:
+            yt.publish(creds, replace(request, marker="second"))
+    refused = caught.value
+    assert refused.bucket == "uploads"
+    assert refused.reset_at == datetime(2025, 11, 26, 8, 0, tzinfo=UTC)
+    with Session(sqlite_engine) as s:
+        [problem] = check_plan_fits(s, world.campaign.id, settings)
+    assert problem.startswith("quota day 2025-11-25")
+    assert "the project allows 100 a day (2 would wait for the next reset)" in problem
+
+
+def test_status_warns_90_days_before_the_graph_version_ends(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    make_world(sqlite_engine)
+    near = datetime(2027, 8, 1, tzinfo=UTC)
+    with Session(sqlite_engine) as s:
+        old = gather_status(s, Settings(home=tmp_path, facebook_api_version="v23.0"), near)
+        current = gather_status(s, Settings(home=tmp_path), near)
+    [warning] = old.platform_warnings
+    assert "Graph API v23.0 ends on 2027-10-08 (68 days left)" in warning
+    assert "LOA_FACEBOOK_API_VERSION" in warning
+    assert current.platform_warnings == []
+    assert old.as_dict()["platform_warnings"] == [warning]
