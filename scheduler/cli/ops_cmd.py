@@ -119,6 +119,8 @@ def render_status(report: StatusReport) -> None:
     console.print(channels)
     for warning in report.quota_warnings:
         console.print(f"[yellow]Quota:[/] {warning}", highlight=False)
+    for warning in report.platform_warnings:
+        console.print(f"[yellow]Graph API:[/] {warning}", highlight=False)
     console.print(
         f"Open alerts: {report.open_alerts}" + (" (see `loa alerts`)" if report.open_alerts else "")
     )
