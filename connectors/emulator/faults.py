@@ -20,6 +20,7 @@ the spec that fires decides the request's fate.
 import random
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 KINDS = (
@@ -124,6 +125,7 @@ class FaultSet:
         self._lock = threading.Lock()
         self._rng = random.Random(f"faults:{seed}")
         self._rules = parse_spec(spec)
+        self.fired: Counter[str] = Counter()  # faults injected so far, by rule (for reports)
 
     def set(self, spec: str) -> None:
         rules = parse_spec(spec)
@@ -141,10 +143,12 @@ class FaultSet:
             for rule in self._rules:
                 if rule.kind == "latency" and rule.matches(tags) and self._fires(rule):
                     latency += rule.latency_ms
+                    self.fired[rule.describe()] += 1
             for rule in self._rules:
                 if rule.kind in ("latency", "lag") or rule.kind not in applicable:
                     continue
                 if rule.matches(tags) and self._fires(rule):
+                    self.fired[rule.describe()] += 1
                     return Decision(latency, rule.kind, rule.scope, rule.latency_ms)
         return Decision(latency)
 
