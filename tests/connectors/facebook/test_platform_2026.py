@@ -253,3 +253,16 @@ def test_a_password_changed_token_is_revoked_with_what_to_do() -> None:
     assert err.subcode == "460"
     assert "password" in err.message
     assert "loa channel connect" in err.message
+
+
+def test_the_emulator_s_password_changed_token_pauses_with_the_reason(
+    frozen_emulator: Emulator, page: dict[str, str]
+) -> None:
+    frozen_emulator.set_faults("password_changed:facebook#1")
+    with pytest.raises(AuthRevoked) as err:
+        connector(frozen_emulator).publish(
+            creds(page), PublishRequest(ContentKind.POST, page["id"], message="x")
+        )
+    assert err.value.subcode == "460"
+    assert "loa channel connect" in err.value.message
+    assert frozen_emulator.objects() == []
