@@ -1,13 +1,17 @@
-"""`loa demo`: the Action Month against an in-process emulator, in about a minute.
+"""`loa demo`: the whole Action Month on the real product, against an in-process emulator.
 
-A private home (`.loa/demo`, recreated each run), the emulator and Loa on one SteppedClock
-starting 2025-11-14 17:00 UTC (midnight in Ha Noi before the launch), the reference campaign
-imported, every channel connected with the emulator's accounts, everything approved by a
-manager, then the real scheduler (hand-off, dispatcher, metric pulls) working through the month.
+A private home (`.loa/demo`, recreated each run) on the embedded default (SQLite), the emulator
+and Loa on one SteppedClock starting 2025-11-14 17:00 UTC (midnight in Ha Noi before the
+launch), the reference campaign imported, every channel connected with the emulator's accounts,
+the demo's people registered, everything approved by the manager; then the scheduler of
+`loa run` (hand-off, dispatcher, and every periodic job its installers add: metric pulls,
+weekly and final reports, pre-flight, token health, quota alerts) working through the month
+while the emulator injects faults (`--faults`, a realistic share by default).
 
-The clock runs at real speed while there is work and jumps to the next due publication or
-metric pull when there is none, so a publication is late by the real seconds its call took (as it
-would be in production) while the month takes only as long as the work does.
+The clock runs at real speed while there is work and jumps to the next due publication, retry,
+hand-off confirmation or periodic job when there is none, so a publication is late by the real
+seconds its call took (as it would be in production) while the month takes only as long as the
+work does. The periodic jobs run on the ticker's intervals multiplied by `speed`.
 """
 
 import json
@@ -19,29 +23,44 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine
+from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, func, select
 
 from campaigns.access import Identity
 from campaigns.accounts import identity_of, setup_identity
 from campaigns.db import make_engine, session_scope, upgrade
 from campaigns.importer import import_campaign
-from campaigns.models import Campaign, Channel, Publication, PublicationState, Role
+from campaigns.models import (
+    Alert,
+    Attempt,
+    AttemptOutcome,
+    Campaign,
+    Channel,
+    MetricSnapshot,
+    Publication,
+    PublicationState,
+    RateLimitBlock,
+    ReportDelivery,
+    Role,
+)
 from campaigns.publications import approve
 from campaigns.settings import Settings, get_settings
 from campaigns.users import add_user
 from connectors.emulator import Emulator
 from connectors.emulator.clock import SteppedClock
 from scheduler.credentials import store_credentials
+from scheduler.demo_ticker import EmulatedTicker
 from scheduler.dispatcher import RealConnectors
 from scheduler.handoff import CONFIRM_AFTER, HandOff
+from scheduler.report_jobs import SEND_HOUR
+from scheduler.ticker import JobContext, installers
 from scheduler.worker import run_once
 
 REFERENCE = Path(__file__).resolve().parents[1] / "campaigns" / "action_month_2025.yaml"
@@ -50,7 +69,20 @@ END = datetime(2025, 12, 15, 17, 0, tzinfo=UTC)  # midnight after the last day i
 MIDWAY = datetime(2025, 11, 30, 17, 0, tzinfo=UTC)  # 1 December in Ha Noi: a manager's check-in
 WORKER = "demo-worker"
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-METRICS_EVERY = timedelta(hours=6)  # emulated time between metric pulls
+# Emulated seconds per second of the ticker: `loa run` pulls metrics every 5 minutes, so the
+# demo pulls every 6 emulated hours at the default.
+DEFAULT_SPEED = 72.0
+# What a month on the real platforms brings, at a rate that shows every recovery: server
+# errors (retried), answers lost after the post was made and writes that landed before a 5xx
+# (reconciled: found, or proven absent and sent again, never re-posted blind), slow reads.
+# Rate limits and quota refusals hold a Page or channel back until they lift, which can take a
+# post past its grace period (`missed`, with an alert): add them with `--faults` to see that.
+DEFAULT_FAULTS = "5xx@0.02,drop:publish@0.02,5xx_after:publish@0.01,timeout:read@0.002"
+EMULATOR_TIMEOUT_S = 2.0  # a `timeout` fault holds the call this long, then drops it
+LOOP_RUNS = frozenset({"handoff"})
+POLL = timedelta(
+    minutes=1
+)  # due rows handed back are tried again this much later  # the demo's loop runs the hand-off at every wake itself
 
 
 @dataclass(frozen=True)
@@ -102,6 +134,11 @@ class DemoResult:
     metrics_pulled: int = 0
     people: list[DemoPerson] = field(default_factory=list)
     scorecard: list[dict[str, Any]] = field(default_factory=list)
+    objects: list[dict[str, Any]] = field(default_factory=list)  # the emulator's, at the end
+    published: dict[int, str] = field(default_factory=dict)  # publication id -> platform id
+    troubles: dict[str, int] = field(default_factory=dict)  # retries, reconciled, alerts
+    reports: list[Path] = field(default_factory=list)  # every report file written
+    database_url: str = ""
 
 
 @contextmanager
@@ -148,11 +185,38 @@ def state_counts(engine: Engine) -> dict[str, int]:
     return {str(state): int(n) for state, n in rows}
 
 
-def _describe(counts: dict[str, int], now: datetime) -> str:
+RETRIED = (AttemptOutcome.RETRY, AttemptOutcome.RATE_LIMITED, AttemptOutcome.QUOTA)
+RECONCILED = (AttemptOutcome.RECONCILED_FOUND, AttemptOutcome.RECONCILED_ABSENT)
+
+
+def trouble_counts(engine: Engine) -> dict[str, int]:
+    """The recoveries so far: attempts retried, unknown outcomes reconciled, alerts raised."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Attempt.outcome, func.count()).group_by(col(Attempt.outcome))
+        ).all()
+        alerts = session.exec(select(func.count()).select_from(Alert)).one()
+    outcomes = {str(outcome): int(n) for outcome, n in rows}
+    return {
+        "retried": sum(outcomes.get(o, 0) for o in RETRIED),
+        "reconciled": sum(outcomes.get(o, 0) for o in RECONCILED),
+        "alerts": int(alerts),
+    }
+
+
+def _trouble_words(troubles: dict[str, int]) -> list[str]:
+    return [
+        f"{n} {'alert' if label == 'alerts' and n == 1 else label}"
+        for label, n in troubles.items()
+        if n
+    ]
+
+
+def _describe(counts: dict[str, int], troubles: dict[str, int], now: datetime) -> str:
     local = now.astimezone(ZONE)
     done = Counter(counts)
-    # Troubles only when there are some: the line then fits an 80-column terminal with its bar.
-    parts = [f"{local:%d/%m %H:%M} Ha Noi", f"{done['published']} published"]
+    # Troubles only when there are some: the line stays short enough for its bar.
+    parts = [f"{local:%d/%m %H:%M}", f"{done['published']} published"]
     parts += [f"{done['handed_off']} handed off"] if done["handed_off"] else []
     parts += [
         f"{done[state]} {label}"
@@ -163,7 +227,20 @@ def _describe(counts: dict[str, int], now: datetime) -> str:
         )
         if done[state]
     ]
+    parts += _trouble_words(troubles)
     return " · ".join(parts)
+
+
+def report_moments(first: date, last: date) -> list[datetime]:
+    """When the scheduler's report job has something new: every Monday 08:00 (campaign zone)
+    after a week of the campaign, and the morning after its last day (the final report)."""
+    monday = first - timedelta(days=first.weekday()) + timedelta(days=7)
+    moments = []
+    while monday <= last + timedelta(days=1):
+        moments.append(datetime.combine(monday, SEND_HOUR, tzinfo=ZONE))
+        monday += timedelta(days=7)
+    moments.append(datetime.combine(last + timedelta(days=1), SEND_HOUR, tzinfo=ZONE))
+    return sorted({m.astimezone(UTC) for m in moments})
 
 
 def run_demo(
@@ -171,14 +248,26 @@ def run_demo(
     *,
     console: Console | None = None,
     campaign_file: Path = REFERENCE,
+    seed: int = 7,
+    faults: str = DEFAULT_FAULTS,
+    speed: float = DEFAULT_SPEED,
 ) -> DemoResult:
     """Run the whole demo in `home` (wiped first); returns what happened."""
     out = console or Console()
+    if speed <= 0:
+        raise ValueError("speed must be positive")
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True)
     clock = SteppedClock(START)
-    emulator = Emulator(home / "emulator", clock=clock, token_lifetime_s=10**9)
+    emulator = Emulator(
+        home / "emulator",
+        clock=clock,
+        seed=seed,
+        faults=faults,
+        timeout_s=EMULATOR_TIMEOUT_S,
+        token_lifetime_s=10**9,
+    )
     emulator.start()
     try:
         env = {
@@ -187,13 +276,16 @@ def run_demo(
             "LOA_DATABASE_URL": f"sqlite:///{home / 'loa.db'}",
         }
         with environment(env):
-            return _run(home, clock, emulator, campaign_file, get_settings(), out)
+            result = _run(clock, emulator, campaign_file, get_settings(), out, speed)
+        result.database_url = env["LOA_DATABASE_URL"]
+        return result
     finally:
         emulator.stop()
 
 
-def next_event(engine: Engine, after: datetime, next_pull: datetime) -> datetime:
-    """The next moment anything is due: a publication, a retry, a hand-off to confirm, a pull."""
+def next_event(engine: Engine, after: datetime, wake: datetime) -> datetime:
+    """The next moment anything is due: a publication, a retry, a hand-off to confirm, a
+    block lifting, or `wake` (the next periodic job or report)."""
     ready = (PublicationState.APPROVED, PublicationState.QUEUED, PublicationState.RETRY_WAIT)
     with Session(engine) as session:
         due = session.exec(
@@ -212,19 +304,39 @@ def next_event(engine: Engine, after: datetime, next_pull: datetime) -> datetime
                 Publication.scheduled_at > after - CONFIRM_AFTER,
             )
         ).one()
+        # Rows due but handed back (their channel blocked or busy when claimed): the daemon's
+        # poll is their safety net, so it is the demo's too.
+        waiting = session.exec(
+            select(func.count())
+            .select_from(Publication)
+            .where(
+                col(Publication.state).in_(ready),
+                Publication.scheduled_at <= after,
+                or_(
+                    col(Publication.next_attempt_at).is_(None),
+                    col(Publication.next_attempt_at) <= after,
+                ),
+            )
+        ).one()
+        # A rate limit or quota block holds due rows back until it lifts.
+        lifted = session.exec(
+            select(func.min(RateLimitBlock.until)).where(RateLimitBlock.until > after)
+        ).one()
     confirm = handed + CONFIRM_AFTER if handed is not None else None
-    return min(t for t in (due, retry, confirm, next_pull, END) if t is not None)
+    poll = after + POLL if waiting else None
+    return min(t for t in (due, retry, confirm, lifted, poll, wake) if t is not None)
 
 
 def _run(
-    home: Path,
     clock: SteppedClock,
     emulator: Emulator,
     campaign_file: Path,
     settings: Settings,
     out: Console,
+    speed: float,
 ) -> DemoResult:
-    from scheduler.metrics_jobs import pull_metrics
+    # Importing registers the periodic jobs `loa run` installs (report_jobs: at the top).
+    import scheduler.ops_jobs  # noqa: F401
 
     started = time.monotonic()
     engine = make_engine(settings.effective_database_url)
@@ -246,14 +358,19 @@ def _run(
     handoff = HandOff(
         engine, settings, clock, connectors, WORKER, lease=timedelta(seconds=settings.lease_seconds)
     )
+    ticker = EmulatedTicker(clock, speed, skip=LOOP_RUNS)
+    context = JobContext(engine, settings, clock, WORKER)
+    for install in installers():
+        install(ticker, context)
+    moments = report_moments(campaign.starts, campaign.ends)
+    finish = moments[-1]  # the final report's morning
     total = sum(state_counts(engine).values())
     handed_off: set[int] = set()
-    snapshots = 0
-    next_pull = START + METRICS_EVERY
     midway_shown = False
+    shown: set[int] = set()
     columns = (
         TextColumn("{task.description}"),
-        BarColumn(bar_width=20),
+        BarColumn(bar_width=12),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
     )
@@ -265,48 +382,91 @@ def _run(
                 if outcome == "handed_off":
                     handed_off.add(pub_id)
             run_once(engine, settings, clock, WORKER, connectors=connectors)
-            if clock.now() >= next_pull:
-                snapshots += pull_metrics(engine, settings, clock).snapshots_written
-                next_pull = clock.now() + METRICS_EVERY
+            ran = ticker.run_due()
+            if moments and clock.now() >= moments[0]:
+                # Monday 08:00: the report job finds the week just ended (and at last the final).
+                while moments and clock.now() >= moments[0]:
+                    moments.pop(0)
+                if "reports" not in ran:
+                    ticker.run_now("reports")
+                _print_reports(engine, shown, progress.console)
             counts = state_counts(engine)
             finished = sum(
                 counts.get(s, 0)
                 for s in ("published", "failed", "needs_review", "missed", "cancelled")
             )
-            progress.update(task, completed=finished, description=_describe(counts, now))
+            description = _describe(counts, trouble_counts(engine), now)
+            progress.update(task, completed=finished, description=description)
             if now >= MIDWAY and not midway_shown:
                 # Halfway, pacing and projection say more than totals: show the live scorecard.
                 progress.console.print("[bold]Midway check-in[/]: the scorecard as of now")
                 _scorecard(engine, campaign.key, clock, progress.console, reasons=False)
                 midway_shown = True
-            if now >= END:
+            if now >= finish and not moments:
                 break
-            wake = next_pull if midway_shown else min(next_pull, MIDWAY)
-            clock.jump_to(next_event(engine, clock.now(), wake))
-    snapshots += pull_metrics(engine, settings, clock).snapshots_written
+            wakes = [t for t in (ticker.next_time(), finish) if t is not None]
+            wakes += moments[:1] + ([] if midway_shown else [MIDWAY])
+            clock.jump_to(next_event(engine, clock.now(), min(wakes)))
+    with Session(engine) as session:
+        snapshots = session.exec(select(func.count()).select_from(MetricSnapshot)).one()
     out.print(f"Metrics pulled through the month: {snapshots:,} snapshots.")
     _calendar(engine, campaign.key, out)
     scores = _scorecard(engine, campaign.key, clock, out)
     counts = state_counts(engine)
+    with Session(engine) as session:
+        published = {
+            int(p.id): str(p.external_id)
+            for p in session.exec(
+                select(Publication).where(Publication.state == PublicationState.PUBLISHED)
+            )
+            if p.id is not None
+        }
+        reports = [
+            settings.home / name
+            for row in session.exec(select(ReportDelivery))
+            for name in row.files
+        ]
+    objects = emulator.objects()
+    troubles = trouble_counts(engine)
     result = DemoResult(
         people=people,
-        home=home,
+        home=settings.home,
         campaign=campaign.key,
         states=counts,
-        emulator_objects=len(emulator.objects()),
+        emulator_objects=len(objects),
         real_seconds=time.monotonic() - started,
         handed_off=len(handed_off),
-        metrics_pulled=snapshots,
+        metrics_pulled=int(snapshots),
         scorecard=scores,
+        objects=objects,
+        published=published,
+        troubles=troubles,
+        reports=reports,
     )
     engine.dispose()
     out.print(
         f"Done in {result.real_seconds:.0f} s: "
         + ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
         + f" ({result.handed_off} through the platforms' own scheduling); "
-        + f"{result.emulator_objects} objects on the emulator."
+        + f"{result.emulator_objects} objects on the emulator; "
+        + ", ".join(_trouble_words(troubles) or ["no fault to recover from"])
+        + f"; {len(reports)} report files in {settings.home / 'reports'}."
     )
     return result
+
+
+def _print_reports(engine: Engine, shown: set[int], out: Console) -> None:
+    """Say which reports the job has written since last asked (`shown`: those already said)."""
+    with Session(engine) as session:
+        rows = session.exec(select(ReportDelivery).order_by(col(ReportDelivery.id))).all()
+    for row in rows:
+        if row.id is None or row.id in shown:
+            continue
+        shown.add(row.id)
+        kinds = ", ".join(sorted(Path(f).suffix.lstrip(".") for f in row.files))
+        where = Path(row.files[0]).parent if row.files else Path("reports")
+        note = f" ({row.error})" if row.error else ""
+        out.print(f"Report [bold]{row.period}[/] written: {kinds} in {where}{note}")
 
 
 def _calendar(engine: Engine, campaign_key: str, out: Console) -> None:
@@ -334,8 +494,8 @@ def _scorecard(
         campaign = session.exec(select(Campaign).where(Campaign.key == campaign_key)).one()
         as_of = min(clock.now(), END)
         scores = scorecard(session, campaign_key, as_of)
-        table, why = render(scores, campaign, as_of).renderables
+        table, *why = render(scores, campaign, as_of).renderables
         out.print(table)
         if reasons:
-            out.print(why)
+            out.print(*why)
     return [s.to_json() for s in scores]

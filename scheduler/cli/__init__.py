@@ -8,6 +8,7 @@ from scheduler.cli import (
     channel_cmd,
     dashboard_cmd,
     db_cmd,
+    demo_cmd,
     emulator_cmd,
     metrics_cmd,
     ops_cmd,
@@ -41,6 +42,7 @@ for module in (
     user_cmd,
     emulator_cmd,
     dashboard_cmd,
+    demo_cmd,
 ):
     module.register(app)
 

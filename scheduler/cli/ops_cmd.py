@@ -1,4 +1,4 @@
-"""`loa status`, `loa alerts [--all] [--json]`, `loa alerts resolve ID` and `loa demo`."""
+"""`loa status`, `loa alerts [--all] [--json]` and `loa alerts resolve ID`."""
 
 import json
 from datetime import datetime
@@ -139,22 +139,6 @@ def status_cmd(
         render_status(report)
 
 
-def demo_cmd(
-    no_serve: bool = typer.Option(False, "--no-serve", help="End after the summary."),
-) -> None:
-    """The Action Month published and measured against an in-process emulator."""
-    from scheduler.demo import run_demo
-
-    home = settings().home / "demo"
-    run_demo(home, console=console)
-    if not no_serve:
-        console.print(
-            "The dashboard is not part of this version yet; the demo's data stays in "
-            f"{home} (LOA_HOME={home} loa status)."
-        )
-
-
 def register(app: typer.Typer) -> None:
     app.command("status")(status_cmd)
-    app.command("demo")(demo_cmd)
     app.add_typer(alerts_app, name="alerts")
