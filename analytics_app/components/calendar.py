@@ -27,6 +27,9 @@ CSS = """
 .fc-daygrid-event { font-size: 0.8rem; }
 """
 EVENT_MINUTES = 30  # how long an event looks in the week view
+# Every rerun sends the events to the browser: beyond this many, the list and the filters
+# (unit, dates) are the way to work, and the calendar says so.
+MAX_EVENTS = 4000
 
 
 @dataclass(frozen=True)
@@ -137,8 +140,12 @@ def calendar_widget(
     from streamlit_calendar import calendar  # type: ignore[import-untyped]
 
     generation = st.session_state.get(f"{key}_generation", 0)
+    if len(events) > MAX_EVENTS:
+        st.info(
+            t("calendar.too_many", shown=MAX_EVENTS, n=len(events)), icon=":material/filter_alt:"
+        )
     value = calendar(
-        events=event_dicts(events, zone, can_move),
+        events=event_dicts(events[:MAX_EVENTS], zone, can_move),
         options=options(view, initial, first, last, lang),
         custom_css=CSS,
         callbacks=["eventClick", "eventChange"],

@@ -18,7 +18,7 @@ from analytics_app.components.layout import plain
 from analytics_app.i18n import lang, t
 from analytics_app.services import publishing
 from analytics_app.services.cache import clear_caches
-from analytics_app.services.calendar import EDITABLE_STATES, CalendarData, CalendarEvent
+from analytics_app.services.calendar import EDITABLE_STATES, CalendarData
 from analytics_app.services.data import engine, session
 from analytics_app.services.item_rules import ContentForm, ContentInvalid
 from analytics_app.services.planning import BulkInvalid, RowChange, bulk_edit, create_item
@@ -323,32 +323,22 @@ def run_import(who: Identity, campaign: str, name: str, content: bytes) -> None:
     st.rerun()
 
 
-def _row(e: CalendarEvent, zone: ZoneInfo) -> dict[str, object]:
-    return {
-        "id": e.id,
-        t("calendar.col.when"): e.start.astimezone(zone).replace(tzinfo=None),
-        t("calendar.col.state"): t(f"state.{e.state}"),
-        t("calendar.col.channel"): e.channel,
-        t("calendar.col.kind"): t(f"kind.{e.kind}"),
-        t("calendar.col.unit"): e.unit or "",
-        t("calendar.col.title"): e.title,
-    }
-
-
 def list_table(data: CalendarData, zone: ZoneInfo) -> pd.DataFrame:
     """The plain list of every event (a table anyone can read, sort and export)."""
-    return pd.DataFrame(
-        [_row(e, zone) for e in data.events],
-        columns=[
-            "id",
-            t("calendar.col.when"),
-            t("calendar.col.state"),
-            t("calendar.col.channel"),
-            t("calendar.col.kind"),
-            t("calendar.col.unit"),
-            t("calendar.col.title"),
+    states = {s: t(f"state.{s}") for s in {e.state for e in data.events}}
+    kinds = {k: t(f"kind.{k}") for k in {e.kind for e in data.events}}
+    columns = {
+        "id": [e.id for e in data.events],
+        t("calendar.col.when"): [
+            e.start.astimezone(zone).replace(tzinfo=None) for e in data.events
         ],
-    )
+        t("calendar.col.state"): [states[e.state] for e in data.events],
+        t("calendar.col.channel"): [e.channel for e in data.events],
+        t("calendar.col.kind"): [kinds[e.kind] for e in data.events],
+        t("calendar.col.unit"): [e.unit or "" for e in data.events],
+        t("calendar.col.title"): [e.title for e in data.events],
+    }
+    return pd.DataFrame(columns)
 
 
 def bulk_approve(frame: pd.DataFrame, who: Identity) -> None:
@@ -384,18 +374,16 @@ def bulk_editor(data: CalendarData, who: Identity, zone: ZoneInfo) -> None:
         st.caption(t("calendar.nothing_to_edit"))
         return
     when, title, text = t("calendar.col.when"), t("calendar.col.title"), t("calendar.col.text")
+    states = {s: t(f"state.{s}") for s in {e.state for e in rows}}
     original = pd.DataFrame(
-        [
-            {
-                "id": e.id,
-                t("calendar.col.channel"): e.channel,
-                t("calendar.col.state"): t(f"state.{e.state}"),
-                when: e.start.astimezone(zone).replace(tzinfo=None),
-                title: e.item_title,
-                text: e.text,
-            }
-            for e in rows
-        ]
+        {
+            "id": [e.id for e in rows],
+            t("calendar.col.channel"): [e.channel for e in rows],
+            t("calendar.col.state"): [states[e.state] for e in rows],
+            when: [e.start.astimezone(zone).replace(tzinfo=None) for e in rows],
+            title: [e.item_title for e in rows],
+            text: [e.text for e in rows],
+        }
     )
     edited = st.data_editor(
         original,

@@ -320,4 +320,5 @@ MESSAGES: dict[str, str] = {
     "calendar.done.upload": "{name} uploaded.",
     "calendar.done.import": "{rows} rows imported: {created} new publications, {same} already there.",
     "calendar.done.bulk": "{n} items saved.",
+    "calendar.too_many": "The calendar shows the first {shown} of {n} items; choose a unit or a shorter period (the list has them all).",
 }

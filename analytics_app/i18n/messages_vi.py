@@ -320,4 +320,5 @@ MESSAGES: dict[str, str] = {
     "calendar.done.upload": "Đã tải lên {name}.",
     "calendar.done.import": "Đã nhập {rows} dòng: {created} lượt đăng mới, {same} đã có.",
     "calendar.done.bulk": "Đã lưu {n} mục.",
+    "calendar.too_many": "Lịch chỉ hiện {shown} trong {n} mục đầu tiên; hãy chọn một đơn vị hoặc thu hẹp khoảng thời gian (danh sách có đủ tất cả).",
 }

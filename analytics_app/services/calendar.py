@@ -5,6 +5,7 @@ Reads only, scoped by the signed-in person: rows of units they do not see are ne
 Streamlit here; the page and the calendar component draw what these functions return.
 """
 
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import String, cast
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -207,9 +210,9 @@ class CalendarData:
         return out
 
 
-def _short(item: ContentItem, limit: int = 80) -> str:
-    text = " ".join((item.title or item.message or item.description or item.key).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _short(text: str, limit: int = 80) -> str:
+    line = " ".join(text[: limit * 2].split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _campaign_info(c: Campaign) -> CampaignInfo:
@@ -242,13 +245,29 @@ def events(
     zone = ZoneInfo(campaign.timezone)
     lo, hi = bounds(start, end, zone)
     unit = aliased(Unit)
+    # Plain columns, not ORM objects: a national calendar holds tens of thousands of rows.
     query = (
-        select(Publication, ContentItem, Channel, unit.key)
+        sa_select(
+            col(Publication.id),
+            col(Publication.scheduled_at),
+            col(Publication.state),
+            col(Publication.approved_by),
+            col(Publication.last_error),
+            col(Channel.key),
+            col(Channel.name),
+            col(Channel.platform),
+            col(ContentItem.key),
+            col(ContentItem.kind),
+            col(ContentItem.title),
+            col(ContentItem.message),
+            col(ContentItem.description),
+            col(unit.key),
+        )
         .join(ContentItem, col(ContentItem.id) == Publication.content_id)
         .join(Channel, col(Channel.id) == Publication.channel_id)
         .outerjoin(unit, col(unit.id) == Channel.unit_id)
         .where(
-            Publication.campaign_id == campaign.id,
+            col(Publication.campaign_id) == campaign.id,
             col(Publication.scheduled_at) >= lo,
             col(Publication.scheduled_at) < hi,
         )
@@ -263,25 +282,27 @@ def events(
         query = query.where(col(Channel.platform).in_(sorted(platforms)))
     query = query.order_by(col(Publication.scheduled_at), col(Channel.key), col(Publication.id))
     out: list[CalendarEvent] = []
-    for pub, item, channel, unit_key in session.exec(query):
-        assert pub.id is not None
+    for row in session.execute(query):
+        (pid, at, state, approved_by, last_error, ch_key, ch_name, platform) = row[:8]
+        (c_key, kind, title, message, description, unit_key) = row[8:]
+        text = (description or message) if kind == "clip" else message
         out.append(
             CalendarEvent(
-                id=pub.id,
-                title=_short(item),
-                start=pub.scheduled_at.astimezone(zone),
-                state=pub.state,
-                group=GROUP_OF_STATE.get(pub.state, Group.APPROVED),
-                channel=channel.key,
-                channel_name=channel.name,
-                platform=channel.platform,
-                kind=item.kind,
+                id=pid,
+                title=_short(title or text or c_key),
+                start=at.astimezone(zone),
+                state=state,
+                group=GROUP_OF_STATE.get(state, Group.APPROVED),
+                channel=ch_key,
+                channel_name=ch_name,
+                platform=platform,
+                kind=kind,
                 unit=unit_key,
-                content=item.key,
-                approved_by=pub.approved_by,
-                last_error=pub.last_error,
-                item_title=item.title,
-                text=(item.description or item.message) if item.kind == "clip" else item.message,
+                content=c_key,
+                approved_by=approved_by,
+                last_error=last_error,
+                item_title=title,
+                text=text,
             )
         )
     return out
@@ -352,15 +373,13 @@ def calendar_data(
             .order_by(col(Objective.position))
         )
     ]
-    audiences = sorted(
-        {
-            a
-            for labels in session.exec(
-                select(ContentItem.audiences).where(ContentItem.campaign_id == camp.id)
-            )
-            for a in (labels or [])
-        }
-    )
+    # The distinct lists as stored text: a few, whatever the number of items.
+    stored = session.execute(
+        select(cast(ContentItem.audiences, String))
+        .where(ContentItem.campaign_id == camp.id)
+        .distinct()
+    ).scalars()
+    audiences = sorted({a for raw in stored if raw for a in json.loads(raw) or []})
     channels = plannable_channels(session, identity, camp)
     return CalendarData(
         campaign=_campaign_info(camp),
