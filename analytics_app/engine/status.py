@@ -1,8 +1,10 @@
 """A KPI's status, with the reason in words a manager reads.
 
-- on track: the actual is at or above what the pacing curve expects by now, or the projection
-  reaches the target;
-- at risk: the projection reaches at least `AT_RISK_SHARE` (80 %) of the target;
+- on track: the projection reaches the target (ahead of the pacing curve or not);
+- at risk: the projection falls short but reaches at least `AT_RISK_SHARE` (80 %) of the
+  target, or the actual is at or above what the pacing curve expects by now while the
+  projection falls short (ahead of the curve today, yet the recent pace will not carry it:
+  actual 3, projection 3, target 5 is not on track);
 - behind: otherwise;
 - no data: nothing is measured yet (the reason says why), so nothing can be judged.
 """
@@ -30,13 +32,18 @@ class Verdict:
 
 
 def fmt(value: float, metric: str) -> str:
-    """A number as the reasons print it: percentages for rates and shares, else grouped digits."""
+    """A number as people read it, with its unit: `55.0 %` for rates and shares, `6,000 h`
+    and `42.5 s` for durations, whole numbers for counts (there is no 7.74th post)."""
     term = TERMS.get(metric)
-    if term is not None and term.unit == "%":
+    unit = term.unit if term is not None else ""
+    if unit == "%":
         return f"{value * 100:.1f} %"
-    if abs(value) >= 100 or float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
+    if unit in ("h", "s"):
+        digits = 0 if abs(value) >= 100 or float(value).is_integer() else 1
+        return f"{value:,.{digits}f} {unit}"
+    if term is None and not float(value).is_integer() and abs(value) < 100:
+        return f"{value:,.2f}"  # a metric the vocabulary does not know: keep its precision
+    return f"{round(value):,}"
 
 
 def judge(
@@ -65,13 +72,23 @@ def judge(
     proj = projection if projection is not None else actual
     p = fmt(proj, metric)
     share = proj / target if target else 1.0
-    if actual >= expected:
-        return Verdict(Status.ON_TRACK, f"{a} is at or above the {e} expected by now.")
     if proj >= target:
+        if actual >= expected:
+            return Verdict(
+                Status.ON_TRACK,
+                f"{a} is at or above the {e} expected by now; the recent pace projects {p}, "
+                f"reaching the target of {t}.",
+            )
         return Verdict(
             Status.ON_TRACK,
             f"{a} is below the {e} expected by now, but the recent pace projects {p}, "
             f"reaching the target of {t}.",
+        )
+    if actual >= expected:
+        return Verdict(
+            Status.AT_RISK,
+            f"{a} is at or above the {e} expected by now, but the recent pace projects only "
+            f"{p} ({share:.0%} of the target of {t}).",
         )
     if proj >= AT_RISK_SHARE * target:
         return Verdict(

@@ -7,7 +7,7 @@ import pytest
 from analytics_app.engine.pacing import expected_value, key_date_fraction, linear_fraction
 from analytics_app.engine.projection import project_trend, trend_window
 from analytics_app.engine.scope import CampaignWindow
-from analytics_app.engine.status import Status, judge
+from analytics_app.engine.status import Status, fmt, judge
 from tests.analytics_app.factories import ZONE, local
 
 WINDOW = CampaignWindow(1, "hand", ZONE, date(2025, 11, 15), date(2025, 12, 14))
@@ -48,9 +48,26 @@ def test_trend_window_is_the_last_seven_days_at_least_one_day_long() -> None:
 
 
 def test_status_thresholds() -> None:
-    assert judge("reach", 100, 50, 40, 60).status == Status.ON_TRACK
+    assert judge("reach", 100, 50, 40, 100).status == Status.ON_TRACK
+    # Ahead of the pacing curve but projected short of the target: not on track.
+    assert judge("reach", 100, 50, 40, 60).status == Status.AT_RISK
     assert judge("reach", 100, 30, 40, 100).status == Status.ON_TRACK
     assert judge("reach", 100, 30, 40, 80).status == Status.AT_RISK
     assert judge("reach", 100, 30, 40, 79.9).status == Status.BEHIND
     assert judge("reach", 100, None, 40, None).status == Status.NO_DATA
     assert "55.0 %" in judge("female_viewer_share", 0.55, 0.5, 0.55, 0.5).reason
+
+
+def test_ahead_of_the_curve_but_projected_short_is_at_risk() -> None:
+    """Actual 3, projection 3, target 5 (issue 17): the scorecard must not say on track."""
+    verdict = judge("posts_published", 5, 3, 3, 3)
+    assert verdict.status == Status.AT_RISK
+    assert "projects only 3 (60% of the target of 5)" in verdict.reason
+
+
+def test_figures_carry_whole_counts_and_units() -> None:
+    assert fmt(7.74, "posts_published") == "8"
+    assert fmt(56.77, "reach") == "57"
+    assert fmt(6000, "watch_time_hours") == "6,000 h"
+    assert fmt(42.54, "avg_view_duration_s") == "42.5 s"
+    assert fmt(0.5512, "engagement_rate") == "55.1 %"
