@@ -181,3 +181,35 @@ def check_health(
     assert row is not None  # load_credentials found it
     record_health(session, row, health, (now or (lambda: datetime.now(UTC)))())
     return health
+
+
+def token_account(connector: Publisher, creds: Credentials) -> str | None:
+    """The id of the Page or channel a token opens, or None when the connector cannot say.
+
+    A valid token may open another account than the channel it is connected to (Page B's
+    token on channel A): validity is not ownership. Facebook: `GET /me` with a Page token
+    answers the Page's id (a user token answers the person's); YouTube: `channels.list
+    mine=true` answers the channel's id. Platform errors propagate.
+    """
+    if creds.platform == "youtube":
+        mine = getattr(connector, "my_channel_id", None)
+        return str(mine(creds)) if callable(mine) else None
+    graph = getattr(connector, "graph", None)
+    if not callable(graph):
+        return None
+    answer = graph(creds).get("me", fields="id")
+    found = answer.get("id") if isinstance(answer, dict) else None
+    return str(found) if found else None
+
+
+def wrong_account(connector: Publisher, creds: Credentials, channel: Channel) -> str:
+    """Why the token does not open `channel` ('' when it does, or when nobody can tell)."""
+    opened = token_account(connector, creds)
+    if opened is None or opened == channel.external_id:
+        return ""
+    what = "Page" if channel.platform == "facebook" else "channel"
+    return (
+        f"the token opens {what} {opened}, not {channel.key}'s {what} {channel.external_id}: "
+        f"connect a token of {channel.external_id}"
+        + (" (a Page token, not a user token)" if channel.platform == "facebook" else "")
+    )

@@ -30,9 +30,10 @@ from campaigns.models import (
     QuotaUsage,
 )
 from campaigns.settings import Settings
-from connectors.base import AuthError, PermissionDenied, PlatformError, TokenHealth
+from connectors.base import AuthError, Credentials, PermissionDenied, PlatformError, TokenHealth
 from scheduler.alerts import alert_for_publication
 from scheduler.clock import Clock, utc_now
+from scheduler.credentials import wrong_account
 from scheduler.dispatcher import ConnectorFactory
 from scheduler.quota_plan import PACIFIC, PLANNED_STATES
 
@@ -141,6 +142,8 @@ class TokenChecks:
             log.info("pre-flight token check of %s skipped: %s", channel.key, exc.kind)
             return []
         problems: list[tuple[str, str]] = []
+        if health.valid:
+            problems.extend(self._owner(channel, creds))
         if not health.valid:
             problems.append(
                 ("token", f"token not valid: {health.detail or 'reconnect the channel'}")
@@ -150,6 +153,16 @@ class TokenChecks:
                 ("permissions", "token lacks permissions: " + ", ".join(health.missing_scopes))
             )
         return problems
+
+    def _owner(self, channel: Channel, creds: Credentials) -> list[tuple[str, str]]:
+        """A valid token of another Page or channel fails at the minute with a permission
+        error: catch it here, before the time."""
+        try:
+            wrong = wrong_account(self.connectors.publisher(channel.platform), creds, channel)
+        except PlatformError as exc:
+            log.info("pre-flight account check of %s skipped: %s", channel.key, exc.kind)
+            return []
+        return [("account", wrong)] if wrong else []
 
 
 def check_publication(

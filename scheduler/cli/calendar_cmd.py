@@ -5,9 +5,7 @@ from pathlib import Path
 import typer
 
 from campaigns.errors import UserError
-from campaigns.sheet_template import LANGS, TemplateCampaign, template_campaign, write_template
-from campaigns.sheets import import_sheet
-from scheduler.cli.common import console, fail, session, warn_quota
+from scheduler.cli.common import console, fail, session, warn_past_slots, warn_quota
 
 calendar_app = typer.Typer(help="Officers' Excel and CSV calendars.", no_args_is_help=True)
 
@@ -18,6 +16,7 @@ def import_cmd(
     campaign: str = typer.Option(..., "--campaign", help="Key of the campaign to add it to."),
 ) -> None:
     """Add a sheet's rows to a campaign; every bad row is reported and then nothing is added."""
+    from campaigns.sheets import import_sheet
     from scheduler.cli.identity import current_identity
 
     try:
@@ -28,6 +27,7 @@ def import_cmd(
         raise fail(str(exc)) from None
     console.print(str(report), markup=False, highlight=False, soft_wrap=True)
     warn_quota(campaign)
+    warn_past_slots(campaign)
 
 
 @calendar_app.command("template")
@@ -39,6 +39,9 @@ def template_cmd(
     lang: str = typer.Option("vi", "--lang", help="Language of the headers: vi or en."),
 ) -> None:
     """Write the Excel template for `loa calendar import`."""
+    # openpyxl (and NumPy under it) load only for this command, not for every `loa`.
+    from campaigns.sheet_template import LANGS, TemplateCampaign, template_campaign, write_template
+
     try:
         if lang not in LANGS:
             raise UserError(f"unknown language '{lang}'; expected vi or en")

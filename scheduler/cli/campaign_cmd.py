@@ -1,23 +1,28 @@
 """`loa campaign validate|import` and `loa plan show`: campaign files and their calendar."""
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import inspect
-from sqlmodel import select
 
-from campaigns.calendar_view import CalendarDay, CalendarView, bounds, build, period
-from campaigns.db import upgrade
 from campaigns.errors import Problem, UserError, ValidationFailed
-from campaigns.importer import import_campaign
-from campaigns.loader import load_campaign
-from campaigns.models import Channel
-from campaigns.plans import expand
-from campaigns.publications import list_publications, resolve_campaign
-from scheduler.cli.common import console, engine, fail, session, warn_quota
+from scheduler.cli.common import (
+    console,
+    engine,
+    fail,
+    plural,
+    session,
+    warn_past_slots,
+    warn_quota,
+)
+
+if TYPE_CHECKING:
+    from campaigns.calendar_view import CalendarDay, CalendarView
 
 campaign_app = typer.Typer(help="Campaign files: check and import them.", no_args_is_help=True)
 plan_app = typer.Typer(help="The planned calendar.", no_args_is_help=True)
@@ -51,6 +56,8 @@ def _print_problems(problems: list[Problem]) -> None:
 
 def ensure_schema() -> None:
     """Read commands need the tables; say how to create them rather than fail with SQL."""
+    from sqlalchemy import inspect
+
     if not inspect(engine()).has_table("publication"):
         raise UserError("the database is empty: run `loa db upgrade` or `loa campaign import FILE`")
 
@@ -60,6 +67,9 @@ def validate_cmd(
     files: list[Path] = typer.Argument(..., help="Campaign files (YAML)."),
 ) -> None:
     """Check campaign files: every error on stderr as FILE:LINE: field: message."""
+    from campaigns.loader import load_campaign
+    from campaigns.plans import expand
+
     valid = errors = warnings = planned = 0
     for path in files:
         try:
@@ -77,8 +87,9 @@ def validate_cmd(
     noun = "file" if len(files) == 1 else "files"
     verdict = "valid" if invalid == 0 else "invalid"
     typer.echo(
-        f"{len(files)} {noun} {verdict}: {valid} valid, {invalid} invalid; {errors} errors, "
-        f"{warnings} warnings; {planned} publications planned"
+        f"{len(files)} {noun} {verdict}: {valid} valid, {invalid} invalid; "
+        f"{plural(errors, 'error')}, {plural(warnings, 'warning')}; "
+        f"{plural(planned, 'publication')} planned"
     )
     if invalid:
         raise typer.Exit(1)
@@ -89,6 +100,8 @@ def import_cmd(
     file: Path = typer.Argument(..., help="The campaign file (YAML)."),
 ) -> None:
     """Import a campaign file, all or nothing; importing it again changes nothing."""
+    from campaigns.db import upgrade
+    from campaigns.importer import import_campaign
     from scheduler.cli.identity import current_identity
 
     upgrade(engine())
@@ -99,11 +112,12 @@ def import_cmd(
     except ValidationFailed as exc:
         _print_problems(exc.problems)
         count = sum(p.severity == "error" for p in exc.problems)
-        raise fail(f"nothing imported: {count} errors in {file}") from None
+        raise fail(f"nothing imported: {plural(count, 'error')} in {file}") from None
     _print_problems(report.warnings)
     for line in report.lines():
         typer.echo(line)
     warn_quota(report.campaign_key)
+    warn_past_slots(report.campaign_key)
 
 
 PROBLEM_STATES = frozenset({"failed", "needs_review", "missed"})
@@ -177,6 +191,12 @@ def show_cmd(
     ),
 ) -> None:
     """The calendar of publications, times in the campaign's zone, key dates marked."""
+    from sqlmodel import select
+
+    from campaigns.calendar_view import bounds, build, period
+    from campaigns.models import Channel
+    from campaigns.publications import list_publications, resolve_campaign
+
     ensure_schema()
     with session() as s:
         camp = resolve_campaign(s, campaign)
@@ -191,7 +211,7 @@ def show_cmd(
         view = build(camp.key, start, end, views, (camp.starts, camp.ends))
     for table in render_grid(view) if grid else render(view, camp.timezone):
         console.print(table)
-    console.print(f"{view.count} publications from {start:%d/%m/%Y} to {end:%d/%m/%Y}")
+    console.print(f"{plural(view.count, 'publication')} from {start:%d/%m/%Y} to {end:%d/%m/%Y}")
 
 
 def register(app: typer.Typer) -> None:

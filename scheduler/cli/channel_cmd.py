@@ -4,28 +4,27 @@ A token is read from a file or a hidden prompt, verified with the platform when 
 stored encrypted, and never printed.
 """
 
+from __future__ import annotations
+
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
-from sqlmodel import Session, col, select
 
 from campaigns.errors import UserError
-from campaigns.models import Campaign, Channel, Credential
-from connectors.base import Credentials, PlatformError, Secret, TokenHealth, TransientError
-from connectors.oauth import exchange_long_lived, google_installed_app, page_tokens
-from connectors.redact import register_secret
-from connectors.registry import build
-from scheduler.cli.common import console, session, settings
-from scheduler.config import connector_config
-from scheduler.credentials import (
-    GOOGLE_AUTHORIZED_USER,
-    PAGE_TOKEN,
-    record_health,
-    store_credentials,
-)
+from scheduler.cli.common import console, human_time, session, settings
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from campaigns.models import Channel
+    from connectors.base import TokenHealth
+
+# Connectors, OAuth clients and the database layer are imported inside the commands: `loa
+# --help` and every other command would otherwise pay for them.
 
 channel_app = typer.Typer(
     help="Facebook Pages and YouTube channels: tokens and health.", no_args_is_help=True
@@ -49,6 +48,8 @@ def _read(path: Path) -> str:
 
 def read_page_token(path: Path) -> str:
     """A Page token file: the bare token, or a JSON object with `access_token`."""
+    from connectors.redact import register_secret
+
     text = _read(path)
     if text.startswith("{"):
         try:
@@ -67,6 +68,8 @@ def read_page_token(path: Path) -> str:
 
 def read_google_credentials(path: Path) -> str:
     """An authorized-user JSON document (refresh_token, client_id, client_secret)."""
+    from connectors.redact import register_secret
+
     text = _read(path)
     try:
         doc = json.loads(text)
@@ -85,6 +88,10 @@ def read_google_credentials(path: Path) -> str:
 
 
 def find_channel(s: Session, key: str, campaign: str | None) -> Channel:
+    from sqlmodel import col, select
+
+    from campaigns.models import Campaign, Channel
+
     query = select(Channel, Campaign).join(Campaign, col(Campaign.id) == col(Channel.campaign_id))
     query = query.where(Channel.key == key)
     if campaign:
@@ -103,9 +110,7 @@ def find_channel(s: Session, key: str, campaign: str | None) -> Channel:
 def _describe(health: TokenHealth | None, word: str, detail: str) -> str:
     expires = "unknown"
     if health is not None:
-        expires = (
-            "never" if health.expires_at is None else f"{health.expires_at:%Y-%m-%d %H:%M} UTC"
-        )
+        expires = "never" if health.expires_at is None else human_time(health.expires_at)
     return f"health {word}" + (f" ({detail})" if detail else "") + f", expires {expires}"
 
 
@@ -117,7 +122,11 @@ def connect(channel: Channel, secret: str, kind: str, verify: bool) -> str:
     """
     from campaigns.access import Action, require
     from campaigns.models import AuditLog
+    from connectors.base import Credentials, PlatformError, Secret, TransientError
+    from connectors.registry import build
     from scheduler.cli.identity import current_identity
+    from scheduler.config import connector_config
+    from scheduler.credentials import record_health, store_credentials, wrong_account
 
     identity = current_identity()
     require(identity, Action.CHANNELS)
@@ -136,6 +145,17 @@ def connect(channel: Channel, secret: str, kind: str, verify: bool) -> str:
             ) from None
         if health is not None and not health.valid:
             raise UserError(f"{channel.key}: the platform refused the token: {health.detail}")
+        # Valid is not enough: the token must open this channel's Page or YouTube channel.
+        try:
+            wrong = wrong_account(connector, creds, channel) if health is not None else ""
+        except TransientError as exc:
+            wrong, note = "", f"account not verified: the platform did not answer ({exc.kind})"
+        except PlatformError as exc:
+            raise UserError(
+                f"{channel.key}: the platform refused the token: {exc.message}"
+            ) from None
+        if wrong:
+            raise UserError(f"{channel.key}: {wrong}")
     now = datetime.now(UTC)
     with session() as s:
         row = store_credentials(s, channel.platform, channel.external_id, secret, kind, now=now)
@@ -171,6 +191,8 @@ def connect_cmd(
     no_verify: bool = typer.Option(False, "--no-verify", help="Store without asking the platform."),
 ) -> None:
     """Store a channel's token, encrypted, after checking it with the platform."""
+    from scheduler.credentials import GOOGLE_AUTHORIZED_USER, PAGE_TOKEN
+
     if (token_file is None) == (google_credentials is None):
         raise UserError(
             "give exactly one of --token-file (Facebook) or --google-credentials (YouTube)"
@@ -196,6 +218,12 @@ def list_cmd(
     as_json: bool = typer.Option(False, "--json", help="A JSON list for scripts."),
 ) -> None:
     """Channels with their account, whether a token is stored, its health and expiry."""
+    from sqlmodel import col, select
+
+    from campaigns.models import Campaign, Channel, Credential
+    from scheduler.cli.campaign_cmd import ensure_schema
+
+    ensure_schema()
     with session() as s:
         query = select(Channel, Campaign).join(
             Campaign, col(Campaign.id) == col(Channel.campaign_id)
@@ -239,7 +267,7 @@ def list_cmd(
         if cred:
             health = cred.health + (f": {cred.health_detail}" if cred.health_detail else "")
             expires = (
-                f"{cred.expires_at:%Y-%m-%d}"
+                human_time(cred.expires_at)[:10]
                 if cred.expires_at
                 else ("never" if cred.checked_at else "?")
             )
@@ -264,6 +292,16 @@ def auth_facebook(
     campaign: str | None = typer.Option(None, "--campaign", help="Only channels of this campaign."),
 ) -> None:
     """Trade a user token for a long-lived one and connect every matching Page."""
+    from sqlmodel import col, select
+
+    from campaigns.models import Campaign, Channel
+    from connectors.base import PlatformError, Secret
+    from connectors.oauth import exchange_long_lived, page_tokens
+    from connectors.redact import register_secret
+    from connectors.registry import build
+    from scheduler.config import connector_config
+    from scheduler.credentials import PAGE_TOKEN
+
     if user_token_file is not None:
         user_token = read_page_token(user_token_file)
     else:
@@ -304,6 +342,15 @@ def auth_youtube(
     campaign: str | None = typer.Option(None, "--campaign", help="Only channels of this campaign."),
 ) -> None:
     """Sign in with Google in the browser and connect the channel the grant belongs to."""
+    from sqlmodel import col, select
+
+    from campaigns.models import Campaign, Channel
+    from connectors.base import Credentials, PlatformError
+    from connectors.oauth import google_installed_app
+    from connectors.registry import build
+    from scheduler.config import connector_config
+    from scheduler.credentials import GOOGLE_AUTHORIZED_USER
+
     config = connector_config(settings())
     if not client_secrets.is_file():
         raise UserError(f"{client_secrets}: no such file")

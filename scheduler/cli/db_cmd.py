@@ -2,7 +2,6 @@
 
 import typer
 
-from campaigns.db import upgrade
 from scheduler.cli.common import console, engine
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -11,6 +10,8 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 @db_app.command("upgrade")
 def upgrade_cmd() -> None:
     """Create or migrate the schema to the newest revision (Alembic)."""
+    from campaigns.db import upgrade
+
     eng = engine()
     upgrade(eng)
     console.print(f"Schema is up to date ({eng.dialect.name}).")

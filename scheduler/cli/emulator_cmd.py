@@ -1,18 +1,24 @@
 """`loa emulator`: serve the platform emulator until interrupted."""
 
+from __future__ import annotations
+
 import signal
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 
 from campaigns.errors import UserError
-from connectors.emulator import AcceleratedClock, Emulator, FaultSpecError, SystemClock
-from connectors.emulator.clock import Clock
+
+if TYPE_CHECKING:
+    from connectors.emulator.clock import Clock
 
 
 def _clock(speed: float, start: str) -> Clock:
+    from connectors.emulator import AcceleratedClock, SystemClock
+
     if speed == 1.0 and not start:
         return SystemClock()
     if speed <= 0:
@@ -41,6 +47,8 @@ def serve(
     timeout_s: float = typer.Option(10.0, "--timeout-s", help="How long a `timeout` fault hangs."),
 ) -> None:
     """Serve Facebook Graph, YouTube and Google OAuth look-alikes over HTTPS on 127.0.0.1."""
+    from connectors.emulator import Emulator, FaultSpecError
+
     try:
         emu = Emulator(
             state_dir,

@@ -1,16 +1,20 @@
-"""`loa publications list`, `loa approve`, `loa cancel`: the outbox as officers handle it."""
+"""`loa publications list`, `loa approve`, `loa cancel`, `loa retry`, `loa review`: the outbox
+as officers handle it. Times read and printed in the campaign's zone (UTC only in --json)."""
+
+from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from analytics_app.services import publishing
-from campaigns.publications import list_publications, resolve_campaign
 from scheduler.cli.campaign_cmd import STATE_STYLES, ensure_schema
-from scheduler.cli.common import console, engine, fail, session, settings
-from scheduler.cli.identity import current_identity
+from scheduler.cli.common import console, engine, fail, human_time, plural, session, settings
+
+if TYPE_CHECKING:
+    from scheduler.review import Evidence
 
 publications_app = typer.Typer(help="Publications (the outbox).", no_args_is_help=True)
 
@@ -22,7 +26,9 @@ def list_cmd(
     channel: str | None = typer.Option(None, "--channel", help="Only this channel key."),
     as_json: bool = typer.Option(False, "--json", help="A JSON list for scripts."),
 ) -> None:
-    """Publications in schedule order, times in the campaign's zone."""
+    """Publications in schedule order, when they went out and their links."""
+    from campaigns.publications import list_publications, resolve_campaign
+
     ensure_schema()
     states = [part.strip() for item in state for part in item.split(",") if part.strip()]
     with session() as s:
@@ -31,22 +37,26 @@ def list_cmd(
     if as_json:
         typer.echo(json.dumps([v.to_json() for v in views], ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"{camp.key} · {len(views)} publications · {camp.timezone}")
-    for name in ("id", "scheduled", "channel", "content", "state", "attempts", "external id"):
-        table.add_column(name, overflow="fold")
+    table = Table(title=f"{camp.key} · {plural(len(views), 'publication')} · {camp.timezone}")
+    for name in ("id", "planned", "channel", "content", "state", "tries", "went out"):
+        table.add_column(name, overflow="fold", no_wrap=name in ("id", "channel"))
     for v in views:
+        style = STATE_STYLES.get(v.state)
         table.add_row(
             str(v.id),
-            f"{v.scheduled_at:%Y-%m-%d %H:%M}",
+            human_time(v.scheduled_at, camp.timezone),
             v.channel,
             v.content,
-            f"[{STATE_STYLES.get(v.state, '')}]{v.state}[/]"
-            if v.state in STATE_STYLES
-            else v.state,
+            f"[{style}]{v.state}[/]" if style else v.state,
             str(v.attempts),
-            v.external_id or "",
+            human_time(v.published_at, camp.timezone) if v.published_at else "",
         )
     console.print(table)
+    # Links whole, one a line, after the table: folded inside a cell they cannot be copied.
+    for v in views:
+        if v.permalink or v.external_id:
+            link = v.permalink or f"(platform id {v.external_id})"
+            console.print(f"#{v.id} {link}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _parse_at(value: str | None) -> datetime | None:
@@ -60,28 +70,66 @@ def _parse_at(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=settings().zone)
 
 
+def _warn_unconnected(ids: list[int] | None) -> None:
+    """Approving posts on a channel with no token is allowed (an admin may connect it before
+    the time comes), but never silent."""
+    from scheduler.cli.common import warn
+    from scheduler.plan_warnings import unconnected_channels
+
+    with session() as s:
+        for key, count in unconnected_channels(s, ids).items():
+            warn(
+                f"channel {key} is not connected: {plural(count, 'approved publication')} "
+                f"will not go out until an admin runs `loa channel connect {key}`"
+            )
+
+
+def _warn_past(ids: list[int] | None) -> None:
+    from scheduler.cli.common import warn
+    from scheduler.plan_warnings import past_due
+
+    with session() as s:
+        rows = past_due(s, ids)
+    for pub_id, when in rows[:5]:
+        warn(
+            f"publication {pub_id} was planned for {human_time(when)}, already past: it will be "
+            "missed unless moved (`loa retry` after it is missed, or change its slot)"
+        )
+    if len(rows) > 5:
+        warn(f"{plural(len(rows) - 5, 'more publication')} planned in the past")
+
+
 def approve_cmd(
     ids: list[int] = typer.Argument(None, help="Publication ids."),
     all_drafts: bool = typer.Option(False, "--all", help="Approve every draft you may approve."),
     campaign: str | None = typer.Option(None, "--campaign", help="With --all: this campaign."),
 ) -> None:
     """Approve drafts so the scheduler publishes them at their time (managers)."""
+    from analytics_app.services import publishing
+    from scheduler.cli.identity import current_identity
+
     if all_drafts == bool(ids):
         raise fail("give publication ids or --all, not both and not neither")
     ensure_schema()
     count = publishing.approve(
         engine(), current_identity(), None if all_drafts else list(ids), campaign=campaign
     )
-    typer.echo(f"approved {count} publication{'s' if count != 1 else ''}")
+    typer.echo(f"approved {plural(count, 'publication')}")
+    if count:
+        _warn_past(None if all_drafts else list(ids))
+        _warn_unconnected(None if all_drafts else list(ids))
 
 
 def cancel_cmd(
     ids: list[int] = typer.Argument(..., help="Publication ids."),
 ) -> None:
     """Cancel publications that are not yet published (handed-off ones are withdrawn)."""
+    from analytics_app.services import publishing
+    from scheduler.cli.identity import current_identity
+
     ensure_schema()
     count = publishing.cancel(engine(), current_identity(), list(ids))
-    typer.echo(f"cancelled {count} publication{'s' if count != 1 else ''}")
+    typer.echo(f"cancelled {plural(count, 'publication')}")
 
 
 def retry_cmd(
@@ -92,11 +140,35 @@ def retry_cmd(
     reason: str = typer.Option("", "--reason", help="Why, for the audit log."),
 ) -> None:
     """Put failed or missed publications back in the queue, now or at a new time."""
+    from analytics_app.services import publishing
+    from scheduler.cli.identity import current_identity
+
     ensure_schema()
     due = _parse_at(at)
     count = publishing.retry(engine(), current_identity(), list(ids), at=due, reason=reason)
-    when = f"at {due:%Y-%m-%d %H:%M}" if due else "now"
-    typer.echo(f"queued {count} publication{'s' if count != 1 else ''} again, due {when}")
+    when = human_time(due) if due else "now"
+    typer.echo(f"queued {plural(count, 'publication')} again, due {when}")
+    _warn_unconnected(list(ids))
+
+
+def _show_evidence(ev: Evidence, tz: str) -> None:
+    """What Loa tried and what the platform says, one fact a line."""
+    say = lambda text: console.print(text, markup=False, highlight=False)  # noqa: E731
+    say(
+        f"publication {ev.publication_id} · {ev.state} · {ev.channel} ({ev.platform} "
+        f"{ev.account_id}) · planned {human_time(ev.scheduled_at, tz)}"
+    )
+    for a in ev.attempts:
+        error = f" · {a.error_code}: {a.error_message}" if a.error_code or a.error_message else ""
+        post = f" · post {a.external_id}" if a.external_id else ""
+        say(f"  attempt {a.number} · {human_time(a.started_at, tz)} · {a.outcome}{post}{error}")
+    if not ev.attempts:
+        say("  no attempt recorded")
+    if ev.last_error:
+        say(f"  last error: {ev.last_error}" + (f" — {ev.advice}" if ev.advice else ""))
+    say(f"  {ev.platform} says: {ev.platform_says}")
+    if ev.found_link:
+        say(f"  link: {ev.found_link}")
 
 
 def review_cmd(
@@ -105,21 +177,73 @@ def review_cmd(
         None, "--published", help="The post is live: its link (https://...)."
     ),
     external_id: str | None = typer.Option(
-        None, "--external-id", help="With --published: the platform's id of the post."
+        None, "--external-id", help="With --published: the platform's id (read from the link)."
     ),
     absent: bool = typer.Option(False, "--absent", help="You checked: the post is not there."),
+    no_check: bool = typer.Option(
+        False, "--no-check", help="Do not ask the platform first (it is down, or you know)."
+    ),
 ) -> None:
-    """Resolve a publication whose last attempt has no known outcome (managers)."""
+    """Resolve a publication whose last attempt has no known outcome (managers).
+
+    Loa first asks the platform whether the post exists and shows the evidence; without
+    --published or --absent it only shows it.
+    """
+    from analytics_app.services import publishing
+    from campaigns.access import Action, require
+    from scheduler.cli.identity import current_identity
+    from scheduler.dispatcher import RealConnectors
+    from scheduler.post_links import post_id_from_link
+    from scheduler.review import gather
+
     ensure_schema()
+    if published and absent:
+        raise fail("say what you found: --published URL or --absent, one of the two")
+    identity = current_identity()
+    require(identity, Action.REVIEW)
+    eng = engine()
+    evidence = gather(eng, pub_id, RealConnectors(settings(), eng), ask_platform=not no_check)
+    _show_evidence(evidence, settings().timezone)
+    if evidence.state != "needs_review":
+        raise fail(f"publication {pub_id} is {evidence.state}, not needs_review: nothing to do")
+    if not published and not absent:
+        if evidence.verdict == "found":
+            link = evidence.found_link or "LINK"
+            typer.echo(f"next: `loa review {pub_id} --published {link}`")
+        else:
+            typer.echo(f"next: check the page, then `loa review {pub_id} --published URL|--absent`")
+        return
+    if absent and evidence.verdict == "found":
+        raise fail(
+            f"{evidence.platform} holds the post ({evidence.found_id}): it is not absent; "
+            f"resolve with `loa review {pub_id} --published "
+            f"{evidence.found_link or 'LINK'}`"
+        )
+    if published:
+        if external_id is None:
+            external_id = post_id_from_link(evidence.platform, published, evidence.account_id)
+            if external_id is None and evidence.verdict == "found":
+                external_id = evidence.found_id
+            if external_id is None:
+                raise fail(
+                    f"cannot read the {evidence.platform} post id from {published}: "
+                    "add --external-id ID (the id in the post's address)"
+                )
+        if evidence.verdict == "found" and evidence.found_id not in (None, external_id):
+            raise fail(
+                f"the link names post {external_id}, but the platform found this publication "
+                f"as {evidence.found_id}: check which one is right, then give --external-id"
+            )
     state = publishing.review(
-        engine(),
-        current_identity(),
+        eng,
+        identity,
         pub_id,
         published_url=published,
         external_id=external_id,
         absent=absent,
     )
-    typer.echo(f"publication {pub_id}: {state}")
+    words = {"published": "published (it will be measured)", "approved": "approved, due now"}
+    typer.echo(f"publication {pub_id}: {words.get(state, state)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,17 +1,18 @@
 """`loa run [--once] [--worker-id ID] [--catch-up] [--concurrency N]`: the scheduler daemon, or
 one pass."""
 
-import logging
+import importlib
 import signal
 import threading
 from types import FrameType
 
 import typer
-from pydantic import ValidationError
 
 from scheduler.cli.common import console, engine, fail, settings
-from scheduler.clock import shared_clock
-from scheduler.worker import Daemon, default_worker_id, run_once, single_worker_guard
+
+# Modules whose import registers the scheduler's periodic jobs (ticker installers); imported
+# by `loa run` only, so other commands do not pay for them.
+JOB_MODULES = ("scheduler.ops_jobs", "scheduler.report_jobs")
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -45,15 +46,23 @@ def run(
     ),
 ) -> None:
     """Publish due publications: exactly once, at their minute, with retries and reconciliation."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # APScheduler announces every tick at INFO; what Loa did is what an operator reads.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from pydantic import ValidationError
+
+    from scheduler.clock import shared_clock
+    from scheduler.log_format import configure_logging
+    from scheduler.worker import Daemon, default_worker_id, run_once, single_worker_guard
+
     try:
         cfg = settings()
     except ValidationError as exc:
         raise fail(f"settings: {exc}") from None
+    configure_logging(cfg.zone)
+    for name in JOB_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
     eng = engine()
     clock = shared_clock(eng)  # leases and due times by the database's clock
     wid = worker_id or default_worker_id()

@@ -1,22 +1,26 @@
 """`loa scorecard [--campaign KEY] [--as-of DATE] [--json]`: the objectives and how they stand."""
 
+from __future__ import annotations
+
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
 from rich import box
 from rich.console import Group
 from rich.table import Table
-from sqlalchemy import select
-from sqlmodel import Session
+from rich.text import Text
 
-from analytics_app.engine import KpiScore, scorecard
-from analytics_app.engine.status import fmt
 from campaigns.errors import UserError
-from campaigns.models import Campaign
-from campaigns.timeutil import utcnow
 from scheduler.cli.common import console, session
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from analytics_app.engine import KpiScore
+    from campaigns.models import Campaign
 
 STATUS_STYLE = {
     "on_track": ("on track", "bold green"),
@@ -28,6 +32,10 @@ STATUS_STYLE = {
 
 def pick_campaign(s: Session, key: str | None) -> Campaign:
     """The campaign asked for, or the only one imported."""
+    from sqlalchemy import select
+
+    from campaigns.models import Campaign
+
     rows = list(s.execute(select(Campaign).order_by(Campaign.key)).scalars())
     if key is not None:
         for row in rows:
@@ -49,7 +57,7 @@ def parse_as_of(text: str | None, zone: ZoneInfo) -> datetime:
     """`YYYY-MM-DD` means the end of that day in the campaign's zone; an ISO date-time without
     an offset is read in the campaign's zone too. Default: now."""
     if text is None:
-        return utcnow()
+        return datetime.now(UTC)
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
@@ -64,18 +72,20 @@ def parse_as_of(text: str | None, zone: ZoneInfo) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
-def _num(value: float | None, metric: str) -> str:
-    return "—" if value is None else fmt(value, metric)
-
-
 def _short(value: float | None, metric: str) -> str:
-    """Large counts as 1.99 M / 250 k so the table fits a terminal; rates as `fmt` has them."""
+    """Large figures as 1.99 M / 250 k so the table fits 80 columns, with their unit (`h`,
+    `s`, `%`); counts whole, as `fmt` gives them."""
+    from analytics_app.engine.status import fmt
+    from campaigns.vocabulary import TERMS
+
     if value is None:
         return "—"
+    term = TERMS.get(metric)
+    unit = f" {term.unit}" if term is not None and term.unit in ("h", "s") else ""
     if abs(value) >= 1_000_000:
-        return f"{value / 1_000_000:.2f} M"
+        return f"{value / 1_000_000:.2f} M{unit}"
     if abs(value) >= 10_000:
-        return f"{value / 1_000:.0f} k"
+        return f"{value / 1_000:.0f} k{unit}"
     return fmt(value, metric)
 
 
@@ -94,9 +104,9 @@ def render(scores: list[KpiScore], campaign: Campaign, as_of: datetime) -> Group
     for name in ("Target", "Actual", "%", "Expected", "Projected"):
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
-    reasons = Table.grid(padding=(0, 1))
-    reasons.add_column(no_wrap=True)
-    reasons.add_column(overflow="fold")
+    # Why, one paragraph per KPI wrapped at the terminal's width (a grid with the KPI key in a
+    # column of its own left the reasons a sliver beside long keys).
+    reasons: list[Text] = []
     for s in scores:
         label, style = STATUS_STYLE.get(s.status, (s.status, ""))
         table.add_row(
@@ -109,8 +119,10 @@ def render(scores: list[KpiScore], campaign: Campaign, as_of: datetime) -> Group
             _short(s.projection, s.metric),
             f"[{style}]{label}[/]",
         )
-        reasons.add_row(f"[{style}]{s.kpi}[/]", f"({s.metric}) {s.reason}")
-    return Group(table, reasons)
+        line = Text(s.kpi, style=style)
+        line.append(f" ({s.metric}): {s.reason}")
+        reasons.append(line)
+    return Group(table, *reasons)
 
 
 def scorecard_cmd(
@@ -121,6 +133,10 @@ def scorecard_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for other systems."),
 ) -> None:
     """Each KPI: actual, % of target, expected by now, projection, status and why."""
+    from analytics_app.engine import scorecard
+    from scheduler.cli.campaign_cmd import ensure_schema
+
+    ensure_schema()
     with session() as s:
         row = pick_campaign(s, campaign)
         moment = parse_as_of(as_of, ZoneInfo(row.timezone))

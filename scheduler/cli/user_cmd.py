@@ -11,14 +11,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from campaigns.access import Action, roles_allowed
-from campaigns.accounts import MIN_PASSWORD, authenticate, login_expiry, open_login, revoke
-from campaigns.db import upgrade
 from campaigns.errors import UserError
-from campaigns.models import Role
 from scheduler.cli.campaign_cmd import ensure_schema
-from scheduler.cli.common import console, engine, session, settings
-from scheduler.cli.identity import current_identity, forget_token, save_token, stored_token
+from scheduler.cli.common import console, engine, human_time, session
+
+# The names of campaigns.models.Role and campaigns.accounts.MIN_PASSWORD, written out for the
+# help text: importing them would load the database layer for every `loa --help`
+# (tests/scheduler/test_cli_sweep.py checks that they agree).
+ROLE_NAMES = ("officer", "manager", "national", "admin")
+MIN_PASSWORD = 10
 
 user_app = typer.Typer(
     help="People and their roles. The first one is an admin; from then on every change is "
@@ -44,7 +45,7 @@ def read_password(path: Path | None, *, confirm: bool) -> str:
 @user_app.command("add")
 def add_cmd(
     username: str = typer.Argument(..., help="Login name."),
-    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(r.value for r in Role)}."),
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLE_NAMES)}."),
     name: str = typer.Option("", "--name", help="Full name, for reports."),
     unit: str | None = typer.Option(
         None, "--unit", help="Unit key the user works for (none: every unit)."
@@ -58,6 +59,8 @@ def add_cmd(
 ) -> None:
     """Register a user, or change a registered user's role, unit or password (admins)."""
     from analytics_app.services.people import add_user
+    from campaigns.db import upgrade
+    from scheduler.cli.identity import current_identity
 
     upgrade(engine())
     identity = current_identity()
@@ -73,6 +76,7 @@ def add_cmd(
 def deactivate_cmd(username: str = typer.Argument(..., help="Login name.")) -> None:
     """End a person's access: their sessions end and they cannot sign in (admins)."""
     from analytics_app.services.people import deactivate
+    from scheduler.cli.identity import current_identity
 
     ensure_schema()
     deactivate(engine(), current_identity(), username)
@@ -83,6 +87,7 @@ def deactivate_cmd(username: str = typer.Argument(..., help="Login name.")) -> N
 def list_cmd(as_json: bool = typer.Option(False, "--json", help="A JSON list.")) -> None:
     """Registered users and their roles (admins)."""
     from analytics_app.services.people import list_people
+    from scheduler.cli.identity import current_identity
 
     ensure_schema()
     people = list_people(engine(), current_identity())
@@ -110,6 +115,9 @@ def login_cmd(
     ),
 ) -> None:
     """Sign in: later commands act as you until the session expires or `loa logout`."""
+    from campaigns.accounts import authenticate, login_expiry, open_login
+    from scheduler.cli.identity import save_token
+
     ensure_schema()
     password = read_password(password_file, confirm=False)
     with session() as s:
@@ -117,12 +125,15 @@ def login_cmd(
         token = open_login(s, identity)
         expires = login_expiry(s, token)
     save_token(token)
-    until = f" until {expires.astimezone(settings().zone):%Y-%m-%d %H:%M}" if expires else ""
+    until = f" until {human_time(expires)}" if expires else ""
     typer.echo(f"signed in as {identity.username} ({identity.role.value}){until}")
 
 
 def logout_cmd() -> None:
     """Sign out: the session ends here and in the database."""
+    from campaigns.accounts import revoke
+    from scheduler.cli.identity import forget_token, stored_token
+
     token = stored_token()
     if token is not None:
         ensure_schema()
@@ -134,6 +145,9 @@ def logout_cmd() -> None:
 
 def whoami_cmd() -> None:
     """Who later commands act as, and what that role may do."""
+    from campaigns.access import Action, roles_allowed
+    from scheduler.cli.identity import current_identity
+
     ensure_schema()
     identity = current_identity()
     scope = identity.unit_key or "every unit"

@@ -21,7 +21,7 @@ def test_validate_example_exits_zero_with_warning_on_stderr(loa_home: Path) -> N
     result = runner.invoke(app, ["campaign", "validate", str(EXAMPLE_CAMPAIGN)])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().splitlines() == [
-        "1 file valid: 1 valid, 0 invalid; 0 errors, 1 warnings; 14 publications planned"
+        "1 file valid: 1 valid, 0 invalid; 0 errors, 1 warning; 14 publications planned"
     ]
     assert result.stderr.startswith(f"warning: {EXAMPLE_CAMPAIGN}:")
 

@@ -99,8 +99,13 @@ def test_status_json_and_table(loa_home: Path) -> None:
 
 
 def test_loa_run_installs_the_periphery_jobs(sqlite_engine: Engine, tmp_path: Path) -> None:
-    import scheduler.cli  # noqa: F401  (what `loa` imports at start)
+    import importlib
+
+    from scheduler.cli.run_cmd import JOB_MODULES  # what `loa run` imports before it starts
     from scheduler.ticker import JobContext, Ticker, installers
+
+    for name in JOB_MODULES:
+        importlib.import_module(name)
 
     ticker = Ticker()
     context = JobContext(sqlite_engine, Settings(home=tmp_path), SystemClock(), "w1")
