@@ -22,6 +22,7 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    and_,
     bindparam,
     exists,
     func,
@@ -437,18 +438,25 @@ def release(session: Session, ids: Sequence[int], worker_id: str, now: datetime)
 def mark_missed(session: Session, now: datetime, grace: timedelta) -> list[Publication]:
     """Rows never sent whose planned time is more than `grace` ago: `missed`, with an alert.
 
-    Rows with an unresolved attempt are left alone: they may be on the platform already.
+    Waiting rows are included: a row in `retry_wait` past its grace period (a clip held for
+    the quota reset, a backoff) would otherwise go out hours late in a burst. Rows with an
+    unresolved attempt are left alone: they may be on the platform already.
     """
     unresolved = exists().where(
         col(Attempt.publication_id) == col(Publication.id),
         col(Attempt.outcome).in_(UNRESOLVED),
     )
     stmt = select(Publication).where(
-        col(Publication.state).in_((S.APPROVED, S.QUEUED)),
         col(Publication.scheduled_at) < now - grace,
         or_(
-            col(Publication.next_attempt_at).is_(None),
-            col(Publication.next_attempt_at) < now - grace,
+            col(Publication.state) == S.RETRY_WAIT,
+            and_(
+                col(Publication.state).in_((S.APPROVED, S.QUEUED)),
+                or_(
+                    col(Publication.next_attempt_at).is_(None),
+                    col(Publication.next_attempt_at) < now - grace,
+                ),
+            ),
         ),
         ~unresolved,
     )
@@ -457,8 +465,13 @@ def mark_missed(session: Session, now: datetime, grace: timedelta) -> list[Publi
     rows = list(session.scalars(stmt).all())
     for pub in rows:
         late = now - pub.scheduled_at
+        why = (
+            f"it was waiting to retry ({pub.last_error_code or 'retry'})"
+            if pub.state == S.RETRY_WAIT
+            else "nothing ran"
+        )
         message = (
-            f"publication {pub.id} was due at {pub.scheduled_at.isoformat()} and nothing ran; "
+            f"publication {pub.id} was due at {pub.scheduled_at.isoformat()} and {why}; "
             f"{int(late.total_seconds() // 60)} min late is past the "
             f"{int(grace.total_seconds() // 60)} min grace period"
         )
