@@ -341,8 +341,9 @@ def list_table(data: CalendarData, zone: ZoneInfo) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def bulk_approve(frame: pd.DataFrame, who: Identity) -> None:
-    """The list with multi-row selection; the selected drafts approved in one go."""
+def bulk_approve(frame: pd.DataFrame, who: Identity, open_key: str) -> None:
+    """The list with multi-row selection: the selected drafts approved in one go, or the one
+    selected row opened."""
     event = st.dataframe(
         frame,
         hide_index=True,
@@ -355,9 +356,16 @@ def bulk_approve(frame: pd.DataFrame, who: Identity) -> None:
     )
     rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     ids = [int(frame.iloc[r]["id"]) for r in rows if r < len(frame)]
+    left, right = st.columns(2)
     label = t("calendar.approve_selected", n=len(ids))
-    if st.button(label, key="cal_approve_selected", disabled=not ids):
+    if left.button(label, key="cal_approve_selected", disabled=not ids):
         approve_ids(who, ids)
+    if len(ids) == 1:
+        right.button(
+            t("calendar.open_selected", id=ids[0]),
+            key="cal_open_selected",
+            on_click=lambda: st.session_state.update({open_key: ids[0]}),
+        )
 
 
 def approve_ids(who: Identity, ids: list[int]) -> None:

@@ -59,9 +59,6 @@ except UserError as exc:
 zone = data.campaign.zone
 legend(data.counts())
 
-ids = [e.id for e in data.events]
-if st.session_state.get(OPEN_KEY) not in (0, *ids):
-    st.session_state[OPEN_KEY] = 0
 opened = int(st.session_state.get(OPEN_KEY) or 0)
 main, side = st.columns([3, 2]) if opened else (st.container(), None)
 
@@ -94,22 +91,14 @@ with main:
         elif isinstance(action, Moved):
             apply_move(who, action.publication, action.to, "cal_widget")
     with tab_list:
-        by_id = {e.id: e for e in data.events}
-        st.selectbox(
-            t("calendar.open"),
-            [0, *ids],
-            key=OPEN_KEY,
-            format_func=lambda i: (
-                t("calendar.open_none")
-                if i == 0
-                else f"#{i} · {by_id[i].start:%d/%m %H:%M} · {by_id[i].channel} · {by_id[i].title}"
-            ),
+        st.number_input(
+            t("calendar.open"), min_value=0, step=1, key=OPEN_KEY, help=t("calendar.open_help")
         )
         frame = list_table(data, zone)
         if frame.empty:
             st.info(t("calendar.nothing"), icon=":material/event_busy:")
         else:
-            bulk_approve(frame, who)
+            bulk_approve(frame, who, OPEN_KEY)
             export_buttons(
                 frame, "calendar", scope.campaign, scope.filters.describe(), utcnow(), "cal_export"
             )

@@ -51,7 +51,7 @@ def listed(at: AppTest) -> list[int]:
 
 
 def open_item(at: AppTest, publication: int) -> AppTest:
-    at.selectbox(key="cal_pick").set_value(publication)
+    at.number_input(key="cal_pick").set_value(publication)
     return _run(at)
 
 
@@ -182,3 +182,9 @@ def test_the_new_item_form_shows_each_error_and_writes_nothing(
     assert any("already past" in e for e in errors)  # the campaign ran in 2025
     with Session(app_db) as s:
         assert s.exec(select(AuditLog).where(AuditLog.action == "create")).all() == []
+
+
+def test_another_units_item_does_not_open(seeded: Hand, as_identity) -> None:
+    at = open_item(open_calendar(OFFICER_U1, as_identity), seeded.pubs["D"])  # fb2, unit u2
+    assert [e.value for e in at.error] == ["lan may not see publication " + str(seeded.pubs["D"])]
+    assert not at.text  # nothing of the item is drawn
