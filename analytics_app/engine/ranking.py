@@ -56,13 +56,21 @@ def rank_at_age(
     as_of: datetime,
     flt: KpiFilter | None = None,
     limit: int | None = None,
+    *,
+    published_from: datetime | None = None,
+    published_until: datetime | None = None,
 ) -> Ranking:
-    """The campaign's published items ranked by `metric` at `age` (highest first)."""
+    """The campaign's published items ranked by `metric` at `age` (highest first); with
+    `published_from` / `published_until`, only the items published in that span (a week's)."""
     if metric not in MEASURES and metric != "engagements":
         raise UserError(f"{metric} cannot be ranked at an age (use a measured metric)")
     moment = ensure_aware(as_of)
     window = load_window(session, campaign_key)
-    conds = publication_conditions(session, window.campaign_id, flt or KpiFilter())
+    conds = list(publication_conditions(session, window.campaign_id, flt or KpiFilter()))
+    if published_from is not None:
+        conds.append(PUB.c.published_at >= ensure_aware(published_from))
+    if published_until is not None:
+        conds.append(PUB.c.published_at < ensure_aware(published_until))
     rows = session.execute(
         select(
             PUB.c.id,

@@ -58,6 +58,7 @@ class Section:
     rows: list[list[Any]]
     chart: Chart | None = None
     note: str = ""  # shown under the title
+    in_page: bool = True  # False: the workbook only (a list too long for the page and PDF)
 
 
 @dataclass(frozen=True)
@@ -92,5 +93,11 @@ class Report:
         raise KeyError(key)
 
     @property
+    def in_page(self) -> list[Section]:
+        """The sections the web page and the PDF show, in order."""
+        return [s for s in [*self.highlights, *self.sections] if s.in_page]
+
+    @property
     def charts(self) -> list[Section]:
-        return [s for s in [*self.highlights, *self.sections] if s.chart is not None]
+        """The sections drawn as a chart on the page."""
+        return [s for s in self.in_page if s.chart is not None]

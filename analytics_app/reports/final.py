@@ -47,7 +47,7 @@ def build_final(
     facts = gather.execution_facts(ctx, as_of, [ctx.flt])
     counts = facts.counts(ctx.flt)
     activities, key_total = _activities(ctx, counts, as_of)
-    ranked = gather.rankings(ctx, as_of)
+    ranked = gather.rankings(ctx, as_of, [(gather.RANK_BY, "7d"), ("reach", "7d")])
     lines = gather.item_lines(ranked)
     top = _top_content(ctx, lines)
     channels, _ = gather.channels_section(ctx, as_of, None, facts, None)
@@ -151,47 +151,17 @@ def _activities(ctx: Context, counts: ExecutionCounts, as_of: datetime) -> tuple
 
 
 def _top_content(ctx: Context, lines: Sequence[ItemLine]) -> Section:
-    """The campaign's items with the most engagements seven days after publication."""
-    pair = ("engagements", "7d")
-    measured = sorted(
-        (li for li in lines if pair in li.values),
-        key=lambda li: (-li.values[pair], li.published_at),
-    )[:TOP_N]
-    nm = ctx.w("not_measured")
-    columns = [
-        Column(ctx.w("content"), width=22),
-        Column(ctx.w("channel"), width=16),
-        Column(ctx.w("kind"), width=8),
-        Column(ctx.w("published_at"), Fmt.TIME, 17),
-        Column(f"{gather.metric_label('engagements', ctx.lang)} @ 7d", Fmt.INT, 15),
-        Column(f"{gather.metric_label('reach', ctx.lang)} @ 7d", Fmt.INT, 15),
-        Column(f"{gather.metric_label('views', ctx.lang)} @ 7d", Fmt.INT, 15),
-    ]
-    rows = [
-        [
-            li.content,
-            li.channel,
-            li.kind,
-            li.published_at,
-            li.values[pair],
-            li.values.get(("reach", "7d"), gather.Missing(nm)),
-            li.values.get(("views", "7d"), gather.Missing(nm)),
-        ]
-        for li in measured
-    ]
-    note = (
+    """The campaign's items with the most views seven days after publication."""
+    [top, _] = gather.top_bottom(ctx, lines, "7d", "", n=TOP_N)
+    top.key, top.title = "top_content", ctx.w("top_content")
+    top.note = (
         "So sánh ở cùng độ tuổi: 7 ngày sau khi đăng."
         if ctx.lang == "vi"
         else "Compared at the same age: 7 days after publication."
     )
-    return Section(
-        "top_content",
-        ctx.w("top_content"),
-        columns,
-        rows,
-        Chart("bar", ctx.w("top_content"), 0, (4,)),
-        note=note,
-    )
+    if top.chart is not None:
+        top.chart = Chart("bar", top.title, top.chart.category, top.chart.values)
+    return top
 
 
 def _notices(ctx: Context, kpis: Sequence[KpiScore], ended: bool) -> list[str]:

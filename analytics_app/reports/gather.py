@@ -31,7 +31,6 @@ from campaigns.vocabulary import TERMS
 
 # The measured metrics the channel, unit, audience and item tables show.
 SHOWN: tuple[str, ...] = ("reach", "views", "engagements")
-RANK_AGES: tuple[str, ...] = ("24h", "7d")
 RETIRED_MARK = "has not been reported since"
 
 
@@ -574,6 +573,12 @@ def issues_section(ctx: Context, starts: datetime, ends: datetime) -> Section:
 # --- items at equal age ---------------------------------------------------------------------
 
 
+# Items are compared by views at an age (both platforms report views; engagements would read
+# four series per item); reach beside them. Each (metric, age) reads the items' snapshot series.
+RANK_BY = "views"
+Pair = tuple[str, str]  # (metric, age)
+
+
 @dataclass(frozen=True)
 class ItemLine:
     publication_id: int
@@ -582,21 +587,36 @@ class ItemLine:
     platform: str
     kind: str
     published_at: datetime
-    values: dict[tuple[str, str], float]  # (metric, age) -> value at that age
+    values: dict[Pair, float]  # (metric, age) -> value at that age
 
 
-def rankings(ctx: Context, as_of: datetime) -> dict[tuple[str, str], Ranking]:
+def rankings(
+    ctx: Context,
+    as_of: datetime,
+    pairs: Sequence[Pair],
+    published: tuple[datetime, datetime] | None = None,
+) -> dict[Pair, Ranking]:
+    """The engine's equal-age rankings of the scope's items (published in a span, if given)."""
+    since, until = published if published is not None else (None, None)
     return {
-        (m, age): rank_at_age(ctx.session, ctx.key, m, AGES[age], as_of, ctx.flt)
-        for m in SHOWN
-        for age in RANK_AGES
+        (m, age): rank_at_age(
+            ctx.session,
+            ctx.key,
+            m,
+            AGES[age],
+            as_of,
+            ctx.flt,
+            published_from=since,
+            published_until=until,
+        )
+        for m, age in pairs
     }
 
 
-def item_lines(ranked: Mapping[tuple[str, str], Ranking]) -> list[ItemLine]:
+def item_lines(ranked: Mapping[Pair, Ranking]) -> list[ItemLine]:
     """Every item the rankings measured, with its value at each (metric, age) it reached."""
     base: dict[int, Any] = {}
-    values: dict[int, dict[tuple[str, str], float]] = {}
+    values: dict[int, dict[Pair, float]] = {}
     for pair, ranking in ranked.items():
         for item in ranking.items:
             base[item.publication_id] = item
@@ -608,13 +628,20 @@ def item_lines(ranked: Mapping[tuple[str, str], Ranking]) -> list[ItemLine]:
     return sorted(lines, key=lambda line: (line.published_at, line.publication_id))
 
 
+def _pair_label(pair: Pair, lang: str) -> str:
+    return f"{metric_label(pair[0], lang)} @ {pair[1]}"
+
+
 def items_section(
     ctx: Context,
     lines: Sequence[ItemLine],
-    ranked: Mapping[tuple[str, str], Ranking],
+    ranked: Mapping[Pair, Ranking],
     week: tuple[datetime, datetime] | None,
 ) -> Section:
+    """Every measured item with its values at equal ages: the workbook's list (too long for
+    the page at national scale, which shows the top and bottom instead)."""
     nm = ctx.w("not_measured")
+    pairs = list(ranked)
     columns = [
         Column(ctx.w("content"), width=22),
         Column(ctx.w("channel"), width=16),
@@ -624,43 +651,33 @@ def items_section(
     ]
     if week is not None:
         columns.append(Column(ctx.w("this_week"), width=10))
-    columns += [
-        Column(f"{metric_label(m, ctx.lang)} @ {age}", Fmt.INT, 15)
-        for age in RANK_AGES
-        for m in SHOWN
-    ]
+    columns += [Column(_pair_label(p, ctx.lang), Fmt.INT, 15) for p in pairs]
     rows: list[list[Any]] = []
     for line in lines:
-        row: list[Any] = [
-            line.content,
-            line.channel,
-            line.platform,
-            line.kind,
-            line.published_at,
-        ]
+        row: list[Any] = [line.content, line.channel, line.platform, line.kind, line.published_at]
         if week is not None:
             inside = week[0] <= line.published_at < week[1]
             row.append(ctx.w("yes") if inside else ctx.w("no"))
-        row += [line.values.get((m, age), Missing(nm)) for age in RANK_AGES for m in SHOWN]
+        row += [line.values.get(p, Missing(nm)) for p in pairs]
         rows.append(row)
-    any_ranking = next(iter(ranked.values()), None)
-    note = ""
-    if any_ranking is not None:
-        young = ranked[("engagements", "24h")].too_young
-        note = (
-            f"{young} mục chưa đủ 24 giờ; mỗi chỉ số được so ở cùng độ tuổi (24 giờ, 7 ngày)."
-            if ctx.lang == "vi"
-            else f"{young} items younger than 24 hours; each metric compared at the same age "
-            "(24 hours, 7 days)."
-        )
-    return Section("items", ctx.w("items"), columns, rows, note=note)
+    young = max((r.too_young for r in ranked.values()), default=0)
+    unmeasured = max((r.unmeasured for r in ranked.values()), default=0)
+    note = (
+        f"So ở cùng độ tuổi sau khi đăng; {young} mục chưa đủ tuổi, {unmeasured} mục chưa được "
+        "đo đến tuổi đó."
+        if ctx.lang == "vi"
+        else f"Compared at the same age after publication; {young} items too young, "
+        f"{unmeasured} not measured that late yet."
+    )
+    return Section("items", ctx.w("items"), columns, rows, note=note, in_page=False)
 
 
 def top_bottom(
-    ctx: Context, lines: Sequence[ItemLine], pool_note: str, n: int = 5
+    ctx: Context, lines: Sequence[ItemLine], age: str, pool_note: str, n: int = 5
 ) -> list[Section]:
-    """The best and the weakest items by engagements at 24 hours (equal age)."""
-    pair = ("engagements", "24h")
+    """The best and the weakest items by views at one age (equal age)."""
+    pair = (RANK_BY, age)
+    other = ("reach", age)
     measured = [line for line in lines if pair in line.values]
     ordered = sorted(measured, key=lambda li: (-li.values[pair], li.published_at))
     columns = [
@@ -668,9 +685,8 @@ def top_bottom(
         Column(ctx.w("channel"), width=16),
         Column(ctx.w("kind"), width=8),
         Column(ctx.w("published_at"), Fmt.TIME, 17),
-        Column(f"{metric_label('engagements', ctx.lang)} @ 24h", Fmt.INT, 15),
-        Column(f"{metric_label('reach', ctx.lang)} @ 24h", Fmt.INT, 15),
-        Column(f"{metric_label('views', ctx.lang)} @ 24h", Fmt.INT, 15),
+        Column(_pair_label(pair, ctx.lang), Fmt.INT, 15),
+        Column(_pair_label(other, ctx.lang), Fmt.INT, 15),
     ]
     nm = ctx.w("not_measured")
 
@@ -681,21 +697,13 @@ def top_bottom(
             li.kind,
             li.published_at,
             li.values[pair],
-            li.values.get(("reach", "24h"), Missing(nm)),
-            li.values.get(("views", "24h"), Missing(nm)),
+            li.values.get(other, Missing(nm)),
         ]
 
     top = [row(li) for li in ordered[:n]]
     bottom = [row(li) for li in list(reversed(ordered))[:n]]
     return [
-        Section(
-            "top",
-            ctx.w("top"),
-            columns,
-            top,
-            Chart("bar", ctx.w("top"), 0, (4,)),
-            note=pool_note,
-        ),
+        Section("top", ctx.w("top"), columns, top, Chart("bar", ctx.w("top"), 0, (4,)), pool_note),
         Section("bottom", ctx.w("bottom"), columns, bottom, note=pool_note),
     ]
 

@@ -16,10 +16,10 @@ from analytics_app.reports.content import Fmt, Missing, Report, Section
 from analytics_app.reports.labels import word
 from campaigns.vocabulary import TERMS
 
-CHART_WIDTH, CHART_HEIGHT = 1000, 220
+CHART_WIDTH, CHART_HEIGHT = 1000, 200
 
 STYLE = """
-@page { size: A4 landscape; margin: 10mm; }
+@page { size: A4 landscape; margin: 8mm 10mm; }
 body { font-family: "Noto Sans", "DejaVu Sans", "Liberation Sans", Arial, sans-serif;
        font-size: 10pt; color: #1a1a1a; margin: 0 12px; }
 h1 { font-size: 18pt; color: #1f4e79; margin: 4px 0 8px; }
@@ -181,7 +181,7 @@ def render_html(report: Report) -> str:
         paras = "".join(f"<p>{html.escape(p)}</p>" for p in report.narrative[code])
         cover.append(f"<h2>{html.escape(title)}</h2>{paras}")
     cover.append("</section>")
-    blocks = [_block(s, zone, lang) for s in [*report.highlights, *report.sections]]
+    blocks = [_block(s, zone, lang) for s in report.in_page]
     return (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{html.escape(h.title)} — {html.escape(h.campaign_key)}</title>"
@@ -196,7 +196,7 @@ def render_html(report: Report) -> str:
 def page_count(report: Report) -> int:
     """Pages of the printed report when every section fits one page: the cover, then one page
     per highlight and section."""
-    return 1 + len(report.highlights) + len(report.sections)
+    return 1 + len(report.in_page)
 
 
 def write_html(report: Report, path: Path) -> Path:

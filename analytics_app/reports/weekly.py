@@ -57,7 +57,9 @@ def build_weekly(
     counts_now, counts_before = facts_now.counts(ctx.flt), facts_before.counts(ctx.flt)
 
     daily = gather.daily_section(ctx, as_of, week.monday - timedelta(days=7), week.sunday)
-    ranked = gather.rankings(ctx, as_of)
+    # Items of this week and the week before: those can have reached 24 hours and 7 days.
+    pairs = [(gather.RANK_BY, "24h"), ("reach", "24h"), (gather.RANK_BY, "7d"), ("reach", "7d")]
+    ranked = gather.rankings(ctx, as_of, pairs, (starts - timedelta(days=7), ends))
     lines = gather.item_lines(ranked)
     in_week = [li for li in lines if starts <= li.published_at < ends]
     pool = (
@@ -65,13 +67,13 @@ def build_weekly(
         if ctx.lang == "vi"
         else "Items published this week, compared 24 hours after publication."
     )
-    if not any(("engagements", "24h") in li.values for li in in_week):
+    if not any((gather.RANK_BY, "24h") in li.values for li in in_week):
         in_week = lines
         pool = (
-            "Không mục nào đăng trong tuần đã đủ 24 giờ được đo: so mọi mục từ đầu chiến dịch."
+            "Không mục nào đăng trong tuần đã được đo ở 24 giờ: so các mục của tuần trước."
             if ctx.lang == "vi"
-            else "No item published this week was measured at 24 hours: every item of the "
-            "campaign is compared."
+            else "No item published this week was measured at 24 hours: the items of the week "
+            "before are compared."
         )
     channels, channel_weeks = gather.channels_section(
         ctx, as_of, before_at, facts_now, facts_before
@@ -114,7 +116,7 @@ def build_weekly(
         stem=f"{ctx.key}-weekly-{week}-{unit or 'all'}-{ctx.lang}",
         header=header,
         sections=sections,
-        highlights=gather.top_bottom(ctx, in_week, pool),
+        highlights=gather.top_bottom(ctx, in_week, "24h", pool),
     )
     report.notices = _notices(ctx, kpis_now, daily, running)
     report.anomalies = _anomalies(

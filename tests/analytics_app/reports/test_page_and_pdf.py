@@ -88,7 +88,7 @@ def check(report: Report, out: Path, name: str) -> list[str]:
     pages = pdf_pages(pdf)
     assert len(pages) == page_count(report)
     # Each section opens its own page, in order, its title first.
-    titles = [s.title for s in [*report.highlights, *report.sections]]
+    titles = [s.title for s in report.in_page]
     for text, title in zip(pages[1:], titles, strict=True):
         assert text.strip().startswith(title), (title, text[:80])
     return pages
