@@ -359,6 +359,7 @@ class _Importer:
                 "audiences": list(item.audiences),
                 "made_for_kids": item.made_for_kids,
                 "privacy": item.privacy,
+                "extra": {"format": item.format} if item.format != "video" else {},
                 "content_hash": item.content_hash(),
             }
             make = partial(ContentItem, campaign_id=campaign.id, key=item.key)

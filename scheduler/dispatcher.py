@@ -175,6 +175,8 @@ def _request(
         privacy=content.privacy,
         playlist_id=playlist_id or "",
         marker=outbox.marker_for(publication_id),
+        # A clip marked `format: reel` goes to Facebook through the Reels API.
+        reel=(getattr(content, "extra", None) or {}).get("format") == "reel",
     )
 
 

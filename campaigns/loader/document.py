@@ -89,6 +89,7 @@ class ContentDoc:
     audiences: tuple[str, ...] = ()
     made_for_kids: bool = False
     privacy: str = "public"
+    format: str = "video"  # clips: video | reel (Facebook Reels)
     line: int = 0
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
@@ -104,6 +105,7 @@ class ContentDoc:
             "\x1f".join(self.tags),
             str(self.made_for_kids),
             self.privacy,
+            *(() if self.format == "video" else (self.format,)),  # old hashes stay as they were
         ):
             h.update(part.encode("utf-8") + b"\x1e")
         for media in (self.media_path, self.thumbnail_path):

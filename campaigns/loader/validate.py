@@ -47,6 +47,9 @@ PLATFORMS = [p.value for p in Platform]
 APPROVALS = ["required", "auto"]
 PACINGS = ["linear", "key_dates"]
 PRIVACIES = ["public", "unlisted", "private"]
+# How a clip goes to Facebook: a Page video, or a Reel (vertical, 3-90 s; Meta's Reels
+# Publishing API). YouTube decides Shorts by itself and ignores it.
+CLIP_FORMATS = ["video", "reel"]
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 EVERY_RE = re.compile(r"^\s*(\d+)?\s*(minute|hour|day|week)s?\s*$", re.IGNORECASE)
 MAX_EVERY = 100_000  # 100,000 minutes is ten weeks: larger counts are typing slips
@@ -95,6 +98,7 @@ CONTENT_KEYS = [
     "tags",
     "made_for_kids",
     "privacy",
+    "format",
 ]
 PLAN_KEYS = [
     "key",
@@ -402,6 +406,9 @@ class CampaignSchema:
         thumbnail = o.text("thumbnail")
         privacy = o.get("privacy", lambda n, p: self.c.choice(n, p, PRIVACIES, "privacy"))
         kids = o.get("made_for_kids", self.c.boolean)
+        fmt = o.get("format", lambda n, p: self.c.choice(n, p, CLIP_FORMATS, "clip format"))
+        if fmt == "reel" and kind is not None and kind != "clip":
+            self.c.error(o.node_of("format"), o.sub("format"), "only a clip can be a reel")
         if key is None or kind is None:
             return None
         self.content_paths.setdefault(key, path)
@@ -423,6 +430,7 @@ class CampaignSchema:
             audiences=o.texts("audiences"),
             made_for_kids=bool(kids),
             privacy=privacy or "public",
+            format=fmt or "video",
             line=o.line,
             lines={name: o.line_of(name) for name in o.fields},
         )

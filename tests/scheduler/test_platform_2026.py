@@ -9,16 +9,21 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from campaigns.models import PublicationState
+from campaigns.errors import ValidationFailed
+from campaigns.importer import import_campaign
+from campaigns.loader.load import load_campaign
+from campaigns.models import Channel, ContentItem, Publication, PublicationState
 from campaigns.settings import Settings
 from connectors.base import ContentKind, Credentials, PublishRequest, QuotaExhausted, Secret
 from connectors.emulator import Emulator, FrozenClock
 from connectors.youtube import YouTubeConnector
+from scheduler.dispatcher import build_request
 from scheduler.quota_plan import check_plan_fits
 from scheduler.quota_store import DbQuotaStore
 from scheduler.status import gather_status
+from tests.conftest import copy_example, edit
 from tests.scheduler import factories as f
 from tests.scheduler.fakes import START, Rig
 from tests.scheduler.ops_data import add_publication, make_world
@@ -100,3 +105,30 @@ def test_status_warns_90_days_before_the_graph_version_ends(
     assert "LOA_FACEBOOK_API_VERSION" in warning
     assert current.platform_warnings == []
     assert old.as_dict()["platform_warnings"] == [warning]
+
+
+def test_a_clip_marked_reel_goes_to_facebook_as_a_reel(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    path = copy_example(tmp_path)
+    edit(
+        path,
+        "    media: media/clip-hotline.mp4\n",
+        "    media: media/clip-hotline.mp4\n    format: reel\n",
+    )
+    with Session(sqlite_engine) as s:
+        import_campaign(s, path)
+        s.commit()
+        rows = s.exec(select(Publication, ContentItem).join(ContentItem)).all()
+        reels: dict[str, set[bool]] = {}
+        for pub, content in rows:
+            channel = s.get(Channel, pub.channel_id)
+            assert channel is not None
+            reels.setdefault(content.key, set()).add(build_request(pub, channel, content).reel)
+    assert reels.pop("clip-hotline") == {True}
+    assert reels.pop("clip-online-safety") == {False}
+    assert set().union(*reels.values()) == {False}
+    edit(path, '    message: "25/11', '    format: reel\n    message: "25/11')
+    with pytest.raises(ValidationFailed) as err:
+        load_campaign(path)
+    assert "only a clip can be a reel" in str(err.value)
