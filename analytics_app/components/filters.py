@@ -48,7 +48,10 @@ def _from_url(camps: list[CampaignInfo]) -> None:
     edited link), every widget takes the URL's value."""
     params = {**st.query_params.to_dict(), **st.session_state.pop(PENDING_KEY, {})}
     written = st.session_state.get(WRITTEN_KEY)
-    changed = written is not None and {k: v for k, v in params.items() if k in PARAMS} != written
+    in_url = {k: v for k, v in params.items() if k in PARAMS}
+    # Moving to another page clears the URL's parameters: only a URL that names filters
+    # (a drill-down, an edited link) overrides what the widgets hold.
+    changed = written is not None and bool(in_url) and in_url != written
     f = Filters.from_params(params)
     keys = [c.key for c in camps]
     if changed or st.session_state.get("f_campaign") not in keys:

@@ -36,10 +36,9 @@ def number(value: float | None, metric: str, lang: str, *, compact: bool = False
         return format_percent(value, "#,##0.0%", locale=loc)
     if compact and abs(value) >= 10_000:
         return format_compact_decimal(value, locale=loc, fraction_digits=1)
-    if metric in ("watch_time_hours", "avg_view_duration_s") or not float(value).is_integer():
-        digits = "#,##0.0" if abs(value) >= 100 else "#,##0.##"
-        return format_decimal(value, digits, locale=loc)
-    return format_decimal(value, "#,##0", locale=loc)
+    if abs(value) >= 100 or float(value).is_integer():
+        return format_decimal(round(value), "#,##0", locale=loc)
+    return format_decimal(value, "#,##0.##", locale=loc)
 
 
 def percent(share: float | None, lang: str) -> str:
