@@ -33,9 +33,10 @@ from tests.analytics_app.services.calendar_fixtures import (
 
 
 @pytest.fixture
-def engine(sqlite_engine: Engine, tmp_path: Path) -> Engine:
-    load_example(sqlite_engine, tmp_path)
-    return sqlite_engine
+def engine(any_engine: Engine, tmp_path: Path) -> Engine:
+    """The example on SQLite and on PostgreSQL."""
+    load_example(any_engine, tmp_path)
+    return any_engine
 
 
 def test_an_officer_sees_only_their_units_publications(engine: Engine) -> None:

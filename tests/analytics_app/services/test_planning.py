@@ -43,9 +43,10 @@ POST = ContentForm(kind="post", message="Chung tay vì bình đẳng giới. #Bi
 
 
 @pytest.fixture
-def example(sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Example:
+def example(any_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Example:
+    """The example on SQLite and on PostgreSQL, before the campaign opens."""
     monkeypatch.setattr(planning, "utcnow", lambda: BEFORE)
-    return load_example(sqlite_engine, tmp_path)
+    return load_example(any_engine, tmp_path)
 
 
 def _counts(engine: Engine) -> tuple[int, int, int]:
