@@ -84,6 +84,7 @@ def test_an_exhausted_upload_bucket_waits_for_midnight_pacific_and_shows_in_the_
         with pytest.raises(QuotaExhausted) as caught:
             yt.publish(creds, replace(request, marker="second"))
     refused = caught.value
+    assert refused.http_status == 429  # the 2026 answer, not a 60-second rate limit
     assert refused.bucket == "uploads"
     assert refused.reset_at == datetime(2025, 11, 26, 8, 0, tzinfo=UTC)
     with Session(sqlite_engine) as s:
