@@ -5,10 +5,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlmodel import Session
 from typer.testing import CliRunner
 
+from campaigns.accounts import authenticate, open_login, setup_identity
 from campaigns.db import make_engine
 from campaigns.settings import get_settings
+from campaigns.users import add_user
 from scheduler.cli import app
 from scheduler.report_jobs import run_reports
 from tests.analytics_app.factories import local
@@ -85,3 +88,39 @@ def test_list_shows_what_the_scheduler_wrote(no_chromium: None) -> None:
     table = runner.invoke(app, ["report", "list"]).stdout
     assert "2025-W47" in table
     assert "written" in table
+
+
+@pytest.mark.usefixtures("example_db")
+def test_only_people_whose_role_allows_generate_reports(
+    no_chromium: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(get_settings().effective_database_url)
+    with Session(engine) as s:
+        admin = add_user(s, setup_identity(), "admin", "admin", password="correct horse 1")
+        s.commit()
+        boss = authenticate(s, admin.username, "correct horse 1")
+        add_user(s, boss, "lan", "officer", unit_key="ha-noi", password="correct horse 2")
+        add_user(s, boss, "minh", "manager", unit_key="ha-noi", password="correct horse 3")
+        s.commit()
+        officer = open_login(s, authenticate(s, "lan", "correct horse 2"))
+        manager = open_login(s, authenticate(s, "minh", "correct horse 3"))
+        s.commit()
+    engine.dispose()
+    runner = CliRunner()
+    args = ["report", "final", "--out", str(tmp_path)]
+    nobody = runner.invoke(app, args)
+    assert nobody.exit_code == 1
+    assert "sign in first" in nobody.output
+    monkeypatch.setenv("LOA_SESSION_TOKEN", officer)
+    refused = runner.invoke(app, [*args, "--unit", "ha-noi"])
+    assert refused.exit_code == 1
+    assert "lan is officer" in refused.output
+    monkeypatch.setenv("LOA_SESSION_TOKEN", manager)
+    other = runner.invoke(app, [*args, "--unit", "moha"])
+    assert other.exit_code == 1
+    assert "may not" in other.output
+    national = runner.invoke(app, args)
+    assert national.exit_code == 1
+    assert "add --unit ha-noi" in national.output
+    own = runner.invoke(app, [*args, "--unit", "ha-noi"])
+    assert own.exit_code == 0, own.output
