@@ -1,8 +1,19 @@
 """How a planned slot becomes an outbox row, the same way from a campaign file or an Excel plan."""
 
 from datetime import UTC, datetime
+from typing import Any
 
-from campaigns.models import Campaign, Channel, ContentItem, Publication, PublicationState
+from sqlmodel import Session, col, select
+
+from campaigns.models import (
+    Attempt,
+    AttemptOutcome,
+    Campaign,
+    Channel,
+    ContentItem,
+    Publication,
+    PublicationState,
+)
 from campaigns.timeutil import ensure_aware, utcnow
 
 # Rows an officer's Excel/CSV plan owns: a campaign-file import leaves them alone.
@@ -58,3 +69,41 @@ def new_publication(
         approved_at=utcnow() if state == PublicationState.APPROVED else None,
         content_hash=content.content_hash,
     )
+
+
+# A cancel asked while an attempt's outcome is open: the scheduler reconciles, then cancels.
+CANCEL_REQUESTED = "cancel_requested"
+_OPEN_OUTCOMES = (AttemptOutcome.STARTED, AttemptOutcome.UNKNOWN)
+
+
+def has_open_attempt(session: Session, publication_id: int) -> bool:
+    """Whether an attempt of the row may have reached the platform without Loa knowing."""
+    found = session.exec(
+        select(Attempt.id).where(
+            Attempt.publication_id == publication_id, col(Attempt.outcome).in_(_OPEN_OUTCOMES)
+        )
+    ).first()
+    return found is not None
+
+
+def cancel_values(session: Session, pub: Publication, now: datetime) -> dict[str, Any]:
+    """The columns a cancel writes on `pub` (by `loa cancel`, the app, or an import that
+    removes the slot).
+
+    A row none of whose attempts has an open outcome is cancelled at once. One whose last
+    attempt may have reached the platform (a timeout, a crash) cannot be: the post may be
+    live. It goes to `retry_wait`, due now, marked `cancel_requested`; the scheduler reconciles
+    it first and then cancels it (proven absent: never sent again), or records it published
+    with an alert (it had gone out: it is live and measured), or leaves it for review.
+    """
+    base: dict[str, Any] = {"locked_by": None, "locked_until": None}
+    if pub.id is not None and has_open_attempt(session, pub.id):
+        return {
+            **base,
+            "state": PublicationState.RETRY_WAIT,
+            "next_attempt_at": now,
+            "last_error_code": CANCEL_REQUESTED,
+            "last_error": "cancel asked while the last attempt's outcome is unknown: "
+            "checking the platform first",
+        }
+    return {**base, "state": PublicationState.CANCELLED, "next_attempt_at": None}

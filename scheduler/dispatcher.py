@@ -40,6 +40,7 @@ from campaigns.models import (
     Publication,
 )
 from campaigns.models import PublicationState as S
+from campaigns.outbox import CANCEL_REQUESTED
 from campaigns.settings import Settings
 from connectors.base import (
     AuthError,
@@ -356,6 +357,12 @@ class Dispatcher:
                 after_duplicate=False,
                 holder=holder,
             )
+            if row.last_error_code == CANCEL_REQUESTED and not row.unresolved:
+                # Cancelled while an outcome was open, and that outcome is settled now.
+                pub = self._locked(session, publication_id)
+                outbox.set_state(pub, S.CANCELLED, now, error="cancelled", code="cancelled")
+                session.add(pub)
+                return "cancelled"
             if not row.unresolved:
                 attempt_id = outbox.start_claimed(
                     session,
@@ -498,6 +505,8 @@ class Dispatcher:
             again = settled(job.looks, job.last_end, now, self.policy.settle)
             if again is not None:
                 return self._look_again(session, job, pub, found, now, again)
+        if pub.last_error_code == CANCEL_REQUESTED and found.verdict in ("found", "absent"):
+            return self._settle_cancel(session, job, pub, found, now)
         outcome = {
             "found": AttemptOutcome.RECONCILED_FOUND,
             "absent": AttemptOutcome.RECONCILED_ABSENT,
@@ -558,6 +567,47 @@ class Dispatcher:
         session.add(pub)
         return "absent"
 
+    def _settle_cancel(
+        self, session: Session, job: _Job, pub: Publication, found: Reconciliation, now: datetime
+    ) -> str:
+        """A cancel asked while the outcome was open, now that the platform has answered:
+        absent, the row is cancelled and never sent; found, the post is live: the row records
+        it (so it is measured) and an alert says the cancel came too late."""
+        outcome = (
+            AttemptOutcome.RECONCILED_FOUND
+            if found.verdict == "found"
+            else AttemptOutcome.RECONCILED_ABSENT
+        )
+        for attempt_id in job.unresolved:
+            attempt = session.get(Attempt, attempt_id)
+            assert attempt is not None
+            attempt.outcome = outcome
+            attempt.evidence = {**attempt.evidence, "reconciliation": found.evidence}
+            attempt.ended_at = attempt.ended_at or now
+            if found.found is not None:
+                attempt.external_id = found.found.external_id
+            session.add(attempt)
+        if found.found is None:
+            outbox.set_state(pub, S.CANCELLED, now, error="cancelled", code="cancelled")
+            session.add(pub)
+            return "cancelled"
+        post = found.found
+        pub.external_id = post.external_id
+        pub.permalink = post.permalink
+        pub.published_at = post.published_at or post.created_at or now
+        outbox.set_state(pub, S.PUBLISHED, now)
+        session.add(pub)
+        alert_for_publication(
+            session,
+            pub,
+            AlertKind.NEEDS_REVIEW,
+            f"cancel came too late: post {post.external_id} had already gone out; it stays "
+            "published and measured. Delete it on the platform if it must not stay.",
+            dedupe=f"cancel_late:p{pub.id}",
+            severity="warning",
+        )
+        return "published"
+
     def _look_again(
         self,
         session: Session,
@@ -578,12 +628,13 @@ class Dispatcher:
             attempt.outcome = AttemptOutcome.UNKNOWN
             attempt.ended_at = attempt.ended_at or now
             session.add(attempt)
+        cancelling = pub.last_error_code == CANCEL_REQUESTED
         outbox.set_state(
             pub,
             S.RETRY_WAIT,
             now,
             error=f"not found on the platform yet; looking again at {when.isoformat()}",
-            code="reconcile_again",
+            code=CANCEL_REQUESTED if cancelling else "reconcile_again",
             next_attempt_at=when,
         )
         session.add(pub)
@@ -602,12 +653,13 @@ class Dispatcher:
             until = now + exc.retry_after
         elif isinstance(exc, QuotaExhausted):
             until = exc.reset_at
+        cancelling = pub.last_error_code == CANCEL_REQUESTED
         outbox.set_state(
             pub,
             S.RETRY_WAIT,
             now,
             error=f"reconciliation could not run: {exc.message}",
-            code=f"reconcile_{exc.kind.lower()}",
+            code=CANCEL_REQUESTED if cancelling else f"reconcile_{exc.kind.lower()}",
             next_attempt_at=until,
         )
         session.add(pub)

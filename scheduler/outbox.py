@@ -190,6 +190,7 @@ def _load_claim_statement(locking: bool) -> Select[Any]:
             pub.id.label("pub_id"),
             pub.state,
             pub.locked_by,
+            pub.last_error_code,
             pub.attempts,
             pub.scheduled_at,
             pub.campaign_id,
