@@ -60,6 +60,15 @@ CONFIRM_AFTER = timedelta(minutes=1)  # let the platform's scheduler fire before
 REJECTED_CODE = "handoff_rejected"  # the platform refused to schedule it: publish it live
 
 
+@dataclass(frozen=True)
+class _Restricted:
+    """Scheduled, but the platform keeps it from its audience (a YouTube upload locked private
+    by an unaudited project: its publishAt is gone). Never re-sent: a person decides."""
+
+    external_id: str
+    reason: str
+
+
 def _not_held(now: datetime) -> ColumnElement[bool]:
     """No lease and no backoff on the row (a failed hand-off waits in `locked_until`)."""
     return or_(col(Publication.locked_until).is_(None), col(Publication.locked_until) <= now)
@@ -174,13 +183,18 @@ class HandOff:
             attempt.trace_id = error.trace_id
         session.add(attempt)
 
-    def _schedule(self, work: Work, attempt_id: int, started: datetime) -> str | PlatformError:
+    def _schedule(
+        self, work: Work, attempt_id: int, started: datetime
+    ) -> str | _Restricted | PlatformError:
         """Call `publish` with `publish_at`; an unknown outcome is reconciled at once.
 
         Returns the platform's id, or the error that left the post absent."""
         publisher = self.connectors.publisher(work.platform)
         try:
-            return publisher.publish(work.creds, work.request).external_id
+            done = publisher.publish(work.creds, work.request)
+            if done.restricted:
+                return _Restricted(done.external_id, done.restricted)
+            return done.external_id
         except UnknownOutcome as exc:
             try:
                 verdict = reconcile(
@@ -315,6 +329,14 @@ class HandOff:
             assert pub is not None
             if isinstance(result, PlatformError):
                 outcome = self._record_failure(session, pub, attempt_id, result, now)
+            elif isinstance(result, _Restricted):
+                self._end_attempt(
+                    session, attempt_id, AttemptOutcome.HANDED_OFF, external_id=result.external_id
+                )
+                outbox.set_state(pub, S.NEEDS_REVIEW, now, error=result.reason, code="restricted")
+                pub.external_id = result.external_id
+                alert_for_publication(session, pub, AlertKind.NEEDS_REVIEW, result.reason)
+                outcome = "restricted"
             else:
                 self._end_attempt(
                     session, attempt_id, AttemptOutcome.HANDED_OFF, external_id=result

@@ -20,13 +20,14 @@ from connectors.base import ContentKind, Credentials, PublishRequest, QuotaExhau
 from connectors.emulator import Emulator, FrozenClock
 from connectors.youtube import YouTubeConnector
 from scheduler.dispatcher import build_request
+from scheduler.handoff import HandOff
 from scheduler.quota_plan import check_plan_fits
 from scheduler.quota_store import DbQuotaStore
 from scheduler.status import gather_status
 from tests.conftest import copy_example, edit
 from tests.scheduler import factories as f
 from tests.scheduler.fakes import START, Rig
-from tests.scheduler.ops_data import add_publication, make_world
+from tests.scheduler.ops_data import FakeConnectors, add_publication, make_world
 
 S = PublicationState
 LOCKED = (
@@ -133,3 +134,40 @@ def test_a_clip_marked_reel_goes_to_facebook_as_a_reel(
     with pytest.raises(ValidationFailed) as err:
         load_campaign(path)
     assert "only a clip can be a reel" in str(err.value)
+
+
+def test_a_handed_off_clip_locked_private_needs_review_at_once(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    world = make_world(sqlite_engine)
+    with Session(sqlite_engine) as s:
+        yt = s.get(Channel, world.channels["yt"].id)
+        assert yt is not None
+        yt.native_handoff = True
+        s.add(yt)
+        s.commit()
+    at = datetime(2025, 11, 16, 13, 0, tzinfo=UTC)
+    pub = add_publication(sqlite_engine, world, "clip", "yt", at)
+    connectors = FakeConnectors()
+    youtube = connectors.publishers["youtube"]
+    publish = youtube.publish
+
+    def locked(creds, request, progress=None):  # type: ignore[no-untyped-def]
+        return replace(publish(creds, request, progress), restricted=LOCKED)
+
+    youtube.publish = locked  # type: ignore[method-assign]
+    runner = HandOff(
+        sqlite_engine,
+        Settings(home=tmp_path),
+        FrozenClock(at - timedelta(hours=12)),
+        connectors,
+        "w1",
+    )
+    assert runner.hand_off() == {pub.id: "restricted"}
+    with Session(sqlite_engine) as s:
+        row = s.get(Publication, pub.id)
+        assert row is not None
+        assert row.state == S.NEEDS_REVIEW
+        assert row.external_id == "UCvnGenderEquality0000001_1"
+        assert row.last_error_code == "restricted"
+    assert runner.hand_off() == {}  # never scheduled again
