@@ -341,7 +341,7 @@ def list_table(data: CalendarData, zone: ZoneInfo) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def bulk_approve(frame: pd.DataFrame, who: Identity, open_key: str) -> None:
+def bulk_approve(frame: pd.DataFrame, data: CalendarData, who: Identity, open_key: str) -> None:
     """The list with multi-row selection: the selected drafts approved in one go, or the one
     selected row opened."""
     event = st.dataframe(
@@ -356,10 +356,12 @@ def bulk_approve(frame: pd.DataFrame, who: Identity, open_key: str) -> None:
     )
     rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     ids = [int(frame.iloc[r]["id"]) for r in rows if r < len(frame)]
+    state = {e.id: e.state for e in data.events}
+    drafts = [i for i in ids if state.get(i) == "draft"]  # the others have nothing to approve
     left, right = st.columns(2)
-    label = t("calendar.approve_selected", n=len(ids))
-    if left.button(label, key="cal_approve_selected", disabled=not ids):
-        approve_ids(who, ids)
+    label = t("calendar.approve_selected", n=len(drafts))
+    if left.button(label, key="cal_approve_selected", disabled=not drafts):
+        approve_ids(who, drafts)
     if len(ids) == 1:
         right.button(
             t("calendar.open_selected", id=ids[0]),

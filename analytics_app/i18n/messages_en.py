@@ -245,7 +245,7 @@ MESSAGES: dict[str, str] = {
     "calendar.cancel": "Cancel",
     "calendar.retry": "Retry",
     "calendar.not_yours": "Your role or unit may not do this; Loa will refuse.",
-    "calendar.approve_selected": "Approve the {n} selected",
+    "calendar.approve_selected": "Approve the {n} selected drafts",
     "calendar.approved_by": "Approved by",
     "calendar.moved_from": "Moved from {moment}",
     "calendar.last_error": "Last error",

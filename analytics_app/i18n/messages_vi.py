@@ -245,7 +245,7 @@ MESSAGES: dict[str, str] = {
     "calendar.cancel": "Hủy đăng",
     "calendar.retry": "Thử lại",
     "calendar.not_yours": "Vai trò hoặc đơn vị của bạn không được làm việc này; hệ thống sẽ từ chối.",
-    "calendar.approve_selected": "Duyệt {n} mục đã chọn",
+    "calendar.approve_selected": "Duyệt {n} bản nháp đã chọn",
     "calendar.approved_by": "Người duyệt",
     "calendar.moved_from": "Đã dời từ {moment}",
     "calendar.last_error": "Lỗi gần nhất",

@@ -51,6 +51,8 @@ try:
             end=scope.filters.end,
             units=scope.unit_keys or None,
             platforms=[scope.filters.platform] if scope.filters.platform else None,
+            objective=scope.filters.objective,
+            audience=scope.filters.audience,
             include_cancelled=show_cancelled,
         )
 except UserError as exc:
@@ -98,7 +100,7 @@ with main:
         if frame.empty:
             st.info(t("calendar.nothing"), icon=":material/event_busy:")
         else:
-            bulk_approve(frame, who, OPEN_KEY)
+            bulk_approve(frame, data, who, OPEN_KEY)
             export_buttons(
                 frame, "calendar", scope.campaign, scope.filters.describe(), utcnow(), "cal_export"
             )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast
+from sqlalchemy import String, cast, literal
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -238,9 +238,12 @@ def events(
     units: Collection[str] | None = None,
     groups: Collection[Group] | None = None,
     platforms: Collection[str] | None = None,
+    objective: str | None = None,
+    audience: str | None = None,
 ) -> list[CalendarEvent]:
     """Publications of `campaign` scheduled from `start` to `end` (inclusive, campaign zone)
-    in the person's units (narrowed by `units`), by schedule."""
+    in the person's units (narrowed by `units`, states, platforms, and the content's objective
+    and audience), by schedule."""
     require(identity, Action.VIEW)
     zone = ZoneInfo(campaign.timezone)
     lo, hi = bounds(start, end, zone)
@@ -262,6 +265,9 @@ def events(
             col(ContentItem.message),
             col(ContentItem.description),
             col(unit.key),
+            # JSON is parsed only when a filter needs it: tens of thousands of lists cost.
+            col(ContentItem.objectives) if objective else literal(None),
+            col(ContentItem.audiences) if audience else literal(None),
         )
         .join(ContentItem, col(ContentItem.id) == Publication.content_id)
         .join(Channel, col(Channel.id) == Publication.channel_id)
@@ -284,7 +290,11 @@ def events(
     out: list[CalendarEvent] = []
     for row in session.execute(query):
         (pid, at, state, approved_by, last_error, ch_key, ch_name, platform) = row[:8]
-        (c_key, kind, title, message, description, unit_key) = row[8:]
+        (c_key, kind, title, message, description, unit_key, objectives, audiences) = row[8:]
+        if objective and objective not in (objectives or ()):
+            continue
+        if audience and audience not in (audiences or ()):
+            continue
         text = (description or message) if kind == "clip" else message
         out.append(
             CalendarEvent(
@@ -346,6 +356,8 @@ def calendar_data(
     end: date | None = None,
     units: Collection[str] | None = None,
     platforms: Collection[str] | None = None,
+    objective: str | None = None,
+    audience: str | None = None,
     include_cancelled: bool = False,
 ) -> CalendarData:
     """The calendar of a campaign for one person: events in range, and what they may plan with.
@@ -363,7 +375,16 @@ def calendar_data(
         )
     groups = None if include_cancelled else [g for g in Group if g != Group.CANCELLED]
     found = events(
-        session, identity, camp, first, last, units=units, groups=groups, platforms=platforms
+        session,
+        identity,
+        camp,
+        first,
+        last,
+        units=units,
+        groups=groups,
+        platforms=platforms,
+        objective=objective,
+        audience=audience,
     )
     objectives = [
         (o.key, o.title, o.title_en)

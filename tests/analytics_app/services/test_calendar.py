@@ -168,3 +168,13 @@ def test_table_rows_keep_the_officers_text_as_is(engine: Engine) -> None:
     assert rows[0]["id"] == pub_id(engine, "launch", "ha-noi-fb")
     assert rows[0]["state"] == "draft"
     assert rows[1]["title"].startswith("Không chia sẻ mật khẩu")
+
+
+def test_the_objective_and_audience_filters_narrow_to_the_content_that_has_them(
+    engine: Engine,
+) -> None:
+    with Session(engine) as s:
+        parents = calendar_data(s, NATIONAL, audience="parents")
+        o1 = calendar_data(s, NATIONAL, objective="O1")
+    assert {e.content for e in parents.events} == {"tip-03"}
+    assert {e.content for e in o1.events} == {"launch"}
