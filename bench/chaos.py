@@ -356,7 +356,8 @@ def run(args: argparse.Namespace) -> int:
         url = f"sqlite:///{folder / 'loa.db'}"
     engine = make_engine(url)
     upgrade(engine)
-    pages, channels = (24, 6) if args.count >= 200 else (4, 1)
+    # One channel: Loa holds YouTube uploads to the project's 100 a day (a 2,000 run makes 80).
+    pages, channels = (24, 1) if args.count >= 200 else (4, 1)
     say = print if not args.quiet else (lambda *a, **k: None)
     t0 = time.monotonic()
     with Emulator(
@@ -387,8 +388,7 @@ def run(args: argparse.Namespace) -> int:
         emu.set_faults(injected.faults)
         names = [f"w{n}" for n in range(args.workers)]
         skew = {n: (rng.uniform(-90, 90) if postgres else 0.0) for n in names}
-        generation = dict.fromkeys(names, 0)
-        procs = {}
+        procs: dict[str, subprocess.Popen[bytes]] = {}
         for n in names:
             procs[n] = start_worker(f"{n}-0", env, folder, skew[n])
             injected.skews[f"{n}-0"] = skew[n]
@@ -396,48 +396,86 @@ def run(args: argparse.Namespace) -> int:
             f"chaos: {args.count} publications {dict(plan.kinds)} on {args.database}, "
             f"{args.workers} worker(s), faults {injected.faults}"
         )
-        chaos_end = time.monotonic() + max(args.chaos_s, 1.0)
-        next_kill = time.monotonic() + rng.uniform(0.5, 1.5)
-        next_pg = time.monotonic() + 3.0
-        while time.monotonic() < chaos_end or injected.kills < args.kills:
-            time.sleep(0.2)
-            now = time.monotonic()
-            if now >= next_kill and injected.kills < args.kills:
-                n = rng.choice(names)
-                procs[n].send_signal(signal.SIGKILL)
-                procs[n].wait()
-                injected.kills += 1
-                generation[n] += 1
-                name = f"{n}-{generation[n]}"
-                skew[n] = rng.uniform(-90, 90) if postgres else 0.0
-                procs[n] = start_worker(name, env, folder, skew[n])
-                injected.skews[name] = skew[n]
-                next_kill = now + rng.uniform(0.6, args.kill_gap_s)
-            if postgres and now >= next_pg:
-                injected.pg_terminated += terminate_backends(engine, pg_name)
-                next_pg = now + rng.uniform(2.0, 5.0)
-            if int(now * 5) % 10 == 0:
-                injected.reconnects += reconnect_paused(engine, emu)
-        emu.set_faults("")  # the drain: no new faults, the workers finish what is open
-        drain_end = time.monotonic() + args.drain_s
-        while time.monotonic() < drain_end:
-            injected.reconnects += reconnect_paused(engine, emu)
-            if open_rows(engine) == 0:
-                break
-            time.sleep(1.0)
-        for proc in procs.values():
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs.values():
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        verdicts, unexplained = audit(engine, emu)
+        try:
+            verdicts, unexplained = _disrupt(
+                args, rng, engine, emu, env, folder, injected, names, skew, procs, postgres, pg_name
+            )
+        finally:
+            for proc in procs.values():  # never leave a worker behind
+                if proc.poll() is None:
+                    proc.kill()
         fired = dict(emu.faults.fired)
     elapsed = time.monotonic() - t0
     engine.dispose()
     if postgres:
         drop_postgres(args.postgres, pg_name)
+    return _report(args, verdicts, unexplained, injected, fired, elapsed)
+
+
+def _disrupt(
+    args: argparse.Namespace,
+    rng: random.Random,
+    engine: Engine,
+    emu: Any,
+    env: dict[str, str],
+    folder: Path,
+    injected: Injected,
+    names: list[str],
+    skew: dict[str, float],
+    procs: dict[str, subprocess.Popen[bytes]],
+    postgres: bool,
+    pg_name: str,
+) -> tuple[list[Verdict], int]:
+    """Kills, terminations, skews and reconnects for the chaos window, then the drain; the
+    audit of every publication."""
+    generation = dict.fromkeys(names, 0)
+    chaos_end = time.monotonic() + max(args.chaos_s, 1.0)
+    next_kill = time.monotonic() + rng.uniform(0.5, 1.5)
+    next_pg = time.monotonic() + 3.0
+    while time.monotonic() < chaos_end or injected.kills < args.kills:
+        time.sleep(0.2)
+        now = time.monotonic()
+        if now >= next_kill and injected.kills < args.kills:
+            n = rng.choice(names)
+            procs[n].send_signal(signal.SIGKILL)
+            procs[n].wait()
+            injected.kills += 1
+            generation[n] += 1
+            name = f"{n}-{generation[n]}"
+            skew[n] = rng.uniform(-90, 90) if postgres else 0.0
+            procs[n] = start_worker(name, env, folder, skew[n])
+            injected.skews[name] = skew[n]
+            next_kill = now + rng.uniform(0.6, args.kill_gap_s)
+        if postgres and now >= next_pg:
+            injected.pg_terminated += terminate_backends(engine, pg_name)
+            next_pg = now + rng.uniform(2.0, 5.0)
+        if int(now * 5) % 10 == 0:
+            injected.reconnects += reconnect_paused(engine, emu)
+    emu.set_faults("")  # the drain: no new faults, the workers finish what is open
+    drain_end = time.monotonic() + args.drain_s
+    while time.monotonic() < drain_end:
+        injected.reconnects += reconnect_paused(engine, emu)
+        if open_rows(engine) == 0:
+            break
+        time.sleep(1.0)
+    for proc in procs.values():
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs.values():
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return audit(engine, emu)
+
+
+def _report(
+    args: argparse.Namespace,
+    verdicts: list[Verdict],
+    unexplained: int,
+    injected: Injected,
+    fired: dict[str, int],
+    elapsed: float,
+) -> int:
     tally = Counter(v.outcome for v in verdicts)
     injected.faults = ", ".join(f"{rule.split('@')[0]} x{n}" for rule, n in sorted(fired.items()))
     if not args.quiet:
