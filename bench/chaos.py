@@ -193,6 +193,7 @@ def start_worker(
     name: str, env: dict[str, str], logs: Path, skew: float
 ) -> subprocess.Popen[bytes]:
     full = {**env, "LOA_TEST_CLOCK_SKEW_S": str(skew)}
+    code = Path(env.get("LOA_CHAOS_CODE", str(REPO)))
     return subprocess.Popen(
         [
             sys.executable,
@@ -205,7 +206,7 @@ def start_worker(
             "0.5",
         ],
         env=full,
-        cwd=REPO,
+        cwd=code,  # `-m` imports the scheduler from here: a fixed snapshot, if given
         stdout=subprocess.DEVNULL,
         stderr=(logs / f"{name}.log").open("wb"),
     )
@@ -375,6 +376,8 @@ def run(args: argparse.Namespace) -> int:
         start = datetime.now(UTC) + timedelta(seconds=5)
         plan = seed(engine, emu, args.count, folder, start)
         env = {**os.environ, **emu.env, "LOA_DATABASE_URL": url, "LOA_HOME": str(home)}
+        if args.code:
+            env["LOA_CHAOS_CODE"] = str(Path(args.code).resolve())
         env.update(
             LOA_HTTP_TIMEOUT_S="2",
             LOA_LEASE_SECONDS="8",
@@ -510,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quiet", action="store_true", help="only the summary lines")
+    parser.add_argument("--code", default="", help="run the workers from this source tree")
     args = parser.parse_args(argv)
     if args.database == "sqlite" and args.workers != 1:
         parser.error("SQLite runs one worker")
