@@ -2,7 +2,9 @@
 Month on the real product against an in-process emulator, then the dashboard on its data."""
 
 import os
+import signal
 import subprocess
+from types import FrameType
 
 import typer
 
@@ -14,14 +16,23 @@ LOOPBACK = "127.0.0.1"
 
 def serve(env: dict[str, str], port: int) -> int:
     """Serve the dashboard as `loa dashboard` does, on loopback with the demo's settings, until
-    Ctrl-C; returns its exit code."""
+    Ctrl-C or SIGTERM (both stop the app too); returns its exit code, 0 when stopped."""
     process = subprocess.Popen(streamlit_command(port, LOOPBACK), env={**os.environ, **env})
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
+    stopped: list[int] = []
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        stopped.append(signum)
         process.terminate()
-        process.wait(timeout=10)
-        return 0
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        stop(signal.SIGINT, None)
+        code = process.wait(timeout=10)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0 if stopped else code
 
 
 def demo_cmd(
@@ -44,8 +55,7 @@ def demo_cmd(
     ),
     port: int = typer.Option(8501, "--port", min=1, max=65535, help="The dashboard's port."),
 ) -> None:
-    """The Action Month published, measured and reported against an in-process emulator, with
-    injected faults; then the dashboard on loopback with the demo's sign-ins."""
+    """The Action Month published, measured and reported on an in-process emulator; then served."""
     from connectors.emulator.faults import FaultSpecError, parse_spec
     from scheduler.demo import DEFAULT_FAULTS, run_demo
 

@@ -67,16 +67,6 @@ def test_loa_demo_no_serve_publishes_every_item_once_and_writes_reports(
         assert person.password in out.output
 
 
-def test_a_bad_fault_spec_is_a_clear_error(loa_home: Path) -> None:
-    from scheduler.cli import app
-
-    out = runner.invoke(app, ["demo", "--no-serve", "--faults", "flood@2"])
-    assert out.exit_code == 1
-    assert "--faults" in out.output
-    assert "flood" in out.output
-    assert not (loa_home / "demo").exists()
-
-
 def test_report_moments_are_mondays_at_eight_and_the_morning_after() -> None:
     from datetime import date
 
