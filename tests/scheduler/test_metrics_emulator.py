@@ -350,12 +350,12 @@ def test_cli_backfill_against_the_emulator(
     monkeypatch.setenv("LOA_DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
     result = loa("metrics", "pull", "--since", "2025-11-15", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert f"{len(published)} items measured ({len(published)} due)" in result.stdout
+    assert f"{len(published)} items measured of {len(published)} published" in result.stdout
     assert "Traceback" not in result.stderr
     # Nothing published since the next day: nothing measured again.
     later = loa("metrics", "pull", "--since", "2025-11-16", "--campaign", "am-2025", cwd=tmp_path)
     assert later.returncode == 0, later.stderr
-    assert "0 items measured (0 due)" in later.stdout
+    assert "0 items measured of 0 published" in later.stdout
     assert _loa_sums(sqlite_engine, published) == pytest.approx(
         _emulator_sums(emu, published, monkeypatch)
     )
