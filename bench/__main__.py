@@ -8,6 +8,8 @@ MODULES = (
     "bench.ingest_bench",
     "bench.query_bench",
     "bench.segment_bench",
+    "bench.report_bench",
+    "bench.startup_bench",
 )
 
 
