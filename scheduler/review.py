@@ -144,3 +144,43 @@ def _with(
     base: Evidence, verdict: str, says: str, found_id: str | None = None, link: str = ""
 ) -> Evidence:
     return replace(base, verdict=verdict, platform_says=says, found_id=found_id, found_link=link)
+
+
+def checked_external_id(
+    evidence: Evidence, published: str | None, external_id: str | None, absent: bool
+) -> str | None:
+    """What a person's finding may resolve to, checked against the platform's answer.
+
+    `--absent` is refused when the platform holds the post (going back to the queue would
+    publish it twice). With `--published LINK`, the post id is the one given, else the one the
+    link names, else the one the platform found; a link naming another post than the one the
+    platform found is refused until the person says which is right.
+    """
+    from scheduler.post_links import post_id_from_link
+
+    if published and absent:
+        raise UserError("say what you found: --published URL or --absent, one of the two")
+    if absent:
+        if evidence.verdict == "found":
+            raise UserError(
+                f"{evidence.platform} holds the post ({evidence.found_id}): it is not absent; "
+                f"`loa review {evidence.publication_id} --published "
+                f"{evidence.found_link or 'LINK'}`"
+            )
+        return None
+    if not published:
+        return None
+    named = external_id or post_id_from_link(evidence.platform, published, evidence.account_id)
+    if named is None:
+        if evidence.verdict == "found":
+            return evidence.found_id
+        raise UserError(
+            f"cannot read the {evidence.platform} post id from {published}: add --external-id ID "
+            "(the number in the post's address)"
+        )
+    if evidence.verdict == "found" and evidence.found_id not in (None, named):
+        raise UserError(
+            f"the link names post {named}, but the platform found this publication as "
+            f"{evidence.found_id}: check which is right, then give --external-id"
+        )
+    return named

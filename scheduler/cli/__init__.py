@@ -26,6 +26,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain Click help and usage errors: they fit 80 columns and pipes, and rich's help
+    # renderer (with Markdown) cost more than the rest of `loa --help` together.
+    rich_markup_mode=None,
 )
 
 for module in (

@@ -20,6 +20,7 @@ from scheduler.cli.common import (
     warn_past_slots,
     warn_quota,
 )
+from scheduler.wording import state_word
 
 if TYPE_CHECKING:
     from campaigns.calendar_view import CalendarDay, CalendarView
@@ -64,7 +65,7 @@ def ensure_schema() -> None:
 
 @campaign_app.command("validate")
 def validate_cmd(
-    files: list[Path] = typer.Argument(..., help="Campaign files (YAML)."),
+    files: list[Path] = typer.Argument(..., metavar="FILE", help="Campaign files (YAML)."),
 ) -> None:
     """Check campaign files: every error on stderr as FILE:LINE: field: message."""
     from campaigns.loader import load_campaign
@@ -172,7 +173,7 @@ def render(view: CalendarView, zone_name: str) -> list[Table]:
                     str(entry.id),
                     entry.channel,
                     entry.content,
-                    Text(entry.state, style=STATE_STYLES.get(entry.state, "")),
+                    Text(state_word(entry.state), style=STATE_STYLES.get(entry.state, "")),
                 )
                 label = Text("")
             table.add_section()

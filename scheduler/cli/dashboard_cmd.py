@@ -13,7 +13,6 @@ from pathlib import Path
 
 import typer
 
-from campaigns.accounts import users_exist
 from campaigns.errors import UserError
 from scheduler.cli.common import console, session, settings
 
@@ -75,6 +74,8 @@ def dashboard_cmd(
     """Open the web app (scorecard, trends, content, calendar...) on this machine."""
     if not is_loopback(address):
         with session() as s:
+            from campaigns.accounts import users_exist  # the database layer: only when asked
+
             if not users_exist(s):
                 raise UserError(
                     f"refusing to listen on {address}: no user is registered, so anyone "

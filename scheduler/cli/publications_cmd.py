@@ -8,12 +8,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import typer
+from rich import box
 from rich.table import Table
 
+from campaigns.errors import UserError
 from scheduler.cli.campaign_cmd import STATE_STYLES, ensure_schema
 from scheduler.cli.common import console, engine, fail, human_time, plural, session, settings
 
 if TYPE_CHECKING:
+    from campaigns.access import Identity
     from scheduler.review import Evidence
 
 publications_app = typer.Typer(help="Publications (the outbox).", no_args_is_help=True)
@@ -28,28 +31,37 @@ def list_cmd(
 ) -> None:
     """Publications in schedule order, when they went out and their links."""
     from campaigns.publications import list_publications, resolve_campaign
+    from scheduler.wording import state_word
 
     ensure_schema()
     states = [part.strip() for item in state for part in item.split(",") if part.strip()]
+    if "approved" in states and "queued" not in states:
+        states.append("queued")  # what people call approved includes work put back in the queue
     with session() as s:
         camp = resolve_campaign(s, campaign)
         views = list_publications(s, campaign=camp.key, states=states, channel=channel)
     if as_json:
         typer.echo(json.dumps([v.to_json() for v in views], ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"{camp.key} · {plural(len(views), 'publication')} · {camp.timezone}")
+    table = Table(
+        title=f"{camp.key} · {plural(len(views), 'publication')} · {camp.timezone}",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,  # fits 80 columns with times and keys whole
+        pad_edge=False,
+    )
     for name in ("id", "planned", "channel", "content", "state", "tries", "went out"):
-        table.add_column(name, overflow="fold", no_wrap=name in ("id", "channel"))
+        table.add_column(name, overflow="fold", no_wrap=name not in ("content",), justify="left")
     for v in views:
-        style = STATE_STYLES.get(v.state)
+        word = state_word(v.state)
+        style = STATE_STYLES.get(word)
         table.add_row(
             str(v.id),
             human_time(v.scheduled_at, camp.timezone),
             v.channel,
             v.content,
-            f"[{style}]{v.state}[/]" if style else v.state,
+            f"[{style}]{word}[/]" if style else word,
             str(v.attempts),
-            human_time(v.published_at, camp.timezone) if v.published_at else "",
+            _went_out(v.published_at, v.scheduled_at, camp.timezone),
         )
     console.print(table)
     # Links whole, one a line, after the table: folded inside a cell they cannot be copied.
@@ -57,6 +69,14 @@ def list_cmd(
         if v.permalink or v.external_id:
             link = v.permalink or f"(platform id {v.external_id})"
             console.print(f"#{v.id} {link}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _went_out(published: datetime | None, planned: datetime, tz: str) -> str:
+    """When it went out; the date only when it differs from the planned day."""
+    if published is None:
+        return ""
+    text = human_time(published, tz)
+    return text[-5:] if text[:10] == human_time(planned, tz)[:10] else text
 
 
 def _parse_at(value: str | None) -> datetime | None:
@@ -100,7 +120,7 @@ def _warn_past(ids: list[int] | None) -> None:
 
 
 def approve_cmd(
-    ids: list[int] = typer.Argument(None, help="Publication ids."),
+    ids: list[int] = typer.Argument(None, metavar="ID", help="Publication ids."),
     all_drafts: bool = typer.Option(False, "--all", help="Approve every draft you may approve."),
     campaign: str | None = typer.Option(None, "--campaign", help="With --all: this campaign."),
 ) -> None:
@@ -121,7 +141,7 @@ def approve_cmd(
 
 
 def cancel_cmd(
-    ids: list[int] = typer.Argument(..., help="Publication ids."),
+    ids: list[int] = typer.Argument(..., metavar="ID", help="Publication ids."),
 ) -> None:
     """Cancel publications that are not yet published (handed-off ones are withdrawn)."""
     from analytics_app.services import publishing
@@ -133,7 +153,9 @@ def cancel_cmd(
 
 
 def retry_cmd(
-    ids: list[int] = typer.Argument(..., help="Ids of failed or missed publications."),
+    ids: list[int] = typer.Argument(
+        ..., metavar="ID", help="Ids of failed or missed publications."
+    ),
     at: str | None = typer.Option(
         None, "--at", help="When to publish, in the campaign's zone (default: now)."
     ),
@@ -171,8 +193,22 @@ def _show_evidence(ev: Evidence, tz: str) -> None:
         say(f"  link: {ev.found_link}")
 
 
+def _require_unit(identity: Identity, pub_id: int) -> None:
+    from campaigns.access import Action, require
+    from campaigns.models import Publication
+    from campaigns.publications import unit_keys
+
+    with session() as s:
+        pub = s.get(Publication, pub_id)
+        if pub is None:
+            raise UserError(f"no publication with id {pub_id}")
+        unit = unit_keys(s, [pub]).get(pub_id)
+    if not identity.sees(unit):
+        require(identity, Action.REVIEW, unit or "(no unit)")
+
+
 def review_cmd(
-    pub_id: int = typer.Argument(..., help="Id of a needs_review publication."),
+    pub_id: int = typer.Argument(..., metavar="ID", help="Id of a needs_review publication."),
     published: str | None = typer.Option(
         None, "--published", help="The post is live: its link (https://...)."
     ),
@@ -193,14 +229,14 @@ def review_cmd(
     from campaigns.access import Action, require
     from scheduler.cli.identity import current_identity
     from scheduler.dispatcher import RealConnectors
-    from scheduler.post_links import post_id_from_link
-    from scheduler.review import gather
+    from scheduler.review import checked_external_id, gather
 
     ensure_schema()
     if published and absent:
         raise fail("say what you found: --published URL or --absent, one of the two")
     identity = current_identity()
     require(identity, Action.REVIEW)
+    _require_unit(identity, pub_id)  # before the platform is asked about another unit's post
     eng = engine()
     evidence = gather(eng, pub_id, RealConnectors(settings(), eng), ask_platform=not no_check)
     _show_evidence(evidence, settings().timezone)
@@ -213,27 +249,7 @@ def review_cmd(
         else:
             typer.echo(f"next: check the page, then `loa review {pub_id} --published URL|--absent`")
         return
-    if absent and evidence.verdict == "found":
-        raise fail(
-            f"{evidence.platform} holds the post ({evidence.found_id}): it is not absent; "
-            f"resolve with `loa review {pub_id} --published "
-            f"{evidence.found_link or 'LINK'}`"
-        )
-    if published:
-        if external_id is None:
-            external_id = post_id_from_link(evidence.platform, published, evidence.account_id)
-            if external_id is None and evidence.verdict == "found":
-                external_id = evidence.found_id
-            if external_id is None:
-                raise fail(
-                    f"cannot read the {evidence.platform} post id from {published}: "
-                    "add --external-id ID (the id in the post's address)"
-                )
-        if evidence.verdict == "found" and evidence.found_id not in (None, external_id):
-            raise fail(
-                f"the link names post {external_id}, but the platform found this publication "
-                f"as {evidence.found_id}: check which one is right, then give --external-id"
-            )
+    external_id = checked_external_id(evidence, published, external_id, absent)
     state = publishing.review(
         eng,
         identity,

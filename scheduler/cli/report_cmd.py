@@ -2,7 +2,8 @@
 history of what the scheduler wrote and sent.
 
 The report code (openpyxl, Plotly, Playwright) is imported inside the commands, so `loa --help`
-stays fast. Importing this module registers the scheduled report job with `loa run`.
+stays fast. `loa run` imports scheduler.report_jobs, which registers the scheduled report job
+(scheduler.cli.run_cmd.JOB_MODULES).
 """
 
 import json
@@ -11,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-import scheduler.report_jobs  # noqa: F401  (registers the scheduled reports for `loa run`)
 from campaigns.errors import UserError
 from scheduler.cli.common import console, err_console, fail, session, settings
 
