@@ -51,9 +51,10 @@ def export_buttons(
     context = context_rows(campaign, filters, as_of)
     stamp = as_of.strftime("%Y%m%d-%H%M")
     left, right, _ = st.columns([1, 1, 6])
+    # The files are made when a button is clicked, not on every run of the page.
     left.download_button(
         t("export.csv"),
-        to_csv(frame, context),
+        lambda: to_csv(frame, context),
         file_name=f"{campaign}-{name}-{stamp}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -61,7 +62,7 @@ def export_buttons(
     )
     right.download_button(
         t("export.xlsx"),
-        to_xlsx(frame, context),
+        lambda: to_xlsx(frame, context),
         file_name=f"{campaign}-{name}-{stamp}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

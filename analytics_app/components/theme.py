@@ -41,9 +41,10 @@ ACCENT = "#5b3cc4"  # the campaign's purple
 
 
 def style(fig: go.Figure, *, height: int | None = None, legend: bool = True) -> go.Figure:
-    """The app's chart look: white, light grid, system font, legend on top."""
+    """The app's chart look: light grid, system font, legend on top. No Plotly template: the
+    app's Streamlit theme styles the charts, and building a template cost ~0.1 s a figure."""
     layout: dict[str, Any] = {
-        "template": "plotly_white",
+        "plot_bgcolor": "rgba(0,0,0,0)",
         "font": {"family": "Inter, 'Segoe UI', Roboto, sans-serif", "size": 13},
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
         "showlegend": legend,

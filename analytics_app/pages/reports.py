@@ -23,7 +23,7 @@ for index, f in enumerate(files):
         left.caption(f"{f.kind} · {f.size / 1024:,.0f} KB · {moment(f.modified, zone, language)}")
         right.download_button(
             t("reports.download"),
-            f.path.read_bytes(),
+            f.path.read_bytes,  # read when clicked
             file_name=f.path.name,
             key=f"report_{index}",
             icon=":material/download:",

@@ -1,9 +1,10 @@
 """Which campaigns exist and what the filters can choose from (units within the viewer's scope)."""
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlmodel import Session, col
 
 from analytics_app.engine.tables import CAMPAIGN, CHANNEL, CONTENT, UNIT
@@ -69,11 +70,13 @@ def filter_options(
         .where(OBJECTIVE.c.campaign_id == campaign)
         .order_by(OBJECTIVE.c.position, OBJECTIVE.c.key)
     ).all()
+    # Distinct audience lists (as stored), not every item's: a campaign has tens of thousands
+    # of items but a handful of lists.
     audiences: set[str] = set()
-    for listed in session.execute(
-        select(CONTENT.c.audiences).where(CONTENT.c.campaign_id == campaign)
+    for text in session.execute(
+        select(cast(CONTENT.c.audiences, Text)).where(CONTENT.c.campaign_id == campaign).distinct()
     ).scalars():
-        audiences.update(listed or ())
+        audiences.update(json.loads(text) if text else ())
     return FilterOptions(
         platforms=tuple(sorted(set(platforms))),
         units=tuple(Choice(k, n) for k, n in unit_rows if units is None or k in units),

@@ -15,12 +15,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from analytics_app.engine.breakdowns import breakdown
 from analytics_app.engine.execution import ExecutionFacts
 from analytics_app.engine.groups import Grouping
-from analytics_app.engine.kinds import is_ratio
+from analytics_app.engine.kinds import ENGAGEMENT_PARTS, is_ratio
 from analytics_app.engine.pacing import campaign_key_dates, expected_value
-from analytics_app.engine.scope import KpiFilter, load_window
+from analytics_app.engine.scope import CampaignWindow, KpiFilter, load_window
 from analytics_app.engine.scorecard import (
     KpiScore,
     Measurer,
@@ -28,6 +27,7 @@ from analytics_app.engine.scorecard import (
     _project,
     scorecard,
 )
+from analytics_app.engine.segment_breakdowns import segment_breakdown
 from analytics_app.engine.status import judge
 from analytics_app.engine.tables import CHANNEL, SEGMENT_LATEST
 from analytics_app.services.filters import Scope, narrow
@@ -196,21 +196,19 @@ def headlines(
             .group_by(SEGMENT_LATEST.c.metric)
         ).all()
     )
+    now = _per_platform(session, window, as_of, extra, platforms)
+    before = _per_platform(session, window, as_of - WEEK, extra, platforms)
     out: list[Headline] = []
     for metric in HEADLINE_METRICS:
-        now = _per_platform(session, campaign_key, metric, as_of, extra, platforms)
-        before = _per_platform(session, campaign_key, metric, as_of - WEEK, extra, platforms)
-        parts = (
-            ("reactions", "comments", "shares", "clicks") if metric == "engagements" else (metric,)
-        )
+        parts = _parts(metric)
         seen = [ensure_aware(newest[p]) for p in parts if newest.get(p) is not None]
         data_as_of = min(max(seen), as_of) if seen else None
         out.append(
             Headline(
                 metric=metric,
-                value=_total(now),
-                previous=_total(before),
-                per_platform=now,
+                value=_total(now[metric]),
+                previous=_total(before[metric]),
+                per_platform=now[metric],
                 as_of=as_of,
                 data_as_of=data_as_of,
             )
@@ -219,17 +217,30 @@ def headlines(
     return out
 
 
+def _parts(metric: str) -> tuple[str, ...]:
+    return ENGAGEMENT_PARTS if metric == "engagements" else (metric,)
+
+
 def _per_platform(
     session: Session,
-    campaign_key: str,
-    metric: str,
+    window: CampaignWindow,
     as_of: datetime,
     extra: KpiFilter,
     platforms: list[str],
-) -> dict[str, float | None]:
-    rows = breakdown(session, campaign_key, metric, "platform", as_of, extra)
-    found = {r.key: r.value for r in rows if r.publications}
-    return {p: found.get(p) for p in platforms}
+) -> dict[str, dict[str, float | None]]:
+    """Every headline metric per platform, None where no publication of the platform reports
+    it: one segment read for all of them (what `breakdown(..., "platform")` reads per metric)."""
+    wanted = sorted({p for m in HEADLINE_METRICS for p in _parts(m)})
+    grouped, _ = segment_breakdown(session, window, wanted, None, "platform", as_of, extra)
+    out: dict[str, dict[str, float | None]] = {}
+    for metric in HEADLINE_METRICS:
+        values: dict[str, float | None] = {}
+        for platform in platforms:
+            sums = grouped.get(platform, {})
+            found = [sums[p] for p in _parts(metric) if p in sums]
+            values[platform] = sum(found) if found else None
+        out[metric] = values
+    return out
 
 
 def _total(values: dict[str, float | None]) -> float | None:
