@@ -10,6 +10,7 @@ MODULES = (
     "bench.segment_bench",
     "bench.report_bench",
     "bench.startup_bench",
+    "bench.page_bench",
 )
 
 
