@@ -19,7 +19,7 @@ from campaigns.models import Channel, Credential
 from campaigns.settings import Settings, get_settings
 from connectors.base import Credentials, Publisher, Secret, TokenHealth
 from connectors.redact import install_redaction, register_secret
-from connectors.vault import Vault, VaultError, load_or_create_key
+from connectors.vault import Vault, VaultError, load_or_create_key, pending_keys
 
 PAGE_TOKEN = "page_token"
 GOOGLE_AUTHORIZED_USER = "google_authorized_user"
@@ -27,18 +27,35 @@ KINDS = {"facebook": PAGE_TOKEN, "youtube": GOOGLE_AUTHORIZED_USER}
 
 
 @lru_cache(maxsize=8)
-def _vault(home: Path, configured: str | None) -> Vault:
+def _vault(home: Path, configured: str | None, database_url: str) -> Vault:
     install_redaction()  # any process that can decrypt tokens keeps them out of its logs
     try:
-        return Vault(load_or_create_key(home, configured))
+        key = load_or_create_key(home, configured, lambda: not tokens_stored(database_url))
+        return Vault(key, pending_keys(home))
     except VaultError as exc:
         raise UserError(f"LOA_SECRET_KEY: {exc}") from None
+
+
+def tokens_stored(database_url: str) -> bool:
+    """Whether the database holds any token (then a new key would not read them)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from campaigns.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return session.exec(select(Credential.id)).first() is not None
+    except SQLAlchemyError:
+        return False  # no schema yet: nothing is stored
+    finally:
+        engine.dispose()
 
 
 def vault_for(settings: Settings | None = None) -> Vault:
     s = settings or get_settings()
     configured = s.secret_key.get_secret_value() if s.secret_key else None
-    return _vault(s.home.resolve(), configured)
+    return _vault(s.home.resolve(), configured, s.effective_database_url)
 
 
 class CredentialsUnreadable(UserError):

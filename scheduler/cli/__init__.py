@@ -17,6 +17,7 @@ from scheduler.cli import (
     run_cmd,
     scorecard_cmd,
     user_cmd,
+    vault_cmd,
 )
 from scheduler.cli.common import run_guarded
 
@@ -43,6 +44,7 @@ for module in (
     report_cmd,
     ops_cmd,
     user_cmd,
+    vault_cmd,
     emulator_cmd,
     dashboard_cmd,
     demo_cmd,
