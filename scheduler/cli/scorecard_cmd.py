@@ -144,7 +144,7 @@ def scorecard_cmd(
     if as_json:
         print(json.dumps([x.to_json() for x in scores], ensure_ascii=False, indent=2))
         return
-    console.print(render(scores, row, moment))
+    console.print(render(scores, row, moment), soft_wrap=False)  # reasons wrap at the width
 
 
 def register(app: typer.Typer) -> None:

@@ -107,3 +107,20 @@ def test_bad_input_exits_1_with_a_message_and_no_traceback(
     bad_date = loa("--as-of", "16/11/2025")
     assert bad_date.returncode == 1
     assert "--as-of '16/11/2025' is not a date" in bad_date.stderr
+
+
+def test_table_fits_80_columns_with_whole_counts_and_units(example_db: None) -> None:
+    """Issue 17: no "7.74 units" or bare "6,000" watch time, nothing past column 80."""
+    import re
+
+    result = CliRunner().invoke(
+        app, ["scorecard", "--as-of", "2025-11-16"], env={"COLUMNS": "80"}, terminal_width=80
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+    table = lines[: next(i for i, line in enumerate(lines) if line.startswith("watch"))]
+    watch = next(line for line in table if "watch" in line)
+    assert re.search(r"\d h\b", watch), watch  # watch time carries its unit
+    units = next(line for line in table if "active" in line or "units" in line)
+    assert not re.search(r"\d\.\d", units), units  # a count of units is whole
