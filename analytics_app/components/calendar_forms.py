@@ -134,6 +134,7 @@ def content_form(
                 t("calendar.field.channels"),
                 list(by_key),
                 format_func=lambda k: f"{by_key[k].name} ({k})",
+                placeholder=t("calendar.choose"),
                 key=f"{key}_channels",
             )
             show_errors(errors, "channels")
@@ -188,6 +189,7 @@ def content_form(
             list(objective_titles),
             default=[o for o in start.objectives if o in objective_titles],
             format_func=lambda k: f"{k} · {objective_titles.get(k, k)}",
+            placeholder=t("calendar.choose"),
             key=f"{key}_objectives",
         )
         show_errors(errors, "objectives")
@@ -196,6 +198,7 @@ def content_form(
             sorted(set(data.audiences) | set(start.audiences)),
             default=list(start.audiences),
             accept_new_options=True,
+            placeholder=t("calendar.choose_or_add"),
             key=f"{key}_audiences",
         )
         show_errors(errors, "audiences")
@@ -204,6 +207,7 @@ def content_form(
             t("calendar.field.privacy"),
             PRIVACIES,
             index=PRIVACIES.index(start.privacy) if start.privacy in PRIVACIES else 0,
+            format_func=lambda p: t(f"calendar.privacy.{p}"),
             key=f"{key}_privacy",
         )
         kids = right.checkbox(

@@ -20,6 +20,7 @@ from analytics_app.components.calendar_forms import (
     field_errors,
     notify,
     show_errors,
+    show_notice,
     submit,
 )
 from analytics_app.components.layout import plain
@@ -31,11 +32,13 @@ from analytics_app.services.calendar import (
     FacebookPreview,
     ItemAction,
     ItemDetail,
+    item_detail,
 )
 from analytics_app.services.data import engine, session
 from analytics_app.services.item_rules import ContentInvalid, form_for
 from analytics_app.services.planning import edit_item, move_slot
 from campaigns.access import Identity
+from campaigns.errors import UserError
 
 OPEN_KEY = "cal_pick"  # the publication shown in the panel (0: none)
 
@@ -96,7 +99,7 @@ def _preview(detail: ItemDetail) -> None:
             if preview.tags:
                 st.text(", ".join(preview.tags))
             st.caption(
-                t("calendar.privacy", privacy=preview.privacy)
+                t("calendar.privacy", privacy=t(f"calendar.privacy.{preview.privacy}"))
                 + (" · " + t("calendar.made_for_kids") if preview.made_for_kids else "")
             )
             _media(preview.media.as_posix() if preview.media else None, t("calendar.field.media"))
@@ -193,13 +196,32 @@ def _edit(detail: ItemDetail, who: Identity, data: CalendarData) -> None:
     submit(write, t("calendar.done.edit"), "cal_edit")
 
 
+def open_item(
+    who: Identity, publication: int, data: CalendarData, zone: ZoneInfo, lang: str
+) -> None:
+    """The item in a drawer on the right, drawn again on every run while it is open (the page
+    underneath keeps its tab and its calendar); closing it, by its button or by dismissing the
+    drawer, forgets it."""
+
+    def body() -> None:
+        try:
+            with session() as s:
+                detail = item_detail(s, who, publication)
+        except UserError as exc:  # gone, or another unit's (Forbidden)
+            st.error(plain(str(exc)))
+            return
+        item_panel(detail, who, data, zone, lang)
+
+    title = t("calendar.item", id=publication)
+    st.dialog(title, width="medium", position="right", on_dismiss=close)(body)()
+
+
 def item_panel(
     detail: ItemDetail, who: Identity, data: CalendarData, zone: ZoneInfo, lang: str
 ) -> None:
     """The panel of one publication, with the actions its state allows."""
-    top, shut = st.columns([3, 2], vertical_alignment="center")
-    top.subheader(t("calendar.item", id=detail.id))
-    shut.button(t("calendar.close"), key="cal_close", on_click=close, icon=":material/close:")
+    show_notice()
+    st.button(t("calendar.close"), key="cal_close", on_click=close, icon=":material/close:")
     st.markdown(
         f"**{t('state.' + detail.state)}** · {t('kind.' + detail.kind)} · "
         f"{t('platform.' + detail.platform)} · {moment(detail.scheduled_at, zone, lang)}"

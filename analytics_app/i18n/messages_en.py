@@ -321,5 +321,10 @@ MESSAGES: dict[str, str] = {
     "calendar.done.upload": "{name} uploaded.",
     "calendar.done.import": "{rows} rows imported: {created} new publications, {same} already there.",
     "calendar.done.bulk": "{n} items saved.",
+    "calendar.choose": "Choose",
+    "calendar.choose_or_add": "Choose or add",
+    "calendar.privacy.public": "Public",
+    "calendar.privacy.unlisted": "Unlisted",
+    "calendar.privacy.private": "Private",
     "calendar.too_many": "The calendar shows the first {shown} of {n} items; choose a unit or a shorter period (the list has them all).",
 }

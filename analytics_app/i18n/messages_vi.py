@@ -321,5 +321,10 @@ MESSAGES: dict[str, str] = {
     "calendar.done.upload": "Đã tải lên {name}.",
     "calendar.done.import": "Đã nhập {rows} dòng: {created} lượt đăng mới, {same} đã có.",
     "calendar.done.bulk": "Đã lưu {n} mục.",
+    "calendar.choose": "Chọn",
+    "calendar.choose_or_add": "Chọn hoặc thêm mới",
+    "calendar.privacy.public": "Công khai",
+    "calendar.privacy.unlisted": "Không công khai (có liên kết thì xem được)",
+    "calendar.privacy.private": "Riêng tư",
     "calendar.too_many": "Lịch chỉ hiện {shown} trong {n} mục đầu tiên; hãy chọn một đơn vị hoặc thu hẹp khoảng thời gian (danh sách có đủ tất cả).",
 }

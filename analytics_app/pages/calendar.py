@@ -21,12 +21,12 @@ from analytics_app.components.calendar_forms import (
     show_notice,
     upload_section,
 )
-from analytics_app.components.calendar_item import OPEN_KEY, apply_move, item_panel
+from analytics_app.components.calendar_item import OPEN_KEY, apply_move, open_item
 from analytics_app.components.export import export_buttons
 from analytics_app.components.filters import current_scope
 from analytics_app.i18n import lang, t
 from analytics_app.identity import viewer
-from analytics_app.services.calendar import calendar_data, item_detail
+from analytics_app.services.calendar import calendar_data
 from analytics_app.services.data import session
 from campaigns.errors import UserError
 from campaigns.timeutil import utcnow
@@ -38,7 +38,8 @@ if scope is None:
     st.stop()
 who = viewer()
 language = lang()
-show_notice()
+if not st.session_state.get(OPEN_KEY):
+    show_notice()  # else the open item's drawer shows it, where the person is looking
 
 show_cancelled = st.toggle(t("calendar.show_cancelled"), key="cal_cancelled")
 try:
@@ -61,17 +62,15 @@ except UserError as exc:
 zone = data.campaign.zone
 legend(data.counts())
 
-opened = int(st.session_state.get(OPEN_KEY) or 0)
-main, side = st.columns([3, 2]) if opened else (st.container(), None)
-
-with main:
+with st.container():
     tab_calendar, tab_list, tab_new, tab_import = st.tabs(
         [
             t("calendar.tab.calendar"),
             t("calendar.tab.list"),
             t("calendar.tab.new"),
             t("calendar.tab.import"),
-        ]
+        ],
+        key="cal_tabs",  # the chosen tab stays chosen across reruns
     )
     with tab_calendar:
         today = utcnow().astimezone(zone).date()
@@ -93,7 +92,7 @@ with main:
         elif isinstance(action, Moved):
             apply_move(who, action.publication, action.to, "cal_widget")
     with tab_list:
-        st.number_input(
+        st.columns([1, 3])[0].number_input(
             t("calendar.open"), min_value=0, step=1, key=OPEN_KEY, help=t("calendar.open_help")
         )
         frame = list_table(data, zone)
@@ -119,12 +118,6 @@ with main:
         else:
             st.info(t("calendar.read_only"))
 
-if side is not None:
-    with side:
-        try:
-            with session() as s:
-                detail = item_detail(s, who, opened)
-        except UserError as exc:
-            st.error(layout.plain(str(exc)))
-        else:
-            item_panel(detail, who, data, zone, language)
+opened = int(st.session_state.get(OPEN_KEY) or 0)
+if opened:
+    open_item(who, opened, data, zone, language)
