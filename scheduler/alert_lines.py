@@ -37,6 +37,14 @@ def _problem(facts: AlertFacts) -> str:
         # describe_publication: "publication #ID 'content' on CHANNEL (...) planned ...: problem"
         head, sep, rest = text.partition(": ")
         text = rest if sep else head
+    if facts.publication_id is not None:
+        # "publication 34 was due ..." under a header naming pub 34: say it once.
+        for name in (
+            f"publication {facts.publication_id} ",
+            f"publication #{facts.publication_id} ",
+        ):
+            if text.startswith(name):
+                text = text[len(name) :]
     return text
 
 

@@ -9,6 +9,8 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from scheduler.wording import humanize_times
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -18,6 +20,10 @@ class ZoneFormatter(logging.Formatter):
     def __init__(self, zone: ZoneInfo, fmt: str = FORMAT) -> None:
         super().__init__(fmt)
         self.zone = zone
+
+    def format(self, record: logging.LogRecord) -> str:
+        # Messages written with ISO times (alerts, the reaper) read in the same zone as the stamp.
+        return humanize_times(super().format(record), self.zone)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         moment = datetime.fromtimestamp(record.created, self.zone)

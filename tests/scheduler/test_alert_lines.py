@@ -29,6 +29,7 @@ def test_a_missed_publication_in_two_short_lines_with_the_command() -> None:
     assert all(len(line) <= 80 for line in lines)
     assert lines[0].startswith(" #12 06/12 09:05 missed · pub 34 on hn-fb: ")
     assert "T02:00" not in lines[0]
+    assert lines[0].count("34") == 1  # named once, in the header
     assert "loa retry 34" in lines[1]
 
 

@@ -50,3 +50,13 @@ def test_log_lines_are_stamped_in_the_campaign_zone() -> None:
     record.created = 1796522400.0  # 2026-12-06 02:00:00 UTC
     line = ZoneFormatter(HANOI).format(record)
     assert line.startswith("06/12/2026 09:00:00 +07 INFO loa: published")
+
+
+def test_log_messages_with_iso_times_read_in_the_same_zone() -> None:
+    import logging
+
+    record = logging.LogRecord(
+        "loa", logging.WARNING, __file__, 1, "due at %s", ("2026-12-06T02:00:00+00:00",), None
+    )
+    record.created = 1796522400.0
+    assert ZoneFormatter(HANOI).format(record).endswith("loa: due at 06/12/2026 09:00")
