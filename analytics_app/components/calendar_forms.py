@@ -420,11 +420,11 @@ def bulk_editor(data: CalendarData, who: Identity, zone: ZoneInfo) -> None:
             key="cal_bulk_errors",
         )
     if st.button(t("calendar.bulk_save"), key="cal_bulk_save"):
-        changes = _changes(original, edited, when, title, text, zone)
+        changes = row_changes(original, edited, when, title, text, zone)
         run_bulk(who, changes)
 
 
-def _changes(
+def row_changes(
     original: pd.DataFrame,
     edited: pd.DataFrame,
     when: str,

@@ -15,6 +15,7 @@ from analytics_app.services.calendar import Group
 from campaigns.access import Identity
 from campaigns.models import Attempt, AuditLog, Publication, PublicationState
 from tests.analytics_app.app_support import (
+    ADMIN,
     APP,
     MANAGER_U1,
     OFFICER_U1,
@@ -188,3 +189,16 @@ def test_another_units_item_does_not_open(seeded: Hand, as_identity) -> None:
     at = open_item(open_calendar(OFFICER_U1, as_identity), seeded.pubs["D"])  # fb2, unit u2
     assert [e.value for e in at.error] == ["lan may not see publication " + str(seeded.pubs["D"])]
     assert not at.text  # nothing of the item is drawn
+
+
+def test_an_edit_with_errors_shows_them_in_the_drawer_and_changes_nothing(
+    seeded: Hand, as_identity, app_db: Engine
+) -> None:
+    queued = seeded.pubs["E"]  # p2, a photo without its media file
+    at = open_item(open_calendar(ADMIN, as_identity), queued)
+    at.text_area(key=f"cal_edit_{queued}_message").input("Nội dung mới")
+    next(b for b in at.button if b.key == f"FormSubmitter:cal_edit_{queued}-Lưu").click()
+    _run(at)
+    assert any("a photo needs its media file" in e.value for e in at.error)
+    with Session(app_db) as s:
+        assert s.exec(select(AuditLog).where(AuditLog.action == "edit")).all() == []
