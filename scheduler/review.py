@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from campaigns.errors import UserError
-from campaigns.models import Attempt, Channel, ContentItem, Publication
+from campaigns.models import Attempt, Channel, ContentItem, Publication, PublicationState
 from campaigns.timeutil import ensure_aware, utcnow
 from connectors.base import PlatformError
 from scheduler.advice import advice_for
@@ -107,8 +107,8 @@ def gather(
             last_error_code=pub.last_error_code,
             attempts=attempts,
         )
-        if not ask_platform:
-            return base
+        if not ask_platform or pub.state != PublicationState.NEEDS_REVIEW:
+            return base  # only an unknown outcome needs the platform's word
         known = [i for i in [pub.external_id, *(a.external_id for a in attempts)] if i]
         exclude = claimed_ids(session, channel.id or 0, pub_id)
         request = build_request(pub, channel, content)
