@@ -40,7 +40,16 @@ typecheck: venv
 unit: venv services system
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-test: lint typecheck unit
+test: lint typecheck unit audit
+
+# Known vulnerabilities in the dependencies fail; an unreachable service is said and skipped.
+audit: venv
+	@BIN=$(BIN) sh .ci/audit
+
+# The long chaos runs whose figures docs/RELIABILITY.md records (a short one runs in `unit`).
+chaos: venv services
+	$(BIN)/python -m bench.chaos --database postgres --workers 3 --count 2000 --kills 60 --quiet
+	$(BIN)/python -m bench.chaos --database sqlite --workers 1 --count 2000 --kills 20 --quiet
 
 demo: venv system
 	$(BIN)/loa demo

@@ -112,9 +112,11 @@ def drop_postgres(admin_url: str, name: str) -> None:
 # -- the campaign --------------------------------------------------------------------------
 
 
-def seed(engine: Engine, emu: Any, count: int, folder: Path, start: datetime) -> Plan:
+def seed(
+    engine: Engine, emu: Any, count: int, folder: Path, start: datetime, spread_s: float
+) -> Plan:
     """`count` approved publications over the emulator's Pages and channels, due from `start`
-    over about a minute; every text, title and photo is unique to its publication."""
+    over `spread_s`; every text, title and photo is unique to its publication."""
     from scheduler.credentials import store_credentials
 
     plan = Plan()
@@ -169,7 +171,7 @@ def seed(engine: Engine, emu: Any, count: int, folder: Path, start: datetime) ->
             s.flush()
             assert item.id is not None
             assert chan.id is not None
-            at = start + timedelta(seconds=60 * i / count)
+            at = start + timedelta(seconds=spread_s * i / count)
             pub = Publication(
                 campaign_id=camp.id,
                 content_id=item.id,
@@ -313,10 +315,27 @@ def _fb_owner(o: Any) -> int | None:
     return _number(o.message or "")
 
 
+def _trail(s: Session, pid: int) -> str:
+    """The row's attempts, as evidence: number, outcome, error, worker, post id, looks."""
+    attempts = s.exec(
+        select(Attempt).where(Attempt.publication_id == pid).order_by(col(Attempt.number))
+    ).all()
+    return "; ".join(
+        f"#{a.number} {a.outcome} {a.error_code} by {a.worker_id} "
+        f"{a.started_at:%H:%M:%S}-{a.ended_at:%H:%M:%S} {a.external_id or ''} "
+        f"looks={len(a.evidence.get('looks', []))}"
+        if a.ended_at
+        else f"#{a.number} {a.outcome} by {a.worker_id}"
+        for a in attempts
+    )
+
+
 def _verdict(s: Session, pub: Publication, kind: str, objs: list[str]) -> Verdict:
     pid = pub.id or 0
     if len(objs) > 1:
-        return Verdict(pid, kind, "duplicated", f"{len(objs)} objects: {', '.join(objs)}")
+        return Verdict(
+            pid, kind, "duplicated", f"{len(objs)} objects: {', '.join(objs)} [{_trail(s, pid)}]"
+        )
     if pub.state == "published":
         if not objs:
             return Verdict(pid, kind, "lost", f"recorded as {pub.external_id}, not on the platform")
@@ -324,12 +343,8 @@ def _verdict(s: Session, pub: Publication, kind: str, objs: list[str]) -> Verdic
             return Verdict(pid, kind, "lost", f"recorded {pub.external_id}, platform has {objs[0]}")
         return Verdict(pid, kind, "published once", pub.external_id or "")
     if pub.state == "needs_review":
-        attempts = s.exec(
-            select(Attempt).where(Attempt.publication_id == pid).order_by(col(Attempt.number))
-        ).all()
-        evidence = "; ".join(f"#{a.number} {a.outcome} {a.error_code}".strip() for a in attempts)
         on = f" (platform holds {objs[0]})" if objs else ""
-        return Verdict(pid, kind, "needs review", f"{pub.last_error}{on} [{evidence}]")
+        return Verdict(pid, kind, "needs review", f"{pub.last_error}{on} [{_trail(s, pid)}]")
     if objs:
         return Verdict(pid, kind, "lost", f"row {pub.state} but the platform holds {objs[0]}")
     if pub.state in ("failed", "missed"):
@@ -357,8 +372,7 @@ def run(args: argparse.Namespace) -> int:
         url = f"sqlite:///{folder / 'loa.db'}"
     engine = make_engine(url)
     upgrade(engine)
-    # One channel: Loa holds YouTube uploads to the project's 100 a day (a 2,000 run makes 80).
-    pages, channels = (24, 1) if args.count >= 200 else (4, 1)
+    pages, channels = (args.pages, 1) if args.count >= 200 else (4, 1)
     say = print if not args.quiet else (lambda *a, **k: None)
     t0 = time.monotonic()
     with Emulator(
@@ -374,7 +388,7 @@ def run(args: argparse.Namespace) -> int:
         graph_app_calls_per_hour=10**8,
     ) as emu:
         start = datetime.now(UTC) + timedelta(seconds=5)
-        plan = seed(engine, emu, args.count, folder, start)
+        plan = seed(engine, emu, args.count, folder, start, args.spread_s)
         env = {**os.environ, **emu.env, "LOA_DATABASE_URL": url, "LOA_HOME": str(home)}
         if args.code:
             env["LOA_CHAOS_CODE"] = str(Path(args.code).resolve())
@@ -387,6 +401,9 @@ def run(args: argparse.Namespace) -> int:
             LOA_RECONCILE_SETTLE_SECONDS="5",
             LOA_GRACE_MINUTES="60",
             LOA_CONCURRENCY="8",
+            # The emulator's project has the quota for the run: Loa's own ledger follows it.
+            LOA_YOUTUBE_DAILY_UPLOADS="100000",
+            LOA_YOUTUBE_DAILY_UNITS="100000000",
         )
         emu.set_faults(injected.faults)
         names = [f"w{n}" for n in range(args.workers)]
@@ -410,8 +427,10 @@ def run(args: argparse.Namespace) -> int:
         fired = dict(emu.faults.fired)
     elapsed = time.monotonic() - t0
     engine.dispose()
-    if postgres:
+    if postgres and not args.keep:
         drop_postgres(args.postgres, pg_name)
+    elif postgres:
+        print(f"database kept: {pg_name}; files in {folder}")
     return _report(args, verdicts, unexplained, injected, fired, elapsed)
 
 
@@ -507,8 +526,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--kills", type=int, default=50)
-    parser.add_argument("--kill-gap-s", type=float, default=2.0)
-    parser.add_argument("--chaos-s", type=float, default=60.0)
+    parser.add_argument("--kill-gap-s", type=float, default=4.5)
+    parser.add_argument("--chaos-s", type=float, default=170.0, help="faults and kills this long")
+    parser.add_argument("--spread-s", type=float, default=150.0, help="due times over this long")
+    parser.add_argument("--pages", type=int, default=24)
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     parser.add_argument("--drain-s", type=float, default=300.0)
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=1)
