@@ -74,10 +74,13 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_SPEED = 72.0
 # What a month on the real platforms brings, at a rate that shows every recovery: server
 # errors (retried), answers lost after the post was made and writes that landed before a 5xx
-# (reconciled: found, or proven absent and sent again, never re-posted blind), slow reads.
+# (reconciled: found, or proven absent and sent again, never re-posted blind), slow reads, and
+# one token refused (the channel pauses with an alert until the admin reconnects it).
 # Rate limits and quota refusals hold a Page or channel back until they lift, which can take a
 # post past its grace period (`missed`, with an alert): add them with `--faults` to see that.
-DEFAULT_FAULTS = "5xx@0.02,drop:publish@0.02,5xx_after:publish@0.01,timeout:read@0.002"
+DEFAULT_FAULTS = (
+    "5xx@0.02,drop:publish@0.02,5xx_after:publish@0.01,timeout:read@0.002,token_expired:publish#1"
+)
 EMULATOR_TIMEOUT_S = 2.0  # a `timeout` fault holds the call this long, then drops it
 LOOP_RUNS = frozenset({"handoff"})
 POLL = timedelta(
@@ -158,23 +161,40 @@ def environment(values: dict[str, str]) -> Iterator[None]:
         get_settings.cache_clear()
 
 
+def _secret(channel: Channel, accounts: dict[str, Any]) -> str | None:
+    """The emulator's token (or authorized-user JSON) for a channel's account, if it has one."""
+    if channel.platform == "facebook":
+        pages = {p["id"]: p["access_token"] for p in accounts["facebook_pages"]}
+        return pages.get(channel.external_id)
+    if channel.platform == "youtube":
+        channels = {c["id"]: c["credentials"] for c in accounts["youtube_channels"]}
+        doc = channels.get(channel.external_id)
+        return doc if doc is None or isinstance(doc, str) else json.dumps(doc)
+    return None
+
+
 def connect_all(session: Session, emulator: Emulator) -> int:
     """Store the emulator's token for every channel of every campaign."""
-    accounts = emulator.accounts
-    pages = {p["id"]: p["access_token"] for p in accounts["facebook_pages"]}
-    channels = {c["id"]: c["credentials"] for c in accounts["youtube_channels"]}
     connected = 0
     for channel in session.exec(select(Channel)).all():
-        if channel.platform == "facebook" and channel.external_id in pages:
-            secret = pages[channel.external_id]
-        elif channel.platform == "youtube" and channel.external_id in channels:
-            doc = channels[channel.external_id]
-            secret = doc if isinstance(doc, str) else json.dumps(doc)
-        else:
-            continue
-        store_credentials(session, channel.platform, channel.external_id, secret)
-        connected += 1
+        secret = _secret(channel, emulator.accounts)
+        if secret is not None:
+            store_credentials(session, channel.platform, channel.external_id, secret)
+            connected += 1
     return connected
+
+
+def reconnect_paused(engine: Engine, emulator: Emulator) -> list[str]:
+    """What the admin does on a `channel_paused` alert: connect the channel again (as
+    `loa channel connect` stores a token), which resumes it; its publications then go out."""
+    reconnected: list[str] = []
+    with session_scope(engine) as session:
+        for channel in session.exec(select(Channel).where(col(Channel.paused).is_(True))).all():
+            secret = _secret(channel, emulator.accounts)
+            if secret is not None:
+                store_credentials(session, channel.platform, channel.external_id, secret)
+                reconnected.append(channel.key)
+    return reconnected
 
 
 def state_counts(engine: Engine) -> dict[str, int]:
@@ -382,6 +402,10 @@ def _run(
                 if outcome == "handed_off":
                     handed_off.add(pub_id)
             run_once(engine, settings, clock, WORKER, connectors=connectors)
+            for key in reconnect_paused(engine, emulator):
+                progress.console.print(
+                    f"Channel {key} was paused (its token refused): the admin reconnects it."
+                )
             ran = ticker.run_due()
             if moments and clock.now() >= moments[0]:
                 # Monday 08:00: the report job finds the week just ended (and at last the final).

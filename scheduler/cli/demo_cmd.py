@@ -44,7 +44,7 @@ def demo_cmd(
         None,
         "--faults",
         help="Fault spec for the emulator (see `loa emulator --help`); '' for none. "
-        "Default: a realistic share of server errors, lost answers and slow reads.",
+        "Default: a realistic share of server errors, lost answers, slow reads and one refused token.",
     ),
     speed: float = typer.Option(
         72.0,

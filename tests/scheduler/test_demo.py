@@ -52,6 +52,9 @@ def test_loa_demo_no_serve_publishes_every_item_once_and_writes_reports(
         assert len(found) == 1, (pub_id, external_id, found)
     # The faults happened and were recovered from (the default spec fires on a month's calls).
     assert result.troubles["reconciled"] + result.troubles["retried"] > 0
+    # The refused token paused its channel with an alert; reconnected, its posts still went out.
+    assert result.troubles["alerts"] >= 1
+    assert "the admin reconnects it" in out.output
     # The weekly reports of every Monday and the final report, as the scheduler writes them.
     reports = result.home / "reports" / result.campaign
     weeks = sorted(p.name for p in reports.iterdir())
