@@ -38,7 +38,11 @@ def build_weekly(
     """The weekly report's content (default week: the last complete one in the campaign zone)."""
     now = ensure_aware(now)
     ctx = gather.open_context(session, campaign_key, unit, check_lang(lang), sources)
-    week = week or last_complete_week(now, ctx.zone)
+    if week is None:
+        # The last complete week; once the campaign is over, its last week.
+        week = last_complete_week(now, ctx.zone)
+        if week.monday > ctx.last_day:
+            week = IsoWeek.of(ctx.last_day)
     check_week_in_campaign(week, ctx.first_day, ctx.last_day)
     starts, ends = week.starts(ctx.zone), week.ends(ctx.zone)
     if now < starts:

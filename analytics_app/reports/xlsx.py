@@ -3,7 +3,7 @@
 Every sheet opens with the same header (report, campaign, scope, period, "as of"); the table's
 header row is frozen below it; numbers carry Excel number formats (rates as percentages); an
 absent figure is written as the word that says why, in grey italics, never as 0; sections with a
-chart get a native Excel chart beside the table.
+chart get a native Excel chart beside the table (absent figures are gaps in it, not zeros).
 """
 
 import re
@@ -100,17 +100,35 @@ def write_section(report: Report, ws: Worksheet, section: Section, zone: ZoneInf
         _chart(ws, section, top)
 
 
+CHART_DATA_GAP = 20  # hidden chart columns start this far right of the table
+
+
 def _chart(ws: Worksheet, section: Section, top: int) -> None:
+    """A native chart of the section. Excel plots a text cell as 0, so the chart reads a hidden
+    copy of its columns where an absent figure is an empty cell, drawn as a gap."""
     spec = section.chart
     assert spec is not None
-    last = top + (min(len(section.rows), spec.rows) if spec.rows else len(section.rows))
+    rows = section.rows[: spec.rows] if spec.rows else section.rows
+    first = len(section.columns) + CHART_DATA_GAP
+    for offset, col in enumerate((spec.category, *spec.values)):
+        c = first + offset
+        ws.cell(top, c, section.columns[col].name)
+        for r, values in enumerate(rows, start=top + 1):
+            value = values[col]
+            if offset == 0:
+                ws.cell(r, c, str(value))
+            elif isinstance(value, int | float):
+                ws.cell(r, c, value)
+        ws.column_dimensions[get_column_letter(c)].hidden = True
+    last = top + len(rows)
     chart = LineChart() if spec.kind == "line" else BarChart()
     chart.title = spec.title
     chart.height, chart.width = 8, 16
-    for col in spec.values:
-        data = Reference(ws, min_col=col + 1, min_row=top, max_row=last)
+    chart.display_blanks = "gap"
+    for offset in range(1, len(spec.values) + 1):
+        data = Reference(ws, min_col=first + offset, min_row=top, max_row=last)
         chart.add_data(data, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=spec.category + 1, min_row=top + 1, max_row=last))
+    chart.set_categories(Reference(ws, min_col=first, min_row=top + 1, max_row=last))
     anchor = get_column_letter(len(section.columns) + 2)
     ws.add_chart(chart, f"{anchor}{top}")
 

@@ -1,6 +1,7 @@
 """What is not there is said, never shown as a zero: a week with no data, a unit with no
 channel, a campaign that has not ended, a metric the platform retired mid-campaign."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,14 @@ def test_a_week_with_no_data_says_so(sqlite_engine: Engine, tmp_path: Path) -> N
     rows = {r["KPI"]: r for r in table(sheet_of(wb, report, "summary"))}
     for kpi in MEASURED:
         assert rows[kpi]["Week-on-week change"] == "no new measurement this week", kpi
+    # The chart of the days reads cells left empty for them: gaps, where text would plot as 0.
+    daily_ws = sheet_of(wb, report, "daily")
+    [chart] = daily_ws._charts  # type: ignore[attr-defined]
+    ref = chart.series[0].val.numRef.f.split("!")[1].replace("$", "")
+    plotted = [c.value for row in daily_ws[ref] for c in row]
+    assert len(plotted) == 14
+    assert plotted[7:] == [None] * 7
+    assert chart.display_blanks == "gap"
     # The cumulative actual still stands (lifetime values as of the week's end), unchanged.
     assert rows["reach"]["Actual"] == 650
     assert rows["posts"]["Week-on-week change"] == 0  # a count: nothing published, truly 0
@@ -145,5 +154,7 @@ def test_default_week_is_the_last_complete_one(sqlite_engine: Engine) -> None:
     with Session(sqlite_engine) as s:
         monday = build_weekly(s, "hand", now=local(24, 11, 0, 30))
         sunday = build_weekly(s, "hand", now=local(23, 11, 23, 0))
+        later = build_weekly(s, "hand", now=local(20, 1) + timedelta(days=365))
     assert monday.stem == "hand-weekly-2025-W47-all-vi"
     assert sunday.stem == "hand-weekly-2025-W46-all-vi"
+    assert later.stem == "hand-weekly-2025-W50-all-vi"  # the campaign's last week (8-14/12)

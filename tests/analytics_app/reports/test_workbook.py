@@ -107,6 +107,11 @@ def test_every_sheet_has_the_header_frozen_rows_and_formats(
     assert summary.freeze_panes == f"A{top + 1}"
     assert summary.column_dimensions["L"].width == 70  # the reason column is wide
     assert len(summary._charts) == 1  # type: ignore[attr-defined]  # openpyxl keeps charts there
+    [chart] = summary._charts  # type: ignore[attr-defined]
+    ref = chart.series[0].val.numRef.f.split("!")[1].replace("$", "")
+    plotted = [c.value for row in summary[ref] for c in row]
+    shown = [r["% mục tiêu"] for r in table(summary)]
+    assert plotted == [v if isinstance(v, int | float) else None for v in shown]
     formats = {r["Chỉ tiêu"]: r["__formats__"] for r in table(summary, formats=True)}
     assert formats["engagement-rate"]["Thực hiện"] == "0.0%"
     assert formats["reach"]["Thực hiện"] == "#,##0"
