@@ -293,9 +293,7 @@ def validate(
                 "at": sorted({s.astimezone(zone).strftime("%Y-%m-%d %H:%M") for s in slots}),
             }
         ]
-    buffer = io.StringIO()
-    YAML(typ="safe", pure=True).dump(doc, buffer)
-    root = YAML(typ="rt").compose(io.StringIO(buffer.getvalue()))
+    root = YAML(typ="rt").compose(io.StringIO(_as_yaml(doc)))
     checker = Checker(FORM)
     base = ctx.folder.parent if ctx.folder is not None else Path.cwd()
     parsed = CampaignSchema(checker, base).parse(root)
@@ -320,6 +318,21 @@ def validate(
                 errors.append(found)
     content = next((d for d in parsed.content if d.key == key), None)
     return errors, (content if not errors else None)
+
+
+def _quoted(representer: Any, text: str) -> Any:
+    return representer.represent_scalar("tag:yaml.org,2002:str", text, style='"')
+
+
+def _as_yaml(doc: dict[str, Any]) -> str:
+    """The document as YAML in block style with every string double-quoted: the one style
+    that carries any text (`?`, `: `, `#`, leading spaces, line breaks) back unchanged."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.representer.add_representer(str, _quoted)
+    buffer = io.StringIO()
+    yaml.dump(doc, buffer)
+    return buffer.getvalue()
 
 
 def content_values(doc: ContentDoc, unit_id: int | None) -> dict[str, Any]:
