@@ -202,14 +202,20 @@ class FacebookConnector(Publisher, MetricsSource):
         text, title = nfc(probe.message), nfc(probe.title)
         edges = ["published_posts", "scheduled_posts"]
         if probe.kind == ContentKind.CLIP:
-            edges.append("videos")
+            # A Reel is listed on its own edge, not with the Page's videos (Reels Publishing
+            # API: `GET /{page-id}/video_reels`).
+            edges += ["videos", "video_reels"]
         if probe.kind == ContentKind.PHOTO:
             edges.append("photos")  # the marker is in the photo's alt text
         found: list[FoundPost] = []
         carriers: set[str] = set()  # posts that carry a found video: the same object twice
         complete = True
         for edge in edges:
-            fields = {"videos": _VIDEO_FIELDS, "photos": _PHOTO_FIELDS}.get(edge, _POST_FIELDS)
+            fields = {
+                "videos": _VIDEO_FIELDS,
+                "video_reels": _VIDEO_FIELDS,
+                "photos": _PHOTO_FIELDS,
+            }.get(edge, _POST_FIELDS)
             more = False
             for data, has_more in graph.pages(
                 f"{page}/{edge}",
@@ -229,7 +235,7 @@ class FacebookConnector(Publisher, MetricsSource):
                         found[found.index(same[0])] = hit  # the marker is the stronger proof
                     elif hit and not same:
                         found.append(hit)
-                        if edge == "videos" and item.get("post_id"):
+                        if edge in ("videos", "video_reels") and item.get("post_id"):
                             carriers.add(str(item["post_id"]))
                 more = has_more
             complete = complete and not more

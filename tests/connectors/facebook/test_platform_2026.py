@@ -19,7 +19,9 @@ from connectors.base import (
     Credentials,
     PublishRequest,
     RateLimited,
+    ReconcileProbe,
     Secret,
+    UnknownOutcome,
 )
 from connectors.emulator import Emulator
 from connectors.facebook import FacebookConnector
@@ -266,3 +268,23 @@ def test_the_emulator_s_password_changed_token_pauses_with_the_reason(
     assert err.value.subcode == "460"
     assert "loa channel connect" in err.value.message
     assert frozen_emulator.objects() == []
+
+
+def test_a_reel_whose_answer_was_lost_is_found_once_by_its_video_id(
+    frozen_emulator: Emulator, page: dict[str, str], clip: Path
+) -> None:
+    fb = connector(frozen_emulator)
+    start = frozen_emulator.clock.now()
+    frozen_emulator.set_faults("drop:publish#1")  # the finish lands; its answer is lost
+    request = PublishRequest(
+        ContentKind.CLIP, page["id"], message="Reel 111", media_path=clip, reel=True
+    )
+    with pytest.raises(UnknownOutcome):
+        fb.publish(creds(page), request)
+    [reel] = [o for o in frozen_emulator.objects() if o["kind"] == "reel"]
+    probe = ReconcileProbe(
+        ContentKind.CLIP, page["id"], "loa-p7", "Reel 111", "", start, start + timedelta(minutes=1)
+    )
+    result = fb.reconcile(creds(page), probe)
+    assert [f.external_id for f in result.found] == [reel["media_id"]]
+    assert "video_reels" in result.searched
