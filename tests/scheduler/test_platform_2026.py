@@ -171,3 +171,20 @@ def test_a_handed_off_clip_locked_private_needs_review_at_once(
         assert row.external_id == "UCvnGenderEquality0000001_1"
         assert row.last_error_code == "restricted"
     assert runner.hand_off() == {}  # never scheduled again
+
+
+def test_loa_status_prints_the_graph_version_warning(
+    loa_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.scheduler.test_cli_ops import loa, seeded
+
+    seeded(loa_home)
+    monkeypatch.setenv("LOA_FACEBOOK_API_VERSION", "v20.0")  # ended on 2026-09-24
+    table = loa("status", cwd=loa_home.parent)
+    assert table.returncode == 0, table.stderr
+    assert "Graph API" in table.stdout
+    assert "v20.0 ended on 2026-09-24" in table.stdout
+    data = json.loads(loa("status", "--json", cwd=loa_home.parent).stdout)
+    assert "v20.0 ended on 2026-09-24" in data["platform_warnings"][0]
+    monkeypatch.setenv("LOA_FACEBOOK_API_VERSION", "v26.0")
+    assert "Graph API" not in loa("status", cwd=loa_home.parent).stdout
