@@ -11,7 +11,9 @@ Four jobs, each one pass:
   hand_off      approved rows on `native_handoff` channels due between `handoff_min_minutes` and
                 30 days ahead -> `handed_off` with the platform's id;
   confirm       `handed_off` rows past their time -> `published` when the platform says so;
-  sync_edits    content edited after hand-off (content hash differs) -> withdrawn and re-created;
+  sync_edits    content edited after hand-off (content hash differs) -> withdrawn from the
+                platform and back to `draft`: what a manager approved is not what would go out,
+                so the edited post waits for a new approval before it is handed off again;
   withdraw      cancelled rows that were handed off -> `cancel_scheduled` on the platform.
 """
 
@@ -28,6 +30,7 @@ from campaigns.models import (
     AlertKind,
     Attempt,
     AttemptOutcome,
+    AuditLog,
     Channel,
     ContentItem,
     Publication,
@@ -439,15 +442,39 @@ class HandOff:
         except PlatformError as exc:
             log.info("withdrawing edited hand-off %s deferred: %s", pub_id, exc.kind)
             return self._release(pub_id, "deferred")
-        # The old post is gone: until the new one exists the row is an ordinary claimed one.
+        # The old post is gone. The edit was not approved: back to draft, for a manager.
         with session_scope(self.engine) as session:
             pub = session.get(Publication, pub_id)
             assert pub is not None
-            pub.state = S.CLAIMED
-            pub.locked_until = now + self.lease
+            pub.state = S.DRAFT
+            pub.locked_by = pub.locked_until = None
             pub.external_id = None
+            pub.handoff = False
+            pub.approved_by, pub.approved_at = "", None
+            pub.last_error = (
+                f"edited after approval: withdrawn from the platform's schedule ({external_id}); "
+                "approve it again to publish"
+            )
+            pub.last_error_code = "edited_after_approval"
+            pub.updated_at = now
             session.add(pub)
-        return "recreated" if self._hand_off_one(pub_id) == "handed_off" else "withdrawn"
+            session.add(
+                AuditLog(
+                    actor=self.worker_id,
+                    action="withdraw_edited",
+                    entity="publication",
+                    entity_id=str(pub_id),
+                    detail={"external_id": external_id, "to": S.DRAFT.value},
+                )
+            )
+            alert_for_publication(
+                session,
+                pub,
+                AlertKind.PREFLIGHT,
+                "was edited after approval: withdrawn from the platform's schedule, "
+                "back to draft; approve it again to publish",
+            )
+        return "back_to_draft"
 
     # -- withdraw ---------------------------------------------------------------------------
 

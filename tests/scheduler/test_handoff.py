@@ -166,7 +166,9 @@ def test_vanished_post_goes_to_review(sqlite_engine: Engine, tmp_path: Path) -> 
     assert "no longer has the scheduled post" in alert.message
 
 
-def test_edit_after_hand_off_recreates_the_post(any_engine: Engine, tmp_path: Path) -> None:
+def test_edit_after_hand_off_is_withdrawn_and_waits_for_approval(
+    any_engine: Engine, tmp_path: Path
+) -> None:
     world, _, connectors, runner = setup(any_engine, tmp_path)
     pub = add_publication(any_engine, world, "post", "fb", T0 + timedelta(hours=12))
     runner.hand_off()
@@ -178,15 +180,20 @@ def test_edit_after_hand_off_recreates_the_post(any_engine: Engine, tmp_path: Pa
         s.add(content)
         s.commit()
 
-    assert runner.sync_edits() == {pub.id: "recreated"}
+    assert runner.sync_edits() == {pub.id: "back_to_draft"}
     facebook = connectors.publishers["facebook"]
     assert ("cancel_scheduled", "104251380000001_1") in facebook.calls
     again = row(any_engine, pub.id)
-    assert again.state == PublicationState.HANDED_OFF
-    assert again.external_id == "104251380000001_2"
-    assert again.content_hash == "new-hash"
-    assert list(facebook.posts) == ["104251380000001_2"]
-    assert facebook.calls[-1][1].message == "Sửa lại nội dung."
+    # The edited text was never approved: nothing of it goes to the platform until a manager
+    # approves it again.
+    assert again.state == PublicationState.DRAFT
+    assert (again.external_id, again.handoff, again.approved_by) == (None, False, "")
+    assert "approve it again" in again.last_error
+    with Session(any_engine) as s:
+        alert = s.exec(select(Alert).where(Alert.publication_id == pub.id)).one()
+    assert "edited after approval" in alert.message
+    assert list(facebook.posts) == []
+    assert runner.hand_off() == {}
     assert runner.sync_edits() == {}
 
 
