@@ -5,6 +5,7 @@ can provoke a case a real deployment meets. Set them with `Emulator(platform=...
 time with `POST /_emulator/platform` and a JSON object of the fields to change.
 """
 
+import json
 import threading
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -38,6 +39,21 @@ class PlatformSwitches:
         if not 0 <= self.analytics_delay_hours <= 24 * 14:
             raise ValueError("analytics_delay_hours must lie between 0 and 336")
         return self
+
+
+def parse_assignments(items: list[str]) -> dict[str, Any]:
+    """`["unverified_project=true", "analytics_delay_hours=0"]` -> their values (JSON values,
+    or the text as given); a malformed item raises ValueError naming it."""
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"{item!r} is not NAME=VALUE")
+        try:
+            out[name.strip()] = json.loads(raw)
+        except ValueError:
+            out[name.strip()] = raw
+    return out
 
 
 class Platform:

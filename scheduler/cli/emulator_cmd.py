@@ -45,6 +45,12 @@ def serve(
     start: str = typer.Option("", "--start", help="Emulated start time (ISO 8601 with offset)."),
     latency_ms: int = typer.Option(0, "--latency-ms", min=0, help="Delay added to every call."),
     timeout_s: float = typer.Option(10.0, "--timeout-s", help="How long a `timeout` fault hangs."),
+    platform: list[str] = typer.Option(
+        [],
+        "--platform",
+        help="A platform switch NAME=VALUE (repeatable), e.g. unverified_project=true, "
+        "upload_bucket_reply=400, analytics_delay_hours=0, page_user_content_granted=false.",
+    ),
 ) -> None:
     """Serve Facebook Graph, YouTube and Google OAuth look-alikes over HTTPS on 127.0.0.1."""
     from connectors.emulator import Emulator, FaultSpecError
@@ -63,6 +69,12 @@ def serve(
         )
     except FaultSpecError as exc:
         raise UserError(f"--faults: {exc}") from exc
+    from connectors.emulator.platform import parse_assignments
+
+    try:
+        emu.platform.update(parse_assignments(platform))
+    except ValueError as exc:
+        raise UserError(f"--platform: {exc}") from exc
     try:
         emu.start()
     except OSError as exc:
