@@ -11,8 +11,10 @@ from analytics_app.engine.ranking import AGES, rank_at_age
 from bench.national import generate
 from campaigns.accounts import hash_password
 from campaigns.db import upgrade
+from campaigns.metrics_store import AudienceRow, record_audience
 from campaigns.models import (
     Alert,
+    Channel,
     ContentItem,
     Objective,
     Publication,
@@ -21,6 +23,18 @@ from campaigns.models import (
     User,
 )
 
+AUDIENCE = (  # (gender, age group, share of views) of a YouTube channel
+    ("female", "13-17", 0.06),
+    ("female", "18-24", 0.19),
+    ("female", "25-34", 0.16),
+    ("female", "35-44", 0.08),
+    ("female", "45-54", 0.04),
+    ("male", "13-17", 0.05),
+    ("male", "18-24", 0.17),
+    ("male", "25-34", 0.14),
+    ("male", "35-44", 0.07),
+    ("male", "45-54", 0.04),
+)
 MANAGER, PASSWORD = "minh", "một mật khẩu dài cho trình duyệt"
 XSS = "<img src=x onerror=alert(1)>"
 FAR = datetime(2026, 6, 1, tzinfo=UTC)
@@ -88,6 +102,17 @@ def build(engine: Engine, scale: float = 0.1) -> None:
                     dedupe_key=f"demo|failed|{failed.id}",
                 )
             )
+        # YouTube Analytics' viewers by gender and age, on every YouTube channel.
+        youtube = s.exec(select(Channel).where(Channel.platform == "youtube")).all()
+        at = datetime(2025, 11, 30, 12, tzinfo=UTC)
+        record_audience(
+            s,
+            [
+                AudienceRow(ch.id or 0, gender, f"age{age}", share * (1 + 0.1 * (n % 3)), at)
+                for n, ch in enumerate(youtube)
+                for gender, age, share in AUDIENCE
+            ],
+        )
         s.add(
             User(
                 username=MANAGER,
