@@ -196,6 +196,16 @@ def _media_value(
     return path.as_posix()
 
 
+def _relative(ctx: Context, path: str) -> str:
+    """A media path as a campaign file writes it: relative to the file's folder (the loader
+    refuses absolute paths). One outside that folder stays as it is, for the loader to name."""
+    if not path or ctx.folder is None:
+        return path
+    base = ctx.folder.parent.resolve()
+    resolved = Path(path).resolve()
+    return resolved.relative_to(base).as_posix() if resolved.is_relative_to(base) else path
+
+
 def _printable(form: ContentForm, errors: list[FieldError]) -> None:
     for name, value in (
         ("title", form.title),
@@ -255,8 +265,8 @@ def validate(
         ("title_en", form.title_en),
         (body, form.message),
         ("link", form.link),
-        ("media", media),
-        ("thumbnail", thumb),
+        ("media", _relative(ctx, media)),
+        ("thumbnail", _relative(ctx, thumb)),
     ):
         if value:
             item[name] = value
