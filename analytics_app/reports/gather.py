@@ -210,7 +210,7 @@ def kpi_section(
             s.expected,
             _value(s.projection, nd),
             status_label(s.status, ctx.lang),
-            s.reason,
+            reason_text(s, ctx.lang),
         ]
         if before is not None:
             prev = earlier.get(s.kpi)
@@ -223,6 +223,23 @@ def kpi_section(
         columns,
         rows,
         Chart("bar", ctx.w("percent"), category=2, values=(7,)),
+    )
+
+
+def reason_text(s: KpiScore, lang: str) -> str:
+    """The engine's reason; in Vietnamese the same verdict from the same numbers, worded as
+    the app words it."""
+    from analytics_app.i18n.format import reason
+
+    return reason(
+        status=s.status,
+        metric=s.metric,
+        target=s.target,
+        actual=s.actual,
+        expected=s.expected,
+        projection=s.projection,
+        engine_reason=s.reason,
+        lang=lang,
     )
 
 

@@ -175,8 +175,6 @@ def _notices(ctx: Context, kpis: Sequence[KpiScore], daily: Section, running: bo
             if vi
             else "No KPI has data in this scope yet."
         )
-    if vi:
-        out.append("Lý do đánh giá từng chỉ tiêu do bộ máy chỉ tiêu ghi (tiếng Anh).")
     return out
 
 
@@ -231,7 +229,7 @@ def _anomalies(
         if gather.is_retired_note(s):
             notes.append(
                 f"Chỉ tiêu {s.kpi}: một chỉ số nguồn đã ngừng được nền tảng báo cáo giữa chiến "
-                f"dịch; số liệu chỉ tính đến lần đo cuối. ({s.reason})"
+                f"dịch; số liệu chỉ tính đến lần đo cuối. ({gather.reason_text(s, 'vi')})"
                 if vi
                 else f"KPI {s.kpi}: a source metric stopped being reported mid-campaign; the "
                 f"actual counts only what was measured until then. ({s.reason})"

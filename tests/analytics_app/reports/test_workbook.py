@@ -112,6 +112,10 @@ def test_every_sheet_has_the_header_frozen_rows_and_formats(
     plotted = [c.value for row in summary[ref] for c in row]
     shown = [r["% mục tiêu"] for r in table(summary)]
     assert plotted == [v if isinstance(v, int | float) else None for v in shown]
+    reasons = {r["Chỉ tiêu"]: r["Lý do"] for r in table(summary)}
+    # The same verdict in Vietnamese, from the same numbers, as the app words it.
+    assert reasons["reach"].startswith("650 ")
+    assert "cần đạt đến nay" in reasons["reach"]
     formats = {r["Chỉ tiêu"]: r["__formats__"] for r in table(summary, formats=True)}
     assert formats["engagement-rate"]["Thực hiện"] == "0.0%"
     assert formats["reach"]["Thực hiện"] == "#,##0"
