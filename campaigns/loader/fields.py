@@ -51,6 +51,25 @@ def _short(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
+# Bidirectional embeddings, overrides and isolates: they can make a text read differently
+# from what it says (a post or a file name disguised), and no campaign text needs them.
+_BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+
+
+def hostile_character(text: str) -> str:
+    """Why `text` cannot be published as written ('' when it can): a control character other
+    than tab and line breaks, or a bidirectional override that disguises what it says."""
+    for i, ch in enumerate(text):
+        if ch in _BIDI_CONTROLS:
+            return (
+                f"contains a bidirectional control character (U+{ord(ch):04X}) at character "
+                f"{i + 1}, which can disguise what the text says; remove it"
+            )
+        if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r":
+            return f"contains a control character (U+{ord(ch):04X}) at character {i + 1}; remove it"
+    return ""
+
+
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
@@ -124,7 +143,13 @@ class Checker:
 
     def text(self, node: Node, path: str) -> str | None:
         if isinstance(node, ScalarNode) and _tag(node) in _TEXTUAL:
-            return nfc(str(node.value))
+            value = nfc(str(node.value))
+            # ruamel marks where a folded scalar (`>-`) was folded with BEL: not the author's.
+            hidden = hostile_character(value.replace("\a", " "))
+            if hidden:
+                self.error(node, path, hidden)
+                return None
+            return value
         self.error(node, path, f"expected text, got {describe(node)}")
         return None
 

@@ -226,6 +226,25 @@ class CampaignSchema:
             out.append(item)
         return out
 
+    def _media_file(self, o: Obj, name: str) -> str:
+        """A media path, relative to the campaign file's folder and inside it: an absolute path
+        or one climbing out with `..` would publish whatever file it names."""
+        value = o.text(name)
+        if not value:
+            return value
+        rel = Path(value)
+        base = self.base_dir.resolve()
+        inside = (base / rel).resolve()
+        if rel.is_absolute() or (inside != base and base not in inside.parents):
+            self.c.error(
+                o.node_of(name),
+                o.sub(name),
+                f"'{value}' is outside the campaign's folder: name a file in it or below it "
+                "(no absolute path, no '..')",
+            )
+            return ""
+        return value
+
     def _ref(self, o: Obj, name: str, kind: str) -> str:
         if not o.has(name):
             return ""
@@ -400,10 +419,10 @@ class CampaignSchema:
             self.c.error(o.node_of("link"), o.sub("link"), f"'{link}' is not an http(s) address")
         if kind == "link" and not o.has("link"):
             self.c.error(o.node, o.sub("link"), "a link post needs its link")
-        media = o.text("media")
+        media = self._media_file(o, "media")
         if kind in ("photo", "clip") and not o.has("media"):
             self.c.error(o.node, o.sub("media"), f"a {kind} needs its media file")
-        thumbnail = o.text("thumbnail")
+        thumbnail = self._media_file(o, "thumbnail")
         privacy = o.get("privacy", lambda n, p: self.c.choice(n, p, PRIVACIES, "privacy"))
         kids = o.get("made_for_kids", self.c.boolean)
         fmt = o.get("format", lambda n, p: self.c.choice(n, p, CLIP_FORMATS, "clip format"))
