@@ -263,6 +263,8 @@ class Graph:
             parts = (self.state.user_id if who.kind == "user" else who.id, *parts[1:])
         node = parts[0]
         if parts == (self.state.app_id, "uploads") and method == "POST":
+            if who.kind != "user" and self.platform.switches.app_uploads_need_user_token:
+                raise graph_error(102, "A user access token is required to request this resource.")
             return self.video.start_upload(node, p)
         if node.startswith("upload:") and len(parts) == 1:
             if method == "GET":

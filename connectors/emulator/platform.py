@@ -32,6 +32,11 @@ class PlatformSwitches:
     # comments; without it the emulator refuses `comments` on posts with error 10 (one
     # third-party probe on v25 saw comment summaries refused so).
     page_user_content_granted: bool = True
+    # Whether `/{app-id}/uploads` (Resumable Upload API) refuses Page tokens. The video
+    # publishing guide lists only a Page token; the upload guide
+    # (developers.facebook.com/docs/graph-api/guides/upload) asks for a User access token of an
+    # app admin or developer. Refused here with error 102, "A user access token is required".
+    app_uploads_need_user_token: bool = False
 
     def checked(self) -> "PlatformSwitches":
         if self.upload_bucket_reply not in UPLOAD_REPLIES:

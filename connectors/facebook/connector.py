@@ -1,5 +1,6 @@
 """The Facebook Pages connector: publishing, native scheduling, reconciliation and insights."""
 
+import logging
 import mimetypes
 import threading
 import unicodedata
@@ -33,8 +34,16 @@ from connectors.facebook.errors import PLATFORM
 from connectors.facebook.graph import Graph, make_session
 from connectors.facebook.session import GraphSession
 from connectors.facebook.timefmt import parse_time, unix
-from connectors.facebook.video import publish_video, upload_file, upload_reel, upload_video
+from connectors.facebook.video import (
+    AppUploadRefused,
+    publish_video,
+    upload_file,
+    upload_reel,
+    upload_video,
+)
 from connectors.metric_map import METRICS, MetricSpec, current
+
+log = logging.getLogger(__name__)
 
 # Native scheduling window (Graph Pages "scheduled_publish_time": 10 minutes to 30 days ahead).
 MIN_SCHEDULE_AHEAD = timedelta(minutes=10)
@@ -185,8 +194,14 @@ class FacebookConnector(Publisher, MetricsSource):
             return upload_reel(self.graph(creds), page, path, args, progress, allowed_hosts=hosts)
         if self.config.facebook_app_id:
             graph = self.graph(creds)
-            handle = upload_file(graph, self.config.facebook_app_id, path, progress)
-            return publish_video(graph, page, handle, finish)
+            try:
+                handle = upload_file(graph, self.config.facebook_app_id, path, progress)
+            except AppUploadRefused as exc:
+                # Meta's upload guide asks for a User token of an app admin or developer; Loa
+                # holds Page tokens. Nothing exists yet, so the documented legacy flow is safe.
+                log.warning("app upload refused (%s); using the chunked Page upload", exc)
+            else:
+                return publish_video(graph, page, handle, finish)
         return upload_video(self.graph(creds, video=True), page, path, finish, progress)
 
     @staticmethod

@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlparse
 
-from connectors.base import ProgressCallback, Rejected, TransientError, UnknownOutcome
+from connectors.base import (
+    AuthError,
+    PermissionDenied,
+    ProgressCallback,
+    Rejected,
+    TransientError,
+    UnknownOutcome,
+)
 from connectors.facebook.errors import PLATFORM
 from connectors.facebook.graph import Graph
 
@@ -56,16 +63,25 @@ class _Streamed:
         return data
 
 
+class AppUploadRefused(Exception):
+    """`/{app-id}/uploads` refused the token before anything was uploaded."""
+
+
 def upload_file(graph: Graph, app_id: str, path: Path, progress: ProgressCallback | None) -> str:
     """Uploads the file through the Resumable Upload API; returns its handle. Nothing appears
     on a Page yet, so a failure here is safe to repeat."""
     total = path.stat().st_size
     mime = mimetypes.guess_type(path.name)[0] or "video/mp4"
-    start = graph.request(
-        "POST",
-        f"{app_id}/uploads",
-        post_args={"file_name": path.name, "file_length": str(total), "file_type": mime},
-    )
+    try:
+        start = graph.request(
+            "POST",
+            f"{app_id}/uploads",
+            post_args={"file_name": path.name, "file_length": str(total), "file_type": mime},
+        )
+    except (Rejected, PermissionDenied, AuthError) as exc:
+        # The upload guide wants a User token of an app admin or developer (unconfirmed for
+        # Page tokens): the caller falls back. A dead token fails the fallback the same way.
+        raise AppUploadRefused(exc.message) from None
     session = str(start.get("id", "")) if isinstance(start, dict) else ""
     if not session.startswith("upload:"):
         raise Rejected("the video upload did not start (no upload session)", platform=PLATFORM)

@@ -331,4 +331,18 @@ def test_platform_switches_are_checked(emu: Emulator) -> None:
         "upload_bucket_reply": "429",
         "analytics_delay_hours": 48.0,
         "page_user_content_granted": True,
+        "app_uploads_need_user_token": False,
     }
+
+
+def test_app_uploads_can_demand_a_user_token(emu: Emulator) -> None:
+    pg = emu.accounts["facebook_pages"][0]
+    user = emu.accounts["facebook_user"]["access_token"]
+    app = emu.accounts["facebook_app"]["app_id"]
+    set_platform(emu, app_uploads_need_user_token=True)
+    url = emu.base_url + f"v26.0/{app}/uploads"
+    query = {"file_name": "a.mp4", "file_length": "10", "file_type": "video/mp4"}
+    refused = http(emu).post(url, params=query, data={"access_token": pg["access_token"]})
+    assert refused.json()["error"]["code"] == 102
+    taken = http(emu).post(url, params=query, data={"access_token": user})
+    assert taken.json()["id"].startswith("upload:")

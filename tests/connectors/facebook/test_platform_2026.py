@@ -288,3 +288,20 @@ def test_a_reel_whose_answer_was_lost_is_found_once_by_its_video_id(
     result = fb.reconcile(creds(page), probe)
     assert [f.external_id for f in result.found] == [reel["media_id"]]
     assert "video_reels" in result.searched
+
+
+def test_a_refused_app_upload_falls_back_to_the_chunked_page_upload(
+    frozen_emulator: Emulator, page: dict[str, str], clip: Path
+) -> None:
+    # Meta's upload guide asks for a User token of an app admin; Loa holds Page tokens.
+    frozen_emulator.platform.update({"app_uploads_need_user_token": True})
+    result = connector(frozen_emulator).publish(
+        creds(page),
+        PublishRequest(ContentKind.CLIP, page["id"], title="Dự phòng", media_path=clip),
+    )
+    [video] = [o for o in frozen_emulator.objects() if o["kind"] == "video"]
+    assert video["media_id"] == result.external_id
+    state = frozen_emulator.state
+    assert state is not None
+    assert state.fb_objects[video["id"]].media_bytes == clip.stat().st_size
+    assert not [u for u in state.uploads.values() if u.kind == "fb_file"]  # none started
