@@ -30,6 +30,11 @@ def write_report(report: Report, out: Path, *, chromium: str = "/usr/bin/chromiu
     if why is not None:
         done.skipped.append(why)
     else:
-        figures = len(report.charts)
-        done.files.append(write_pdf(page, out / f"{report.stem}.pdf", figures, chromium))
+        target = out / f"{report.stem}.pdf"
+        try:
+            done.files.append(write_pdf(page, target, len(report.charts), chromium))
+        except Exception as exc:  # a browser that fails must not cost the other two files
+            target.unlink(missing_ok=True)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            done.skipped.append(f"the PDF could not be printed with {chromium}: {first}")
     return done
