@@ -184,6 +184,8 @@ def _edit(detail: ItemDetail, who: Identity, data: CalendarData) -> None:
         st.text(others)
     if detail.state != "draft":
         st.caption(t("calendar.edit_back_to_draft"))
+    if detail.from_file:
+        st.warning(t("calendar.edit_from_file"), icon=":material/description:")
     submitted = content_form(f"cal_edit_{detail.id}", data, form_for(detail), "cal_edit")
     if submitted is None:
         return

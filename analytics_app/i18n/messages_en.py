@@ -267,6 +267,7 @@ MESSAGES: dict[str, str] = {
     "calendar.edit": "Edit the content",
     "calendar.edit_shared": "This content also goes out on (an edit changes these too):",
     "calendar.edit_back_to_draft": "Editing approved content sends it back to draft for approval.",
+    "calendar.edit_from_file": "This content comes from the campaign file: the next import of the file brings the file's text back. Change it in the file too.",
     "calendar.save": "Save",
     "calendar.no_file": "— no file —",
     "calendar.no_channels": "You have no channel to plan on.",

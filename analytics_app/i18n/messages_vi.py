@@ -267,6 +267,7 @@ MESSAGES: dict[str, str] = {
     "calendar.edit": "Sửa nội dung",
     "calendar.edit_shared": "Nội dung này còn được đăng ở (sửa sẽ đổi cả các lượt này):",
     "calendar.edit_back_to_draft": "Sửa nội dung đã duyệt sẽ đưa về trạng thái nháp để duyệt lại.",
+    "calendar.edit_from_file": "Nội dung này lấy từ tệp chiến dịch: lần nhập tệp sau sẽ đưa lại nội dung trong tệp. Hãy sửa cả trong tệp.",
     "calendar.save": "Lưu",
     "calendar.no_file": "— không có tệp —",
     "calendar.no_channels": "Bạn chưa có kênh nào để lên lịch.",

@@ -33,6 +33,7 @@ from campaigns.models import (
     PublicationState,
     Unit,
 )
+from campaigns.outbox import SHEET_CONTENT_PREFIX
 from campaigns.publications import resolve_campaign
 
 S = PublicationState
@@ -504,6 +505,12 @@ class ItemDetail:
     siblings: tuple[Sibling, ...]
     possible: frozenset[ItemAction]  # what the state allows
     allowed: frozenset[ItemAction] = field(default_factory=frozenset)  # ...and this person may
+
+    @property
+    def from_file(self) -> bool:
+        """Content of the campaign file (not an officer's own): importing the file again
+        puts the file's version back."""
+        return not self.content.startswith(SHEET_CONTENT_PREFIX)
 
     @property
     def text(self) -> str:

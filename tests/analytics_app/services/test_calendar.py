@@ -178,3 +178,9 @@ def test_the_objective_and_audience_filters_narrow_to_the_content_that_has_them(
         o1 = calendar_data(s, NATIONAL, objective="O1")
     assert {e.content for e in parents.events} == {"tip-03"}
     assert {e.content for e in o1.events} == {"launch"}
+
+
+def test_an_item_says_whether_the_campaign_file_owns_its_content(engine: Engine) -> None:
+    with Session(engine) as s:
+        detail = item_detail(s, HA_NOI_OFFICER, pub_id(engine, "tip-01", "ha-noi-fb"))
+    assert detail.from_file  # a re-import of the file would put the file's text back

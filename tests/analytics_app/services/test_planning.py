@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from analytics_app.services import planning
+from analytics_app.services.calendar import item_detail
 from analytics_app.services.planning import (
     BulkInvalid,
     ContentForm,
@@ -81,6 +82,8 @@ def test_an_officer_creates_a_post_on_their_page_as_a_draft_with_an_audit_row(
     assert row.actor == "lan"
     assert row.entity_id == made.content
     assert row.detail["publications"] == [pid]
+    with Session(example.engine) as s:
+        assert not item_detail(s, HA_NOI_OFFICER, pid).from_file
     # Importing the campaign file again leaves the officer's item alone.
     with Session(example.engine) as s:
         import_campaign(s, example.path)
