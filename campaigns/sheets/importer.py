@@ -75,10 +75,14 @@ class SheetReport:
     revived: int = 0  # cancelled by a campaign-file import, planned again by this sheet
 
     def __str__(self) -> str:
+        def n(count: int, noun: str) -> str:  # "1 row", "2 rows"
+            return f"{count} {noun}{'' if count == 1 else 's'}"
+
         revived = f", {self.revived} revived" if self.revived else ""
         return (
-            f"{self.rows} rows: {self.created} publications created, {self.unchanged} unchanged"
-            f"{revived} ({self.content_created} new content items) in campaign {self.campaign_key}"
+            f"{n(self.rows, 'row')}: {n(self.created, 'publication')} created, "
+            f"{self.unchanged} unchanged{revived} ({n(self.content_created, 'new content item')}) "
+            f"in campaign {self.campaign_key}"
         )
 
 

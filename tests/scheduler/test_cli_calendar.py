@@ -64,7 +64,7 @@ def test_import_prints_a_report_and_a_second_run_changes_nothing(loa_home: Path)
     second = runner.invoke(cli(), ["calendar", "import", str(plan), "--campaign", "am-test"])
 
     assert first.exit_code == 0, first.output
-    assert "1 rows: 2 publications created, 0 unchanged" in first.output
+    assert "1 row: 2 publications created, 0 unchanged" in first.output
     assert second.exit_code == 0, second.output
     assert "0 publications created, 2 unchanged" in second.output
 
