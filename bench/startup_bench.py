@@ -13,7 +13,7 @@ less), beside `python -c pass` measured the same way in the same run:
 
 The ratio is the command's median over `python -c pass`'s: what Loa adds to a bare start.
 
-    python -m bench.startup_bench [--repeat 15]
+    python -m bench.startup_bench [--repeat 15] [--tree DIR]
 """
 
 import argparse
@@ -32,9 +32,9 @@ EXAMPLE = REPO / "tests" / "data" / "example" / "campaign-example.yaml"
 GOALS = {"loa --help": 0.3, "loa status": 0.6}
 
 
-def _env(folder: Path) -> dict[str, str]:
+def _env(folder: Path, tree: Path = REPO) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")}
-    env.update({"LOA_HOME": str(folder / ".loa"), "PYTHONPATH": str(REPO), "COLUMNS": "80"})
+    env.update({"LOA_HOME": str(folder / ".loa"), "PYTHONPATH": str(tree), "COLUMNS": "80"})
     return env
 
 
@@ -43,10 +43,12 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _time(argv: Sequence[str], folder: Path, repeat: int) -> tuple[list[float], list[float]]:
+def _time(
+    argv: Sequence[str], folder: Path, repeat: int, tree: Path
+) -> tuple[list[float], list[float]]:
     """Wall and CPU (user + system) seconds of each run. CPU time is what the command costs
     whatever else the machine is doing; wall time is what the officer waits."""
-    env = _env(folder)
+    env = _env(folder, tree)
     subprocess.run(argv, cwd=folder, env=env, capture_output=True, check=False)  # warm caches
     walls, cpus = [], []
     for _ in range(repeat):
@@ -62,6 +64,9 @@ def _time(argv: Sequence[str], folder: Path, repeat: int) -> tuple[list[float], 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument(
+        "--tree", type=Path, default=REPO, help="Source tree to run (e.g. an older commit's)."
+    )
     args = parser.parse_args(argv)
     loa = [sys.executable, "-m", "scheduler.cli"]
     with tempfile.TemporaryDirectory(prefix="loa-startup-") as tmp:
@@ -69,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup = subprocess.run(
             [*loa, "campaign", "import", str(EXAMPLE)],
             cwd=folder,
-            env=_env(folder),
+            env=_env(folder, args.tree),
             capture_output=True,
             check=False,
         )
@@ -86,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{'command':<16} {'wall s':>7} {'min s':>6} {'cpu s':>6} {'vs pass':>8}  goal (wall)"
         )
         for name, command in runs.items():
-            walls, cpus = _time(command, folder, args.repeat)
+            walls, cpus = _time(command, folder, args.repeat, args.tree)
             medians[name] = statistics.median(walls)
             ratio = medians[name] / medians["python -c pass"]
             goal = GOALS.get(name)
