@@ -62,6 +62,8 @@ KINDS: dict[str, str] = {
 T = TypeVar("T")
 # C0 controls but tab and line breaks, DEL and the C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidirectional embeddings, overrides and isolates: they disguise what a text says.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 WITH_MEDIA = frozenset({ContentKind.PHOTO.value, ContentKind.CLIP.value})
 
 
@@ -152,6 +154,13 @@ class _Checker:
             self.error(
                 column,
                 f"contains a control character (U+{ord(bad.group()):04X}) the platforms refuse",
+            )
+        bidi = _BIDI.search(value)
+        if bidi is not None:
+            self.error(
+                column,
+                f"contains a bidirectional control character (U+{ord(bidi.group()):04X}), "
+                "which can disguise what the text says; remove it",
             )
 
     def check(self, row: SheetRow) -> _Row | None:
@@ -276,7 +285,18 @@ class _Checker:
             self.error("media", f"a {kind} needs a media file")
             return None
         path = Path(media)
-        return path if path.is_absolute() else self.folder / path
+        # Inside the plan's folder only: an absolute path or one climbing out with `..` would
+        # publish whatever file it names.
+        base = self.folder.resolve()
+        inside = (base / path).resolve()
+        if path.is_absolute() or (inside != base and base not in inside.parents):
+            self.error(
+                "media",
+                f"'{media}' is outside the plan's folder: name a file in it or below it "
+                "(no absolute path, no '..')",
+            )
+            return None
+        return self.folder / path
 
     def _limits(
         self, channel: Channel, kind: str, title: str, body: str, media: Path | None
