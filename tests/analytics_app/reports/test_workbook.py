@@ -33,11 +33,11 @@ def weekly(engine: Engine, tmp_path: Path, **kw: Any) -> tuple[Report, Any]:
 
 
 def test_summary_sheet_matches_the_scorecard_of_that_week(
-    sqlite_engine: Engine, tmp_path: Path
+    any_engine: Engine, tmp_path: Path
 ) -> None:
-    build(sqlite_engine)
-    report, wb = weekly(sqlite_engine, tmp_path, lang="en")
-    with Session(sqlite_engine) as s:
+    build(any_engine)
+    report, wb = weekly(any_engine, tmp_path, lang="en")
+    with Session(any_engine) as s:
         now = {x.kpi: x for x in scorecard(s, "hand", W47_END)}
         before = {x.kpi: x for x in scorecard(s, "hand", W47_BEFORE)}
     rows = table(sheet_of(wb, report, "summary"))
