@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -212,6 +212,19 @@ def _update(engine: Engine, row_id: int, **values: object) -> None:
         session.commit()
 
 
+def _start_sending(engine: Engine, row_id: int, now: datetime) -> bool:
+    """`pending` -> `sending`, committed before the SMTP call; False when another process made
+    the change first (one conditional UPDATE: only one of them sends)."""
+    table = ReportDelivery.__table__  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        changed = conn.execute(
+            update(table)
+            .where(table.c.id == row_id, table.c.state == DeliveryState.PENDING)
+            .values(state=DeliveryState.SENDING, sending_at=now)
+        ).rowcount
+    return bool(changed == 1)
+
+
 def settle_interrupted(engine: Engine, now: datetime) -> int:
     """Rows left `sending` by a process that stopped mid-call become `unknown`."""
     with Session(engine) as session:
@@ -280,7 +293,8 @@ def _deliver(
     assert row.id is not None
     paths = [settings.home / name for name in row.files]
     msg = compose(item, paths, settings)
-    _update(engine, row.id, state=DeliveryState.SENDING, sending_at=now)
+    if not _start_sending(engine, row.id, now):
+        return  # another scheduler took this mail at the same moment
     try:
         send(msg, settings)
     except (OSError, smtplib.SMTPException) as exc:

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from campaigns.db import make_engine
 from campaigns.models import DeliveryState, ReportDelivery
 from campaigns.settings import Settings
-from scheduler.report_jobs import install, run_reports
+from scheduler.report_jobs import DueReport, _deliver, install, run_reports, smtp_send
 from scheduler.ticker import installers
 from tests.analytics_app.factories import local
 from tests.analytics_app.reports.data import build
@@ -208,3 +208,31 @@ def test_loa_run_installs_the_report_job() -> None:
 
     install(Ticker(), None)  # type: ignore[arg-type]
     assert added == [("reports", 300.0)]
+
+
+def test_two_schedulers_send_a_report_once(
+    hand: Engine, mail_server: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    """A second scheduler read the report's row while it was still `pending` and goes to send
+    it while the first is in its SMTP call: the conditional change to `sending` lets only the
+    first one send."""
+    inbox, port = mail_server
+    settings = settings_for(tmp_path, port)
+    calls: list[str] = []
+
+    def second(msg: EmailMessage, s: Settings) -> None:
+        calls.append("second")
+        smtp_send(msg, s)
+
+    def first(msg: EmailMessage, s: Settings) -> None:
+        [stale] = rows(hand)
+        stale.state = DeliveryState.PENDING  # as the second one read it a moment ago
+        due = DueReport("hand", "weekly", "2025-W47", "", "vi", ("national@example.org",))
+        _deliver(hand, settings, due, stale, second, local(24, 11, 9, 1))
+        calls.append("first")
+        smtp_send(msg, s)
+
+    run_reports(hand, settings, local(24, 11, 9), send=first)
+    assert calls == ["first"]
+    assert len(inbox.messages) == 1
+    assert rows(hand)[0].state == DeliveryState.SENT
