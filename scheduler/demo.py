@@ -72,20 +72,19 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 # Emulated seconds per second of the ticker: `loa run` pulls metrics every 5 minutes, so the
 # demo pulls every 6 emulated hours at the default.
 DEFAULT_SPEED = 72.0
-# What a month on the real platforms brings, at a rate that shows every recovery: server
-# errors (retried), answers lost after the post was made and writes that landed before a 5xx
-# (reconciled: found, or proven absent and sent again, never re-posted blind), slow reads, and
-# one token refused (the channel pauses with an alert until the admin reconnects it).
+# What a month on the real platforms brings, at a rate that shows every recovery: server errors
+# on reads (retried), creates whose answer is lost after the post was made or that landed before
+# a 5xx (reconciled: the post is found and adopted, never re-posted blind), slow reads, and one
+# token refused (the channel pauses with an alert until the admin reconnects it).
 # Rate limits and quota refusals hold a Page or channel back until they lift, which can take a
 # post past its grace period (`missed`, with an alert): add them with `--faults` to see that.
 DEFAULT_FAULTS = (
-    "5xx@0.02,drop:publish@0.02,5xx_after:publish@0.01,timeout:read@0.002,token_expired:publish#1"
+    "5xx:read@0.02,drop:publish@0.02,5xx_after:publish@0.01,timeout:read@0.002,"
+    "token_expired:publish#1"
 )
 EMULATOR_TIMEOUT_S = 2.0  # a `timeout` fault holds the call this long, then drops it
-LOOP_RUNS = frozenset({"handoff"})
-POLL = timedelta(
-    minutes=1
-)  # due rows handed back are tried again this much later  # the demo's loop runs the hand-off at every wake itself
+LOOP_RUNS = frozenset({"handoff"})  # the demo's loop runs the hand-off at every wake itself
+POLL = timedelta(minutes=1)  # due rows handed back are tried again this much later
 
 
 @dataclass(frozen=True)
