@@ -14,7 +14,7 @@ from sqlmodel import Session
 from analytics_app.engine import KpiScore
 from analytics_app.engine.execution import ExecutionCounts
 from analytics_app.reports import gather
-from analytics_app.reports.content import Chart, Column, Fmt, Header, Report, Section
+from analytics_app.reports.content import Chart, Column, Fmt, Header, Missing, Report, Section
 from analytics_app.reports.gather import Context, ItemLine
 from analytics_app.reports.labels import check_lang
 from analytics_app.reports.narrative import Facts, narrative
@@ -103,6 +103,7 @@ def build_final(
         active_units=counts.active_units,
         kpis=list(kpis),
         best=(str(best[0]), str(best[1]), float(best[4])) if best else None,
+        no_channel=not ctx.unit_has_channel,
     )
     report = Report(
         kind="final",
@@ -135,6 +136,9 @@ def _activities(ctx: Context, counts: ExecutionCounts, as_of: datetime) -> tuple
         total += n
         name = key_date.name if ctx.lang == "vi" else key_date.name_en
         rows.append([f"{ctx.w('key_date_activities')}: {name}", f"{day:%d/%m/%Y}", n])
+    if not ctx.unit_has_channel:  # counted 0 by the engine; the unit cannot publish at all
+        for row in rows:
+            row[2] = Missing(ctx.w("no_channel"))
     columns = [
         Column(ctx.w("activity"), width=60),
         Column(ctx.w("day"), width=12),

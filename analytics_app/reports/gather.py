@@ -520,6 +520,11 @@ def execution_section(
         columns.append(Column(ctx.w("this_week"), Fmt.INT, 14))
     columns.append(Column(ctx.w("to_date"), Fmt.INT, 16))
     rows: list[list[Any]] = []
+    if not ctx.unit_has_channel:  # the engine counts 0; the unit cannot publish at all
+        nc = Missing(ctx.w("no_channel"))
+        width = len(columns) - 1
+        rows = [[ctx.w(name), *([nc] * width)] for name in EXECUTION_ROWS]
+        return Section("execution", ctx.w("execution"), columns, rows)
     for name in EXECUTION_ROWS:
         row: list[Any] = [ctx.w(name)]
         if before is not None:

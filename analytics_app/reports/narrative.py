@@ -30,6 +30,7 @@ class Facts:
     active_units: int
     kpis: list[KpiScore]
     best: tuple[str, str, float] | None  # content, channel, views at 7 days
+    no_channel: bool = False  # the scope is a unit with no channel: nothing to tell
 
 
 def _n(value: float, lang: str) -> str:
@@ -55,6 +56,11 @@ def _statuses(f: Facts) -> Counter[str]:
 
 def _vi(f: Facts) -> list[str]:
     period = f"từ {f.first_day:%d/%m/%Y} đến {f.last_day:%d/%m/%Y}"
+    if f.no_channel:
+        return [
+            f"Trong Tháng hành động ({period}), đơn vị {f.scope_vi} chưa có kênh nào: không có "
+            "số liệu đăng bài hay kết quả để báo cáo."
+        ]
     out = [
         f"Trong Tháng hành động ({period}), phạm vi {f.scope_vi} đã đăng {_n(f.posts, 'vi')} "
         f"bài viết và {_n(f.clips, 'vi')} clip, trong đó {_n(f.key_date_items, 'vi')} lượt "
@@ -88,6 +94,11 @@ def _vi(f: Facts) -> list[str]:
 
 def _en(f: Facts) -> list[str]:
     period = f"{f.first_day:%d/%m/%Y} to {f.last_day:%d/%m/%Y}"
+    if f.no_channel:
+        return [
+            f"During the Action Month ({period}), unit {f.scope_en} had no channel: there are "
+            "no publishing figures or results to report."
+        ]
     out = [
         f"During the Action Month ({period}), {f.scope_en} published {_n(f.posts, 'en')} posts "
         f"and {_n(f.clips, 'en')} clips, {_n(f.key_date_items, 'en')} of them on key dates; "

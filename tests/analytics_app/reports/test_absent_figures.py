@@ -75,6 +75,15 @@ def test_a_unit_with_no_channel_says_so(sqlite_engine: Engine, tmp_path: Path) -
     assert units[0]["Reach"] == "no channel"
     channels = table(sheet_of(wb, report, "channels"))
     assert [r["Channel"] for r in channels] == ["No data in this period"]
+    execution = table(sheet_of(wb, report, "execution"))
+    assert {r["This week"] for r in execution} == {"no channel"}
+    with Session(sqlite_engine) as s:
+        final = build_final(s, "hand", now=local(16, 12), unit="u3", lang="en")
+    assert {str(r[2]) for r in final.section("activities").rows} == {"no channel"}
+    assert final.narrative["en"] == [
+        "During the Action Month (15/11/2025 to 14/12/2025), unit u3 had no channel: there are "
+        "no publishing figures or results to report."
+    ]
 
 
 def test_a_campaign_not_ended_is_provisional(sqlite_engine: Engine) -> None:
