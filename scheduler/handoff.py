@@ -15,6 +15,13 @@ Four jobs, each one pass:
                 platform and back to `draft`: what a manager approved is not what would go out,
                 so the edited post waits for a new approval before it is handed off again;
   withdraw      cancelled rows that were handed off -> `cancel_scheduled` on the platform.
+
+Leases: rows are claimed one at a time, just before their call, so a pass over many rows never
+holds a lease on a row it has not reached; every platform call is covered by the lease keeper's
+heartbeat (`scheduler.lease`). Final writes are checked: a row is written only if it is still in
+the state the pass leased it in and still leased by this worker, so a `loa cancel` made during
+a re-sync is never overwritten. Withdrawing is idempotent: a post already gone from the
+platform (a crash after the delete and before the commit) counts as withdrawn.
 """
 
 import logging
@@ -52,6 +59,7 @@ from scheduler.alerts import alert_for_publication
 from scheduler.channel_state import pause_channel
 from scheduler.clock import Clock, utc_now
 from scheduler.dispatcher import ConnectorFactory, attempt_outcome, build_request, hold_back
+from scheduler.lease import LeaseKeeper
 from scheduler.reconcile import claimed_ids, finish_adopted, reconcile
 from scheduler.retry import RECONCILE_MARGIN, RetryPolicy
 
@@ -109,6 +117,7 @@ class HandOff:
         self.worker_id = worker_id
         self.lease = lease
         self.policy = policy or RetryPolicy.from_settings(settings)
+        self.keeper = LeaseKeeper(engine, clock, lease)
 
     # -- shared steps ----------------------------------------------------------------------
 
@@ -307,10 +316,15 @@ class HandOff:
         return claimed
 
     def hand_off(self, limit: int = 100) -> dict[int, str]:
-        """Hand approved rows far enough ahead to the platform; returns an outcome per row."""
+        """Hand approved rows far enough ahead to the platform; returns an outcome per row.
+
+        One row claimed at a time: a lease is never held on a row waiting behind others."""
         outcomes: dict[int, str] = {}
-        for pub_id in self._claim(utc_now(self.clock), limit):
-            outcomes[pub_id] = self._hand_off_one(pub_id)
+        while len(outcomes) < limit:
+            claimed = self._claim(utc_now(self.clock), 1)
+            if not claimed or claimed[0] in outcomes:
+                break
+            outcomes[claimed[0]] = self._hand_off_one(claimed[0])
         return outcomes
 
     def _hand_off_one(self, pub_id: int) -> str:
@@ -325,11 +339,15 @@ class HandOff:
                 session.add(pub)
                 return "no_credentials"
         attempt_id = self._attempt(pub_id, now)
-        result = self._schedule(work, attempt_id, now)
+        with self.keeper.hold(pub_id, self.worker_id):
+            result = self._schedule(work, attempt_id, now)
         now = utc_now(self.clock)
         with session_scope(self.engine) as session:
-            pub = session.get(Publication, pub_id)
-            assert pub is not None
+            pub = outbox.holds_lease(session, pub_id, self.worker_id)
+            if pub is None:
+                # Reaped meanwhile: the attempt stays open, the dispatcher reconciles it.
+                log.warning("hand-off of %s: the lease was lost during the call", pub_id)
+                return "lease_lost"
             if isinstance(result, PlatformError):
                 outcome = self._record_failure(session, pub, attempt_id, result, now)
             elif isinstance(result, _Restricted):
@@ -373,14 +391,16 @@ class HandOff:
             return leased
         work, external_id = leased
         try:
-            post = self.connectors.publisher(work.platform).status(work.creds, external_id)
+            with self.keeper.hold(pub_id, self.worker_id):
+                post = self.connectors.publisher(work.platform).status(work.creds, external_id)
         except PlatformError as exc:
             log.info("confirming hand-off of %s deferred: %s", pub_id, exc.kind)
             return self._release(pub_id, "deferred")
         grace = timedelta(minutes=self.settings.grace_minutes)
         with session_scope(self.engine) as session:
-            pub = session.get(Publication, pub_id)
-            assert pub is not None
+            pub = self._still_leased(session, pub_id, S.HANDED_OFF)
+            if pub is None:
+                return "changed"
             # Only the platform saying "published" counts: a post still scheduled past its time
             # has not gone out (the platform is late, or its scheduler dropped it).
             if post is not None and post.published_at is not None:
@@ -404,6 +424,33 @@ class HandOff:
                 outcome = "waiting"
             session.add(pub)
         return outcome
+
+    def _still_leased(self, session: Session, pub_id: int, state: S) -> Publication | None:
+        """The row, locked, if it is still in `state` and leased by this worker: a final write
+        never overwrites what happened to the row meanwhile (a cancel, another worker)."""
+        stmt = select(Publication).where(col(Publication.id) == pub_id)
+        if session.get_bind().dialect.name != "sqlite":
+            stmt = stmt.with_for_update()
+        pub = session.exec(stmt).first()
+        if pub is None or pub.state != state or pub.locked_by != self.worker_id:
+            return None
+        return pub
+
+    def _withdrawn(self, work: Work, external_id: str) -> bool:
+        """Withdraw a scheduled post; True when it is gone from the platform, including when
+        an earlier withdrawal already removed it (a crash between the delete and the commit)."""
+        publisher = self.connectors.publisher(work.platform)
+        try:
+            publisher.cancel_scheduled(work.creds, external_id)
+            return True
+        except PlatformError as exc:
+            try:
+                gone = publisher.status(work.creds, external_id) is None
+            except PlatformError:
+                gone = False
+            if not gone:
+                log.info("withdrawing %s deferred: %s", external_id, exc.kind)
+            return gone
 
     def _release(self, pub_id: int, outcome: str) -> str:
         with session_scope(self.engine) as session:
@@ -437,15 +484,18 @@ class HandOff:
         if isinstance(leased, str):
             return leased
         work, external_id = leased
-        try:
-            self.connectors.publisher(work.platform).cancel_scheduled(work.creds, external_id)
-        except PlatformError as exc:
-            log.info("withdrawing edited hand-off %s deferred: %s", pub_id, exc.kind)
+        with self.keeper.hold(pub_id, self.worker_id):
+            gone = self._withdrawn(work, external_id)
+        if not gone:
             return self._release(pub_id, "deferred")
         # The old post is gone. The edit was not approved: back to draft, for a manager.
         with session_scope(self.engine) as session:
-            pub = session.get(Publication, pub_id)
-            assert pub is not None
+            pub = self._still_leased(session, pub_id, S.HANDED_OFF)
+            if pub is None:
+                # Changed meanwhile (cancelled, most likely): keep what happened, and record
+                # that the platform's post is gone.
+                self._forget_post(session, pub_id, external_id)
+                return "changed"
             pub.state = S.DRAFT
             pub.locked_by = pub.locked_until = None
             pub.external_id = None
@@ -476,6 +526,15 @@ class HandOff:
             )
         return "back_to_draft"
 
+    def _forget_post(self, session: Session, pub_id: int, external_id: str) -> None:
+        pub = session.get(Publication, pub_id)
+        if pub is not None and pub.external_id == external_id:
+            pub.external_id = None
+            pub.handoff = False
+            if pub.locked_by == self.worker_id:
+                pub.locked_by = pub.locked_until = None
+            session.add(pub)
+
     # -- withdraw ---------------------------------------------------------------------------
 
     def withdraw(self) -> dict[int, str]:
@@ -498,10 +557,11 @@ class HandOff:
         work, external_id = leased
         publisher = self.connectors.publisher(work.platform)
         try:
-            post = publisher.status(work.creds, external_id)
-            already_out = post is not None and post.published_at is not None
-            if post is not None and not already_out:
-                publisher.cancel_scheduled(work.creds, external_id)
+            with self.keeper.hold(pub_id, self.worker_id):
+                post = publisher.status(work.creds, external_id)
+                already_out = post is not None and post.published_at is not None
+                if post is not None and not already_out:
+                    publisher.cancel_scheduled(work.creds, external_id)
         except PlatformError as exc:
             log.info("withdrawing hand-off %s deferred: %s", pub_id, exc.kind)
             return self._release(pub_id, "deferred")

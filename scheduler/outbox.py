@@ -387,9 +387,9 @@ def reap_expired(session: Session, now: datetime, *, orphans: bool = False) -> l
     """Free claims whose lease ran out (all claims when `orphans`: their worker is known dead);
     an attempt they had started becomes `unknown`.
 
-    The row goes back to `queued`, due now — or at its planned time when that is still ahead
-    (a hand-off claims rows early; publishing one now would be early); the dispatcher
-    reconciles it before any new call.
+    A row with a started attempt goes back to `queued`, due now — or at its planned time when
+    that is still ahead (a hand-off claims rows early; publishing one now would be early); the
+    dispatcher reconciles it before any new call. A claim never attempted just goes back.
     """
     stmt = select(Publication).where(col(Publication.state) == S.CLAIMED)
     if not orphans:
@@ -398,7 +398,7 @@ def reap_expired(session: Session, now: datetime, *, orphans: bool = False) -> l
         stmt = stmt.with_for_update(skip_locked=True)
     rows = list(session.scalars(stmt).all())
     for pub in rows:
-        session.execute(
+        started = session.execute(
             update(Attempt)
             .where(
                 col(Attempt.publication_id) == pub.id,
@@ -412,9 +412,12 @@ def reap_expired(session: Session, now: datetime, *, orphans: bool = False) -> l
             )
         )
         pub.state = S.QUEUED
-        pub.next_attempt_at = max(now, pub.scheduled_at)
-        pub.last_error = f"lease of {pub.locked_by} expired; checking the platform before retry"
-        pub.last_error_code = "lease_expired"
+        if getattr(started, "rowcount", 0):
+            pub.next_attempt_at = max(now, pub.scheduled_at)
+            pub.last_error = f"lease of {pub.locked_by} expired; checking the platform before retry"
+            pub.last_error_code = "lease_expired"
+        # A claim never attempted keeps its due time: a hand-off claim stays a hand-off
+        # candidate (the hand-off only takes rows without a retry time).
         _unlock(pub, now)
         session.add(pub)
     session.commit()
