@@ -45,6 +45,11 @@ def _value(score: KpiScore, lang: str) -> str:
     return text.replace(",", ".") if lang == "vi" else text
 
 
+def _count(n: int, one: str, many: str) -> str:
+    """English count with its noun: 1 clip, 2 clips."""
+    return f"{_n(n, 'en')} {one if n == 1 else many}"
+
+
 def narrative(f: Facts) -> dict[str, list[str]]:
     """lang -> paragraphs."""
     return {"vi": _vi(f), "en": _en(f)}
@@ -100,9 +105,11 @@ def _en(f: Facts) -> list[str]:
             "no publishing figures or results to report."
         ]
     out = [
-        f"During the Action Month ({period}), {f.scope_en} published {_n(f.posts, 'en')} posts "
-        f"and {_n(f.clips, 'en')} clips, {_n(f.key_date_items, 'en')} of them on key dates; "
-        f"{_n(f.active_units, 'en')} units had content published. {_n(f.on_time, 'en')} went "
+        f"During the Action Month ({period}), {f.scope_en} published "
+        f"{_count(f.posts, 'post', 'posts')} and {_count(f.clips, 'clip', 'clips')}, "
+        f"{_n(f.key_date_items, 'en')} of them on key dates; "
+        f"{_count(f.active_units, 'unit', 'units')} had content published. "
+        f"{_n(f.on_time, 'en')} went "
         f"out on time, {_n(f.late, 'en')} late, {_n(f.failed, 'en')} failed and "
         f"{_n(f.missed, 'en')} were missed."
     ]
