@@ -25,6 +25,7 @@ from campaigns.models import (
     Publication,
 )
 from campaigns.timeutil import ensure_aware, utcnow
+from connectors.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ def raise_alert(
         raise ValueError(f"severity must be one of {SEVERITIES}, not {severity!r}")
     if not dedupe:
         raise ValueError("an alert needs a dedupe key")
+    # Alerts are stored, shown and mailed: whatever text reached here, no secret goes on.
+    message = redact(message)
     now = utcnow()
     inserted = _insert_ignoring_duplicates(
         session,

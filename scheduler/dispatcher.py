@@ -60,6 +60,7 @@ from connectors.base import (
     TransientError,
     UnknownOutcome,
 )
+from connectors.redact import redact
 from scheduler import outbox
 from scheduler.alerts import alert_for_publication
 from scheduler.channel_state import (
@@ -258,7 +259,9 @@ class Dispatcher:
             log.exception("publication %s: unexpected error during the call", publication_id)
             crash_point("after_call")
             return self._record_error(
-                job, attempt_id, UnknownOutcome(f"{type(exc).__name__}: {exc}", code="internal")
+                job,
+                attempt_id,
+                UnknownOutcome(redact(f"{type(exc).__name__}: {exc}")[:500], code="internal"),
             )
         crash_point("after_call")
         return self._record_published(job, attempt_id, result, late_s, hold.renewals)

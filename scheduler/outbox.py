@@ -44,6 +44,7 @@ from campaigns.models import (
     RateLimitBlock,
 )
 from campaigns.timeutil import UTCDateTime
+from connectors.redact import redact
 from scheduler.channel_state import alert
 
 S = PublicationState
@@ -526,9 +527,10 @@ def set_state(
     code: str = "",
     next_attempt_at: datetime | None = None,
 ) -> None:
-    """Move a row to `state`, release its lease, and say why (empty error: all well)."""
+    """Move a row to `state`, release its lease, and say why (empty error: all well; any
+    secret in it is masked: the row is shown and exported)."""
     pub.state = state
-    pub.last_error = error
+    pub.last_error = redact(error)
     pub.last_error_code = code
     pub.next_attempt_at = next_attempt_at
     _unlock(pub, now)
