@@ -552,8 +552,14 @@ def register_jobs(
     """Add the periodic collection pass to the scheduler's ticker (every `seconds`)."""
 
     def job() -> None:
+        from scheduler.coordination import only_one
+
         try:
-            report = pull_metrics(engine, settings, clock)
+            with only_one(engine, "metrics") as mine:
+                if not mine:  # another worker is pulling: one pull for all, not one each
+                    log.info("metrics: another worker is pulling; this pass skips")
+                    return
+                report = pull_metrics(engine, settings, clock)
         except Exception:  # a failed pass must not stop the ticker; the next one retries
             log.exception("metric pull failed")
             return
