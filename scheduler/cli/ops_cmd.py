@@ -96,17 +96,18 @@ def alerts_cmd(
 
 @alerts_app.command("resolve")
 def resolve_cmd(
-    alert_ids: list[int] = typer.Argument(..., metavar="ID...", help="Alert ids."),
-    actor: str = typer.Option("cli", "--as", help="Who handled it (kept in the audit log)."),
+    alert_ids: list[int] = typer.Argument(..., metavar="ID", help="Alert ids."),
 ) -> None:
-    """Mark alerts as handled."""
-    from scheduler.alerts import resolve_alert
+    """Mark alerts as handled, as the signed-in person (managers of the unit, admins)."""
+    from analytics_app.services.health import acknowledge
     from scheduler.cli.campaign_cmd import ensure_schema
+    from scheduler.cli.identity import current_identity
 
     ensure_schema()
+    identity = current_identity()
     with session() as s:
         for alert_id in alert_ids:
-            resolve_alert(s, alert_id, actor=actor)
+            acknowledge(s, identity, alert_id)
     console.print(f"Resolved {plural(len(alert_ids), 'alert')}.")
 
 
