@@ -63,6 +63,7 @@ MESSAGES: dict[str, str] = {
     "overview.narrowed": "You are looking at part of the campaign: each KPI's target is this part's share of it, by planned publications.",
     "overview.no_kpis": "This campaign has no KPI in the chosen scope.",
     "overview.excluded": "Not applicable under these filters: {kpis}",
+    "overview.share": "This scope's target: {share} of the campaign's (by planned publications).",
     "overview.table": "Scorecard",
     "trends.title": "Trends",
     "trends.subtitle": "Results day by day, by platform, unit and content kind; the key dates are marked.",

@@ -63,6 +63,7 @@ MESSAGES: dict[str, str] = {
     "overview.narrowed": "Đang xem một phần của chiến dịch: mục tiêu của mỗi KPI là phần tương ứng với số bài đã lên kế hoạch trong phạm vi này.",
     "overview.no_kpis": "Chiến dịch này chưa có KPI nào trong phạm vi đã chọn.",
     "overview.excluded": "Không áp dụng cho bộ lọc này: {kpis}",
+    "overview.share": "Mục tiêu của phạm vi này: {share} mục tiêu chung (theo số bài đã lên kế hoạch).",
     "overview.table": "Bảng điểm",
     "trends.title": "Xu hướng",
     "trends.subtitle": "Kết quả theo ngày, theo nền tảng, đơn vị và loại nội dung; các ngày trọng điểm được đánh dấu.",

@@ -69,6 +69,9 @@ for objective, group in groupby(data.scores, key=lambda s: s.objective):
                 f"{number(s.actual, s.metric, language)} / {number(s.target, s.metric, language)}"
                 + (f" ({percent(s.percent / 100.0, language)})" if s.percent is not None else "")
             )
+            share = data.target_shares.get(s.kpi, 1.0)
+            if share != 1.0:
+                right.caption(t("overview.share", share=percent(share, language)))
             right.caption(
                 layout.plain(
                     reason(

@@ -110,6 +110,9 @@ def test_officer_sees_only_their_unit(
     assert shown["reach"]["actual"] == 400.0
     assert next(x for x in theirs if x.kpi == "reach").actual == 250.0
     assert "650" not in [m.value for m in at.metric]
+    # u1 plans 3 of the campaign's 5 publications: its part of the reach target is 60 %.
+    assert shown["reach"]["target"] == 6_000.0
+    assert "Mục tiêu của phạm vi này: 60,0% mục tiêu chung" in texts(at)
 
 
 def test_the_other_unit_sees_its_own(seeded: Hand, as_identity: UseIdentity) -> None:
