@@ -96,7 +96,9 @@ def alerts_cmd(
 
 @alerts_app.command("resolve")
 def resolve_cmd(
-    alert_ids: list[int] = typer.Argument(..., metavar="ID", help="Alert ids."),
+    alert_ids: list[int] = typer.Argument(
+        ..., metavar="ID", min=1, max=2**63 - 1, help="Alert ids."
+    ),
 ) -> None:
     """Mark alerts as handled, as the signed-in person (managers of the unit, admins)."""
     from analytics_app.services.health import acknowledge

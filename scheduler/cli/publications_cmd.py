@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from campaigns.access import Identity
     from scheduler.review import Evidence
 
+MAX_ID = 2**63 - 1  # the largest id a database row can have (SQLite and PostgreSQL BIGINT)
+
 publications_app = typer.Typer(help="Publications (the outbox).", no_args_is_help=True)
 
 
@@ -120,7 +122,7 @@ def _warn_past(ids: list[int] | None) -> None:
 
 
 def approve_cmd(
-    ids: list[int] = typer.Argument(None, metavar="ID", help="Publication ids."),
+    ids: list[int] = typer.Argument(None, metavar="ID", min=1, max=MAX_ID, help="Publication ids."),
     all_drafts: bool = typer.Option(False, "--all", help="Approve every draft you may approve."),
     campaign: str | None = typer.Option(None, "--campaign", help="With --all: this campaign."),
 ) -> None:
@@ -141,7 +143,7 @@ def approve_cmd(
 
 
 def cancel_cmd(
-    ids: list[int] = typer.Argument(..., metavar="ID", help="Publication ids."),
+    ids: list[int] = typer.Argument(..., metavar="ID", min=1, max=MAX_ID, help="Publication ids."),
 ) -> None:
     """Cancel publications that are not yet published (handed-off ones are withdrawn)."""
     from analytics_app.services import publishing
@@ -154,7 +156,7 @@ def cancel_cmd(
 
 def retry_cmd(
     ids: list[int] = typer.Argument(
-        ..., metavar="ID", help="Ids of failed or missed publications."
+        ..., metavar="ID", min=1, max=MAX_ID, help="Ids of failed or missed publications."
     ),
     at: str | None = typer.Option(
         None, "--at", help="When to publish, in the campaign's zone (default: now)."
@@ -208,7 +210,9 @@ def _require_unit(identity: Identity, pub_id: int) -> None:
 
 
 def review_cmd(
-    pub_id: int = typer.Argument(..., metavar="ID", help="Id of a needs_review publication."),
+    pub_id: int = typer.Argument(
+        ..., metavar="ID", min=1, max=MAX_ID, help="Id of a needs_review publication."
+    ),
     published: str | None = typer.Option(
         None, "--published", help="The post is live: its link (https://...)."
     ),
