@@ -177,3 +177,16 @@ def test_user_help_names_every_role() -> None:
 
     assert tuple(r.value for r in Role) == user_cmd.ROLE_NAMES
     assert user_cmd.MIN_PASSWORD == MIN_PASSWORD
+
+
+@pytest.mark.parametrize(
+    "command", [("approve",), ("cancel",), ("retry",), ("review",), ("alerts", "resolve")]
+)
+def test_an_id_too_large_for_the_database_is_a_usage_error(
+    command: tuple[str, ...], tmp_path: Path, empty_database: Path
+) -> None:
+    shutil.copytree(empty_database, tmp_path / ".loa")
+    result = loa(tmp_path, *command, "99999999999999999999")
+    assert_clean(result)
+    assert result.returncode == 1
+    assert "Invalid value for 'ID'" in result.stderr
