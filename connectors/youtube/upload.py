@@ -19,7 +19,6 @@ from typing import Any
 from connectors.base import (
     PlatformError,
     ProgressCallback,
-    Rejected,
     TransientError,
     UnknownOutcome,
 )
@@ -63,9 +62,11 @@ def upload(
 
 
 def _given_up(mapped: PlatformError, interrupted: int) -> PlatformError:
-    # A refusal or failure of the resume itself (404: no such session) says nothing about
-    # whether the interrupted chunks completed the video; quota and auth errors keep their kind.
-    if interrupted and isinstance(mapped, Rejected | TransientError):
+    # Once a chunk was interrupted, no later error says whether the interrupted chunks completed
+    # the video: a refusal of the resume (404: no such session), a rate limit, an exhausted
+    # quota or a refused token on the resume all leave it open. Unknown, so the scheduler asks
+    # the channel before anything else (and waits there for the limit, quota or reconnect).
+    if interrupted:
         return UnknownOutcome(
             f"the upload was interrupted {interrupted} time(s) and could not be resumed; "
             f"the video may exist ({mapped.message})",
