@@ -98,7 +98,9 @@ def open_login(session: Session, identity: Identity, ttl: timedelta = SESSION_TT
 
 
 def login_expiry(session: Session, token: str) -> datetime | None:
-    row = session.exec(select(LoginSession).where(LoginSession.token_hash == _digest(token))).first()
+    row = session.exec(
+        select(LoginSession).where(LoginSession.token_hash == _digest(token))
+    ).first()
     return row.expires_at if row is not None else None
 
 
@@ -118,7 +120,9 @@ def identity_for_token(session: Session, token: str) -> Identity:
 
 
 def revoke(session: Session, token: str) -> bool:
-    row = session.exec(select(LoginSession).where(LoginSession.token_hash == _digest(token))).first()
+    row = session.exec(
+        select(LoginSession).where(LoginSession.token_hash == _digest(token))
+    ).first()
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = utcnow()
