@@ -6,10 +6,12 @@ signed-in person sees, and a unit in the URL that they may not see is ignored.
 """
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from analytics_app.components import cached
+from analytics_app.engine.moment import default_last_day
 from analytics_app.i18n import lang, t
 from analytics_app.i18n.format import metric_label
 from analytics_app.services.cache import generation
@@ -61,8 +63,14 @@ def _from_url(camps: list[CampaignInfo]) -> None:
             st.session_state[key] = getattr(f, name) or ALL
     if changed or "f_range" not in st.session_state:
         info = camps[keys.index(st.session_state["f_campaign"])]
-        st.session_state["f_range"] = (f.start or info.starts, f.end or info.ends)
+        st.session_state["f_range"] = (f.start or info.starts, f.end or default_end(info))
         st.session_state["f_range_for"] = info.key
+
+
+def default_end(info: CampaignInfo) -> date:
+    """The range's default last day: the day of the default "as of" (the campaign's last day
+    once it is over, today while it runs), so the range and the numbers agree."""
+    return default_last_day(info.starts, info.ends, ZoneInfo(info.timezone), cached.now())
 
 
 def _choices(opts: FilterOptions, restricted_units: bool) -> dict[str, list[str]]:
@@ -93,7 +101,7 @@ def filter_bar(who: Identity) -> Scope | None:
     )
     info = by_key[campaign]
     if st.session_state.get("f_range_for") != campaign:
-        st.session_state["f_range"] = (info.starts, info.ends)
+        st.session_state["f_range"] = (info.starts, default_end(info))
         st.session_state["f_range_for"] = campaign
     side.date_input(
         t("filters.dates"),
@@ -138,7 +146,7 @@ def filter_bar(who: Identity) -> Scope | None:
     filters = Filters(
         campaign=campaign,
         start=start if start != info.starts else None,
-        end=end if end != info.ends else None,
+        end=end if end != default_end(info) else None,
         platform=st.session_state["f_platform"] or None,
         unit=st.session_state["f_unit"] or None,
         objective=st.session_state["f_objective"] or None,
@@ -156,7 +164,7 @@ def _range(value: object, info: CampaignInfo) -> tuple[date, date]:
         start = value[0]
         end = value[1] if len(value) > 1 else info.ends
         return start, end
-    return info.starts, info.ends
+    return info.starts, default_end(info)
 
 
 def _to_url(filters: Filters) -> None:

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from analytics_app.engine.moment import default_as_of
 from analytics_app.i18n import lang, t
 from analytics_app.i18n.format import moment
 from analytics_app.services.filters import Scope
@@ -27,6 +28,18 @@ def zone_of(scope: Scope | None) -> ZoneInfo:
             if c.key == scope.campaign:
                 return ZoneInfo(c.timezone)
     return ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def as_of(scope: Scope) -> datetime:
+    """The moment a page reads at: the end of the chosen range, else the default moment (the
+    campaign's end once it is over, now otherwise; the rule `loa scorecard` follows)."""
+    from analytics_app.components import cached
+
+    zone = zone_of(scope)
+    for c in cached.campaigns():
+        if c.key == scope.campaign:
+            return scope.filters.as_of(default_as_of(c.ends, zone, cached.now()), zone)
+    return scope.filters.as_of(cached.now(), zone)
 
 
 def header(title_key: str, subtitle_key: str | None = None) -> None:

@@ -22,7 +22,7 @@ if scope is None:
     st.stop()
 language = lang()
 zone = layout.zone_of(scope)
-as_of = scope.filters.as_of(cached.now(), zone)
+as_of = layout.as_of(scope)
 data = cached.audience(scope, as_of)
 newest = max((p.captured_at for p in data.platforms if p.captured_at), default=None)
 layout.as_of_line(as_of, newest, zone)

@@ -22,7 +22,7 @@ if scope is None:
     st.stop()
 language = lang()
 zone = layout.zone_of(scope)
-as_of = scope.filters.as_of(cached.now(), zone)
+as_of = layout.as_of(scope)
 data = cached.overview(scope, as_of)
 freshest = max((s.data_as_of for s in data.scores if s.data_as_of), default=None)
 layout.as_of_line(as_of, freshest, zone)

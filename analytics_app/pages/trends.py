@@ -22,7 +22,7 @@ if scope is None:
     st.stop()
 language = lang()
 zone = layout.zone_of(scope)
-as_of = scope.filters.as_of(cached.now(), zone)
+as_of = layout.as_of(scope)
 
 left, middle, right = st.columns([2, 2, 1])
 with left:

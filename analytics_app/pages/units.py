@@ -19,7 +19,7 @@ if scope is None:
     st.stop()
 language = lang()
 zone = layout.zone_of(scope)
-as_of = scope.filters.as_of(cached.now(), zone)
+as_of = layout.as_of(scope)
 rows = cached.units(scope, as_of)
 layout.as_of_line(as_of, None, zone)
 if not rows:

@@ -7,9 +7,10 @@ unit never reads another unit, whatever the URL says.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from analytics_app.engine.moment import end_of_day
 from analytics_app.engine.scope import KpiFilter
 
 PARAMS = ("campaign", "from", "to", "platform", "unit", "objective", "audience")
@@ -69,11 +70,11 @@ class Filters:
 
     def as_of(self, now: datetime, zone: ZoneInfo) -> datetime:
         """The moment the numbers are read at: the end of the range's last day (campaign
-        zone), or `now` when that is earlier or no end is chosen."""
+        zone), or `now` when that is earlier or no end is chosen. `now` is the default moment
+        (`engine.moment.default_as_of`: the campaign's end once it is over)."""
         if self.end is None:
             return now
-        end = datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=zone)
-        return min(now, end - timedelta(microseconds=1))
+        return min(now, end_of_day(self.end, zone))
 
     def describe(self) -> dict[str, str]:
         """The filters in force, for an export's context."""

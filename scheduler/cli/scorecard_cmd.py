@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -53,17 +53,18 @@ def pick_campaign(s: Session, key: str | None) -> Campaign:
     return rows[0]
 
 
-def parse_as_of(text: str | None, zone: ZoneInfo) -> datetime:
+def parse_as_of(text: str | None, zone: ZoneInfo, ends: date | None = None) -> datetime:
     """`YYYY-MM-DD` means the end of that day in the campaign's zone; an ISO date-time without
-    an offset is read in the campaign's zone too. Default: now."""
+    an offset is read in the campaign's zone too. Default: now, or the end of the campaign's
+    last day (`ends`) once it is over, the rule the app follows too."""
+    from analytics_app.engine.moment import default_as_of, end_of_day
+
     if text is None:
-        return datetime.now(UTC)
+        now = datetime.now(UTC)
+        return now if ends is None else default_as_of(ends, zone, now)
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone) - timedelta(
-                microseconds=1
-            )
+            return end_of_day(date.fromisoformat(text), zone)
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise UserError(
@@ -128,7 +129,10 @@ def render(scores: list[KpiScore], campaign: Campaign, as_of: datetime) -> Group
 def scorecard_cmd(
     campaign: str | None = typer.Option(None, "--campaign", help="Campaign key."),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="YYYY-MM-DD (end of that day, campaign zone) or a date-time."
+        None,
+        "--as-of",
+        help="YYYY-MM-DD (end of that day, campaign zone) or a date-time; default: now, or "
+        "the end of the campaign's last day once it is over.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for other systems."),
 ) -> None:
@@ -139,7 +143,7 @@ def scorecard_cmd(
     ensure_schema()
     with session() as s:
         row = pick_campaign(s, campaign)
-        moment = parse_as_of(as_of, ZoneInfo(row.timezone))
+        moment = parse_as_of(as_of, ZoneInfo(row.timezone), row.ends)
         scores = scorecard(s, row.key, moment)
     if as_json:
         print(json.dumps([x.to_json() for x in scores], ensure_ascii=False, indent=2))

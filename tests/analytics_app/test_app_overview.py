@@ -5,10 +5,12 @@
 
 import json
 import math
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from analytics_app.components.layout import plain
@@ -18,6 +20,7 @@ from analytics_app.services.overview import scoped_scorecard
 from campaigns.access import Identity
 from scheduler.cli import app as cli
 from tests.analytics_app.app_support import (
+    APP,
     AS_OF,
     AS_OF_DAY,
     NATIONAL,
@@ -32,7 +35,7 @@ from tests.analytics_app.app_support import (
     seeded,  # noqa: F401  (fixture)
     texts,
 )
-from tests.analytics_app.factories import Hand
+from tests.analytics_app.factories import ZONE, Hand
 
 COLUMNS: tuple[str, ...] = ("objective", "kpi", "metric", "target", "actual", "percent")
 COLUMNS += ("expected", "projection", "status")
@@ -170,3 +173,26 @@ def test_empty_database_shows_the_empty_state(
     as_identity(who)
     at = run(make_app())
     assert "loa campaign import" in at.code[0].value
+
+
+def test_an_ended_campaign_is_read_at_its_end_like_loa_scorecard(
+    seeded: Hand, as_identity: UseIdentity
+) -> None:
+    """No date in the link: the campaign (15/11-14/12/2025) is over, so the app reads it at the
+    end of its last day, as `loa scorecard` does without --as-of, and the range shows it all."""
+    as_identity(NATIONAL)
+    at = AppTest.from_file(APP, default_timeout=60)
+    run(at)
+    end = datetime(2025, 12, 15, tzinfo=ZONE) - timedelta(microseconds=1)
+    assert at.date_input(key="f_range").value == (date(2025, 11, 15), date(2025, 12, 14))
+    assert "to" not in at.query_params
+    shown = table_rows(at)
+    assert {r["as_of"] for r in shown} == {end.isoformat()}
+    result = CliRunner().invoke(cli, ["scorecard", "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert [p["as_of"] for p in printed] == [end.isoformat()] * len(printed)
+    for row, expected in zip(shown, printed, strict=True):
+        for column in COLUMNS:
+            assert same(row[column], expected[column]), (row["kpi"], column)
+    assert "14/12/2025" in texts(at)  # the "as of" line names the campaign's last day
