@@ -126,7 +126,7 @@ def render_status(report: StatusReport) -> None:
     for state, count in counts.items():
         if count:
             queue.add_row(state, f"{count:,}")
-    console.print(queue)
+    console.print(queue if any(counts.values()) else "No publication yet.")
 
     due = Table(title="Next due")
     for column in ("id", "planned", "state", "channel", "platform", "content", "campaign"):
@@ -174,7 +174,9 @@ def render_status(report: StatusReport) -> None:
         channels.add_row(
             c.campaign, c.key, c.platform, state, c.token, _when(c.token_expires_at, zone)
         )
-    console.print(channels)
+    console.print(
+        channels if report.channels else "No channel yet: `loa campaign import FILE` adds them."
+    )
     for warning in report.quota_warnings:
         console.print(f"[yellow]Quota:[/] {humanize_times(warning, zone)}", highlight=False)
     for warning in report.platform_warnings:
