@@ -86,17 +86,19 @@ def explain(exc: BaseException) -> str | None:
 
 def log_bug(exc: BaseException) -> str:
     """Append the traceback to LOA_HOME/errors.log and return the one line to print."""
+    from connectors.redact import redact  # tokens never reach a file, even in a traceback
+
     home = Path(os.environ.get("LOA_HOME", ".loa"))
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         home.mkdir(parents=True, exist_ok=True)
         with (home / "errors.log").open("a", encoding="utf-8") as log:
             log.write(f"--- {stamp}\n")
-            log.write("".join(traceback.format_exception(exc)))
+            log.write(redact("".join(traceback.format_exception(exc))))
         where = f"the details are in {home / 'errors.log'}"
     except OSError:
         where = "set LOA_DEBUG=1 to see the details"
     return (
-        f"Loa hit an unexpected problem ({type(exc).__name__}: {str(exc)[:120]}); "
+        f"Loa hit an unexpected problem ({type(exc).__name__}: {redact(str(exc))[:120]}); "
         f"{where}: send it to the operator"
     )

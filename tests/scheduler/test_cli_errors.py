@@ -92,3 +92,14 @@ def test_settings_errors_from_the_command_line(tmp_path: Path) -> None:
         "settings: LOA_TIMEZONE: Value error, unknown time zone 'Mars/Base' "
         "(fix it in the environment or loa.toml)"
     ]
+
+
+def test_a_bug_logs_no_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from connectors.redact import register_secret
+
+    monkeypatch.setenv("LOA_HOME", str(tmp_path / ".loa"))
+    register_secret("EAAsecretPageToken1234567890")
+    line = log_bug(RuntimeError("GET /me?access_token=EAAsecretPageToken1234567890 failed"))
+    logged = (tmp_path / ".loa" / "errors.log").read_text()
+    assert "EAAsecretPageToken1234567890" not in logged
+    assert "EAAsecretPageToken1234567890" not in line
