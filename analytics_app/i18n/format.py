@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
+from analytics_app.engine.status import AT_RISK_SHARE, STATUS_OF, Case, case_of
 from analytics_app.i18n.catalog import message
 from campaigns.vocabulary import TERMS
 
@@ -114,8 +115,10 @@ def reason(
     lang: str,
 ) -> str:
     """Why a KPI stands where it does: the engine's words in English, the same verdict in
-    Vietnamese built from the same numbers."""
-    if lang == "en":
+    Vietnamese from the engine's own case (`engine.status.case_of`) on the same numbers; when
+    the numbers do not give the status shown, the engine's words are kept rather than guessed."""
+    case = case_of(metric, target, actual, expected, projection)
+    if lang == "en" or str(STATUS_OF[case]) != status:
         return engine_reason
     notes = [n.strip() for n in engine_reason.split("Note:")[1:]]
     tail = "".join(f" Ghi chú: {n}" for n in notes)
@@ -126,33 +129,26 @@ def reason(
         return number(v, metric, "vi")
 
     a, e, t = f(actual), f(expected), f(target)
-    if is_percent(metric) or metric == "avg_view_duration_s":
-        words = {
-            "on_track": f"{a} đạt mục tiêu {t}.",
-            "at_risk": f"{a} thấp hơn mục tiêu {t} nhưng trong khoảng 80% của mục tiêu.",
-            "behind": f"{a} thấp hơn 80% mục tiêu {t}.",
-        }
-        return words.get(status, engine_reason) + tail
     proj = projection if projection is not None else actual
     p = f(proj)
     share = percent(proj / target if target else 1.0, "vi")
-    if status == "on_track" and actual >= expected:
-        text = f"{a} bằng hoặc vượt mức {e} cần đạt đến nay."
-    elif status == "on_track":
-        text = (
-            f"{a} thấp hơn mức {e} cần đạt đến nay, nhưng nhịp gần đây dự báo {p}, "
-            f"đạt mục tiêu {t}."
-        )
-    elif status == "at_risk":
-        text = (
-            f"{a} thấp hơn mức {e} cần đạt đến nay; nhịp gần đây dự báo {p} ({share} mục tiêu {t})."
-        )
-    else:
-        text = (
-            f"{a} thấp hơn mức {e} cần đạt đến nay; nhịp gần đây chỉ dự báo {p} "
-            f"({share} mục tiêu {t})."
-        )
-    return text + tail
+    near = format_percent(AT_RISK_SHARE, "#,##0%", locale=locale_of("vi"))
+    words = {
+        Case.LEVEL_MET: f"{a} đạt mục tiêu {t}.",
+        Case.LEVEL_NEAR: f"{a} thấp hơn mục tiêu {t} nhưng trong khoảng {near} của mục tiêu.",
+        Case.LEVEL_SHORT: f"{a} thấp hơn {near} mục tiêu {t}.",
+        Case.AHEAD_REACHES: f"{a} bằng hoặc vượt mức {e} cần đạt đến nay; nhịp gần đây dự báo "
+        f"{p}, đạt mục tiêu {t}.",
+        Case.BELOW_REACHES: f"{a} thấp hơn mức {e} cần đạt đến nay, nhưng nhịp gần đây dự báo "
+        f"{p}, đạt mục tiêu {t}.",
+        Case.AHEAD_SHORT: f"{a} bằng hoặc vượt mức {e} cần đạt đến nay, nhưng nhịp gần đây chỉ "
+        f"dự báo {p} ({share} mục tiêu {t}).",
+        Case.BELOW_NEAR: f"{a} thấp hơn mức {e} cần đạt đến nay; nhịp gần đây dự báo {p} "
+        f"({share} mục tiêu {t}).",
+        Case.BELOW_SHORT: f"{a} thấp hơn mức {e} cần đạt đến nay; nhịp gần đây chỉ dự báo {p} "
+        f"({share} mục tiêu {t}).",
+    }
+    return words[case] + tail
 
 
 def compact(value: float | None, metric: str, lang: str) -> str:

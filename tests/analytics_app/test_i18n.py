@@ -3,10 +3,12 @@ English, numbers and dates follow the language, "not available" is never a 0."""
 
 import re
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from analytics_app.engine.status import STATUS_OF, Case, Status, case_of, judge
 from analytics_app.i18n.catalog import message
 from analytics_app.i18n.format import day, moment, number, percent, reason, signed_percent
 from analytics_app.i18n.messages_en import MESSAGES as EN
@@ -108,3 +110,86 @@ def test_reasons_in_vietnamese_carry_the_same_numbers() -> None:
         )
         == english
     )
+
+
+# One KPI per reason case of the engine: (metric, target, actual, expected, projection), and
+# the Vietnamese the manager reads.
+CASES: dict[Case, tuple[tuple[str, float, float, float, float], str]] = {
+    Case.LEVEL_MET: (
+        ("engagement_rate", 0.05, 0.06, 0.05, 0.06),
+        "6,0% đạt mục tiêu 5,0%.",
+    ),
+    Case.LEVEL_NEAR: (
+        ("engagement_rate", 0.05, 0.045, 0.05, 0.045),
+        "4,5% thấp hơn mục tiêu 5,0% nhưng trong khoảng 80% của mục tiêu.",
+    ),
+    Case.LEVEL_SHORT: (
+        ("engagement_rate", 0.05, 0.02, 0.05, 0.02),
+        "2,0% thấp hơn 80% mục tiêu 5,0%.",
+    ),
+    Case.AHEAD_REACHES: (
+        ("reach", 1_000, 700, 600, 1_200),
+        "700 bằng hoặc vượt mức 600 cần đạt đến nay; nhịp gần đây dự báo 1.200, "
+        "đạt mục tiêu 1.000.",
+    ),
+    Case.BELOW_REACHES: (
+        ("reach", 1_000, 500, 600, 1_100),
+        "500 thấp hơn mức 600 cần đạt đến nay, nhưng nhịp gần đây dự báo 1.100, "
+        "đạt mục tiêu 1.000.",
+    ),
+    # Ahead of the curve today, projected short: "at risk", and the words say both halves
+    # (it once read "650 thấp hơn mức 600", 650 below 600).
+    Case.AHEAD_SHORT: (
+        ("reach", 1_000, 650, 600, 700),
+        "650 bằng hoặc vượt mức 600 cần đạt đến nay, nhưng nhịp gần đây chỉ dự báo 700 "
+        "(70,0% mục tiêu 1.000).",
+    ),
+    Case.BELOW_NEAR: (
+        ("reach", 1_000, 500, 600, 850),
+        "500 thấp hơn mức 600 cần đạt đến nay; nhịp gần đây dự báo 850 (85,0% mục tiêu 1.000).",
+    ),
+    Case.BELOW_SHORT: (
+        ("reach", 1_000, 300, 600, 500),
+        "300 thấp hơn mức 600 cần đạt đến nay; nhịp gần đây chỉ dự báo 500 (50,0% mục tiêu 1.000).",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_reason_case_is_worded_as_the_engine_judged(case: Case) -> None:
+    (metric, target, actual, expected, projection), vietnamese = CASES[case]
+    assert case_of(metric, target, actual, expected, projection) == case
+    verdict = judge(metric, target, actual, expected, projection)
+    assert verdict.status == STATUS_OF[case]
+    numbers: dict[str, Any] = dict(
+        status=str(verdict.status),
+        metric=metric,
+        target=target,
+        actual=actual,
+        expected=expected,
+        projection=projection,
+        engine_reason=verdict.reason + " Note: 2 posts report no reach.",
+    )
+    assert reason(**numbers, lang="vi") == vietnamese + " Ghi chú: 2 posts report no reach."
+    assert reason(**numbers, lang="en") == numbers["engine_reason"]
+
+
+def test_english_reasons_say_what_the_numbers_say() -> None:
+    ahead_short = judge("reach", 1_000, 650, 600, 700)
+    assert ahead_short.status == Status.AT_RISK
+    assert ahead_short.reason.startswith("650 is at or above the 600 expected by now, but")
+    assert "below" not in ahead_short.reason
+
+
+def test_a_status_the_numbers_do_not_give_keeps_the_engine_words() -> None:
+    said = reason(
+        status="behind",  # not what 700 / 600 / 1,200 give: no Vietnamese guessed
+        metric="reach",
+        target=1_000,
+        actual=700,
+        expected=600,
+        projection=1_200,
+        engine_reason="the engine's words",
+        lang="vi",
+    )
+    assert said == "the engine's words"
