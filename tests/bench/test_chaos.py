@@ -25,6 +25,7 @@ def test_short_chaos_run_on_postgres_publishes_each_post_once(
             "--kill-gap-s=2.5",
             "--spread-s=12",
             "--chaos-s=18",
+            "--fault-tail-s=8",
             "--drain-s=60",
             "--quiet",
         ]
