@@ -4,7 +4,7 @@ Reads the campaign's rows, the metric rollups and the publication outbox; import
 `campaigns` (never the scheduler, the connectors or Streamlit).
 """
 
-from analytics_app.engine.scorecard import KpiScore, scorecard
+from analytics_app.engine.scorecard import KpiScore, Narrowed, narrowed_scorecard, scorecard
 from analytics_app.engine.status import Status
 
-__all__ = ["KpiScore", "Status", "scorecard"]
+__all__ = ["KpiScore", "Narrowed", "Status", "narrowed_scorecard", "scorecard"]

@@ -97,13 +97,6 @@ class KpiFilter:
             tuple(kpi.audiences or ()),
         )
 
-    def within_unit(self, unit: str) -> "KpiFilter | None":
-        """The filter narrowed to one unit's channels; None when it names only other units
-        (the KPI does not speak about that unit)."""
-        if self.units and unit not in self.units:
-            return None
-        return KpiFilter(self.platforms, (unit,), self.content_kinds, self.audiences)
-
     def as_dict(self) -> dict[str, list[str]]:
         return {
             name: list(values)
@@ -115,6 +108,27 @@ class KpiFilter:
             )
             if values
         }
+
+
+def narrow(base: KpiFilter, extra: KpiFilter) -> KpiFilter | None:
+    """Both filters at once; None when they exclude each other (e.g. a YouTube KPI under a
+    Facebook filter)."""
+
+    def axis(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...] | None:
+        if not b:
+            return a
+        if not a:
+            return b
+        both = tuple(x for x in a if x in b)
+        return both or None
+
+    platforms = axis(base.platforms, extra.platforms)
+    units = axis(base.units, extra.units)
+    kinds = axis(base.content_kinds, extra.content_kinds)
+    audiences = axis(base.audiences, extra.audiences)
+    if platforms is None or units is None or kinds is None or audiences is None:
+        return None
+    return KpiFilter(platforms, units, kinds, audiences)
 
 
 def _matching_channels(session: Session, campaign_id: int, flt: KpiFilter) -> list[int]:

@@ -30,11 +30,13 @@ from analytics_app.engine.scope import (
     WINDOW_COLUMNS,
     CampaignWindow,
     KpiFilter,
+    narrow,
     raise_unknown,
     window_of,
 )
 from analytics_app.engine.segment_facts import SegmentFacts, choose_place, supports
 from analytics_app.engine.status import judge
+from analytics_app.engine.targets import target_share
 from campaigns.models import Campaign, Kpi, Objective
 from campaigns.segments import ensure_segments
 from campaigns.settings import get_settings
@@ -205,6 +207,17 @@ def _campaign_kpis(
     return window_of(rows[0]), [(k, o) for k, o in kpis if o is not None]
 
 
+@dataclass(frozen=True)
+class Narrowed:
+    """A scorecard narrowed to a part (a unit, a platform, an audience): the scores judged
+    against the part's targets, each KPI's share of its campaign target, and the KPIs the
+    narrowing excludes (a YouTube KPI under a Facebook filter, a KPI naming other units)."""
+
+    scores: list[KpiScore]
+    shares: dict[str, float]
+    excluded: list[str]
+
+
 def scorecard(
     session: Session,
     campaign_key: str,
@@ -217,33 +230,64 @@ def scorecard(
 ) -> list[KpiScore]:
     """Every KPI of the campaign, in the file's order of objectives and KPIs.
 
-    With `unit`, each KPI is narrowed to that unit's channels (its contribution, judged against
-    the campaign's target); KPIs naming only other units are left out.
+    With `unit`, each KPI is narrowed to that unit's channels and judged against the unit's
+    part of its target (`engine.targets`); KPIs naming only other units are left out.
 
     Metric KPIs are read from the segment rollup, refreshed first when its sources changed;
     `per_publication` reads the per-publication rollups instead (the reference the segment
     rollup is tested against, and slower at national scale)."""
+    return narrowed_scorecard(
+        session,
+        campaign_key,
+        as_of,
+        None if unit is None else KpiFilter(units=(unit,)),
+        on_time_minutes=on_time_minutes,
+        key_dates=key_dates,
+        per_publication=per_publication,
+    ).scores
+
+
+def narrowed_scorecard(
+    session: Session,
+    campaign_key: str,
+    as_of: datetime,
+    narrowing: KpiFilter | None,
+    *,
+    on_time_minutes: int | None = None,
+    key_dates: list[date] | None = None,
+    per_publication: bool = False,
+) -> Narrowed:
+    """Every KPI measured under its own filter and `narrowing` at once, judged against the
+    part's share of its target (`engine.targets.target_share`); None: the whole campaign."""
     moment = ensure_aware(as_of)
     window, rows = _campaign_kpis(session, campaign_key)
     minutes = get_settings().on_time_minutes if on_time_minutes is None else on_time_minutes
     days = campaign_key_dates(window) if key_dates is None else key_dates
-    filters = [KpiFilter.of(kpi) for kpi, _ in rows]
-    if unit is not None:
-        narrowed = [(row, flt.within_unit(unit)) for row, flt in zip(rows, filters, strict=True)]
-        rows = [row for row, flt in narrowed if flt is not None]
-        filters = [flt for _, flt in narrowed if flt is not None]
-    wanted = [(kpi.metric, flt) for (kpi, _), flt in zip(rows, filters, strict=True)]
+    kept: list[tuple[Kpi, Objective, KpiFilter, KpiFilter]] = []
+    excluded: list[str] = []
+    for kpi, objective in rows:
+        own = KpiFilter.of(kpi)
+        part = own if narrowing is None else narrow(own, narrowing)
+        if part is None:
+            excluded.append(kpi.key)
+        else:
+            kept.append((kpi, objective, own, part))
+    wanted = [(kpi.metric, part) for kpi, _, _, part in kept]
+    # The KPIs' own filters are counted too, for the planned share of each target.
+    wanted += [(kpi.metric, own) for kpi, _, own, part in kept if own != part]
     measurer = Measurer(session, window, moment, minutes, wanted, per_publication)
-    trend = measurer.trend
     scores: list[KpiScore] = []
-    for (kpi, objective), flt in zip(rows, filters, strict=True):
-        m = measurer.measure(kpi.metric, flt)
-        expected = expected_value(kpi.metric, kpi.target, kpi.pacing, window, moment, days)
-        projection = _project(kpi.metric, m, trend, window, moment)
+    shares: dict[str, float] = {}
+    for kpi, objective, own, part in kept:
+        share = target_share(measurer.execution, kpi.metric, own, part, kpi.target)
+        target = kpi.target * share
+        m = measurer.measure(kpi.metric, part)
+        expected = expected_value(kpi.metric, target, kpi.pacing, window, moment, days)
+        projection = _project(kpi.metric, m, measurer.trend, window, moment)
         verdict = judge(
-            kpi.metric, kpi.target, m.value, expected, projection, no_data_reason=m.no_data_reason
+            kpi.metric, target, m.value, expected, projection, no_data_reason=m.no_data_reason
         )
-        reason = " ".join([verdict.reason, *(f"Note: {n}." for n in m.notes)])
+        shares[kpi.key] = share
         scores.append(
             KpiScore(
                 objective=objective.key,
@@ -251,22 +295,20 @@ def scorecard(
                 objective_title_en=objective.title_en,
                 kpi=kpi.key,
                 metric=kpi.metric,
-                target=kpi.target,
+                target=target,
                 actual=m.value,
-                percent=(m.value / kpi.target * 100.0)
-                if m.value is not None and kpi.target
-                else None,
+                percent=(m.value / target * 100.0) if m.value is not None and target else None,
                 expected=expected,
                 projection=projection,
                 status=str(verdict.status),
-                reason=reason,
+                reason=" ".join([verdict.reason, *(f"Note: {n}." for n in m.notes)]),
                 as_of=moment,
                 data_as_of=m.data_as_of,
                 pacing=kpi.pacing,
-                filters=flt.as_dict(),
+                filters=part.as_dict(),
             )
         )
-    return scores
+    return Narrowed(scores, shares, excluded)
 
 
 def _project(

@@ -11,7 +11,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from analytics_app.engine.moment import end_of_day
-from analytics_app.engine.scope import KpiFilter
+from analytics_app.engine.scope import KpiFilter, narrow
+
+__all__ = ["PARAMS", "Filters", "Scope", "narrow"]
 
 PARAMS = ("campaign", "from", "to", "platform", "unit", "objective", "audience")
 
@@ -123,24 +125,3 @@ class Scope:
         if not keys:
             return True
         return unit_key in keys
-
-
-def narrow(base: KpiFilter, extra: KpiFilter) -> KpiFilter | None:
-    """Both filters at once; None when they exclude each other (e.g. a YouTube KPI under a
-    Facebook filter)."""
-
-    def axis(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...] | None:
-        if not b:
-            return a
-        if not a:
-            return b
-        both = tuple(x for x in a if x in b)
-        return both or None
-
-    platforms = axis(base.platforms, extra.platforms)
-    units = axis(base.units, extra.units)
-    kinds = axis(base.content_kinds, extra.content_kinds)
-    audiences = axis(base.audiences, extra.audiences)
-    if platforms is None or units is None or kinds is None or audiences is None:
-        return None
-    return KpiFilter(platforms, units, kinds, audiences)

@@ -1,12 +1,10 @@
 """The Overview: the objective scorecard and the headline numbers with their weekly change.
 
-Unnarrowed (every unit, no platform or audience chosen) the scorecard is the engine's
-`scorecard(...)` itself, the very list `loa scorecard --json` prints. Narrowed to a unit, a
-platform or an audience, every KPI is measured on its own filter and the narrowing together, and
-its target becomes the narrowed part's share of the campaign target: the share of the KPI's
-planned publications that fall in the narrowing (rates and shares keep their target; a count of
-active units is capped at the units in scope). KPIs the narrowing excludes (a YouTube KPI under a
-Facebook filter) are listed apart.
+The scorecard is the engine's: unnarrowed (every unit, no platform or audience chosen) the very
+list `loa scorecard --json` prints; narrowed to a unit, a platform or an audience, the engine's
+`narrowed_scorecard`, whose targets are the part's share of the campaign's (`engine.targets`,
+the rule the reports follow too). KPIs the narrowing excludes (a YouTube KPI under a Facebook
+filter) are listed apart.
 """
 
 from dataclasses import dataclass, field, replace
@@ -17,20 +15,12 @@ from sqlmodel import Session
 
 from analytics_app.engine.execution import ExecutionFacts
 from analytics_app.engine.groups import Grouping
-from analytics_app.engine.kinds import ENGAGEMENT_PARTS, is_ratio
-from analytics_app.engine.pacing import campaign_key_dates, expected_value
+from analytics_app.engine.kinds import ENGAGEMENT_PARTS
 from analytics_app.engine.scope import CampaignWindow, KpiFilter, load_window
-from analytics_app.engine.scorecard import (
-    KpiScore,
-    Measurer,
-    _campaign_kpis,
-    _project,
-    scorecard,
-)
+from analytics_app.engine.scorecard import KpiScore, narrowed_scorecard
 from analytics_app.engine.segment_breakdowns import segment_breakdown
-from analytics_app.engine.status import judge
 from analytics_app.engine.tables import CHANNEL, SEGMENT_LATEST
-from analytics_app.services.filters import Scope, narrow
+from analytics_app.services.filters import Scope
 from campaigns.settings import get_settings
 from campaigns.timeutil import ensure_aware
 
@@ -89,91 +79,15 @@ def overview(session: Session, scope: Scope, as_of: datetime) -> Overview:
 def scores_for(
     session: Session, scope: Scope, as_of: datetime
 ) -> tuple[list[KpiScore], dict[str, float], list[str]]:
-    """The scope's scorecard: the engine's own when nothing narrows it, else
-    `scoped_scorecard`; only the chosen objective's KPIs when one is chosen."""
-    if scope.restricted:
-        scores, shares, excluded = scoped_scorecard(
-            session, scope.campaign, as_of, scope.kpi_filter()
-        )
-    else:
-        scores = scorecard(session, scope.campaign, as_of)
-        shares, excluded = {s.kpi: 1.0 for s in scores}, []
+    """The scope's scorecard from the engine (the very list `loa scorecard --json` prints when
+    nothing narrows it), with each KPI's share of its campaign target and the KPIs the
+    narrowing excludes; only the chosen objective's KPIs when one is chosen."""
+    narrowing = scope.kpi_filter() if scope.restricted else None
+    result = narrowed_scorecard(session, scope.campaign, as_of, narrowing)
+    scores = result.scores
     if scope.filters.objective:
         scores = [s for s in scores if s.objective == scope.filters.objective]
-    return scores, shares, excluded
-
-
-def scoped_scorecard(
-    session: Session, campaign_key: str, as_of: datetime, extra: KpiFilter
-) -> tuple[list[KpiScore], dict[str, float], list[str]]:
-    """Every KPI measured under its own filter and `extra` at once, against its share of the
-    target; and the KPIs `extra` excludes."""
-    moment = ensure_aware(as_of)
-    window, rows = _campaign_kpis(session, campaign_key)
-    kept = []
-    excluded: list[str] = []
-    for kpi, objective in rows:
-        own = KpiFilter.of(kpi)
-        both = narrow(own, extra)
-        if both is None:
-            excluded.append(kpi.key)
-        else:
-            kept.append((kpi, objective, own, both))
-    minutes = get_settings().on_time_minutes
-    days = campaign_key_dates(window)
-    wanted = [(kpi.metric, both) for kpi, _, _, both in kept]
-    # The KPIs' own filters are counted too, for the planned share of each target.
-    counted = wanted + [(kpi.metric, own) for kpi, _, own, _ in kept]
-    measurer = Measurer(session, window, moment, minutes, counted)
-    scores: list[KpiScore] = []
-    shares: dict[str, float] = {}
-    for kpi, objective, own, both in kept:
-        share = _target_share(measurer, kpi.metric, own, both, kpi.target)
-        target = kpi.target * share
-        m = measurer.measure(kpi.metric, both)
-        expected = expected_value(kpi.metric, target, kpi.pacing, window, moment, days)
-        projection = _project(kpi.metric, m, measurer.trend, window, moment)
-        verdict = judge(
-            kpi.metric, target, m.value, expected, projection, no_data_reason=m.no_data_reason
-        )
-        shares[kpi.key] = share
-        scores.append(
-            KpiScore(
-                objective=objective.key,
-                objective_title=objective.title,
-                objective_title_en=objective.title_en,
-                kpi=kpi.key,
-                metric=kpi.metric,
-                target=target,
-                actual=m.value,
-                percent=(m.value / target * 100.0) if m.value is not None and target else None,
-                expected=expected,
-                projection=projection,
-                status=str(verdict.status),
-                reason=" ".join([verdict.reason, *(f"Note: {n}." for n in m.notes)]),
-                as_of=moment,
-                data_as_of=m.data_as_of,
-                pacing=kpi.pacing,
-                filters=both.as_dict(),
-            )
-        )
-    return scores, shares, excluded
-
-
-def _target_share(
-    measurer: Measurer, metric: str, own: KpiFilter, both: KpiFilter, target: float
-) -> float:
-    """The narrowed part's share of a KPI's target."""
-    if is_ratio(metric) or own == both:
-        return 1.0
-    if metric == "active_units":
-        if not both.units or not target:
-            return 1.0
-        return min(target, float(len(both.units))) / target
-    planned = measurer.execution.total(own).planned
-    if not planned:
-        return 0.0
-    return measurer.execution.total(both).planned / planned
+    return scores, result.shares, result.excluded
 
 
 def headlines(

@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 
 from analytics_app.components.layout import plain
 from analytics_app.engine.scope import KpiFilter
-from analytics_app.engine.scorecard import scorecard
-from analytics_app.services.overview import scoped_scorecard
+from analytics_app.engine.scorecard import narrowed_scorecard, scorecard
 from campaigns.access import Identity
 from scheduler.cli import app as cli
 from tests.analytics_app.app_support import (
@@ -103,8 +102,10 @@ def test_officer_sees_only_their_unit(
     from sqlmodel import Session
 
     with Session(app_db) as s:
-        mine, _, _ = scoped_scorecard(s, "hand", AS_OF, KpiFilter(units=("u1",)))
-        theirs, _, _ = scoped_scorecard(s, "hand", AS_OF, KpiFilter(units=("u2",)))
+        mine = narrowed_scorecard(s, "hand", AS_OF, KpiFilter(units=("u1",))).scores
+        theirs = narrowed_scorecard(s, "hand", AS_OF, KpiFilter(units=("u2",))).scores
+        # The reports' unit scorecard is the same list: one rule for a unit's targets.
+        assert scorecard(s, "hand", AS_OF, unit="u1") == mine
     assert set(shown) == {x.kpi for x in mine}
     for x in mine:
         assert same(shown[x.kpi]["actual"], x.actual), x.kpi
