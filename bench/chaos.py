@@ -70,10 +70,11 @@ FAULT_MIX = (
 LAG_MS = 3000  # listings lag behind creates the whole chaos window
 
 
-def fault_spec(rate: float) -> str:
+def fault_spec(rate: float, without: tuple[str, ...] = ()) -> str:
     rules = [
         f"{kind}{':' + scope if scope else ''}@{rate * share:.4f}"
         for kind, scope, share in FAULT_MIX
+        if kind not in without
     ]
     return ",".join([*rules, f"lag={LAG_MS}"])
 
@@ -360,7 +361,7 @@ def run(args: argparse.Namespace) -> int:
     from connectors.emulator import Emulator
 
     rng = random.Random(args.seed)
-    injected = Injected(faults=fault_spec(args.fault_rate))
+    injected = Injected(faults=fault_spec(args.fault_rate, tuple(args.without)))
     folder = Path(tempfile.mkdtemp(prefix="loa-chaos-"))
     home = folder / "home"
     home.mkdir()
@@ -542,6 +543,9 @@ def main(argv: list[str] | None = None) -> int:
         "--fault-tail-s", type=float, default=120.0, help="faults stay on this long after kills"
     )
     parser.add_argument("--fault-rate", type=float, default=0.2)
+    parser.add_argument(
+        "--without", action="append", default=[], help="leave a fault kind out (repeatable)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quiet", action="store_true", help="only the summary lines")
     parser.add_argument("--code", default="", help="run the workers from this source tree")
