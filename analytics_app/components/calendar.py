@@ -90,6 +90,7 @@ def options(view: str, initial: date, first: date, last: date, lang: str) -> dic
             "listWeek": t("calendar.list"),
         },
         "noEventsText": t("calendar.nothing"),
+        "moreLinkText": t("calendar.more"),  # "+12 more" in the viewer's language
         "allDaySlot": False,
         "slotMinTime": "05:00:00",
         "slotMaxTime": "24:00:00",

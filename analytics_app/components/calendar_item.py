@@ -223,7 +223,11 @@ def item_panel(
 ) -> None:
     """The panel of one publication, with the actions its state allows."""
     show_notice()
-    st.button(t("calendar.close"), key="cal_close", on_click=close, icon=":material/close:")
+    # A click inside the drawer reruns only the drawer (a fragment): closing reruns the page,
+    # which then draws no drawer.
+    if st.button(t("calendar.close"), key="cal_close", icon=":material/close:"):
+        close()
+        st.rerun(scope="app")
     st.markdown(
         f"**{t('state.' + detail.state)}** · {t('kind.' + detail.kind)} · "
         f"{t('platform.' + detail.platform)} · {moment(detail.scheduled_at, zone, lang)}"

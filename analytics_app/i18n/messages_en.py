@@ -328,6 +328,7 @@ MESSAGES: dict[str, str] = {
     "calendar.privacy.public": "Public",
     "calendar.privacy.unlisted": "Unlisted",
     "calendar.privacy.private": "Private",
+    "calendar.more": "more",
     "calendar.too_many": "The calendar shows the first {shown} of {n} items; choose a unit or a shorter period (the list has them all).",
     "users.title": "Users",
     "users.subtitle": "Who may open the app, with which role and unit. Every change is audited.",

@@ -328,6 +328,7 @@ MESSAGES: dict[str, str] = {
     "calendar.privacy.public": "Công khai",
     "calendar.privacy.unlisted": "Không công khai (có liên kết thì xem được)",
     "calendar.privacy.private": "Riêng tư",
+    "calendar.more": "mục khác",
     "calendar.too_many": "Lịch chỉ hiện {shown} trong {n} mục đầu tiên; hãy chọn một đơn vị hoặc thu hẹp khoảng thời gian (danh sách có đủ tất cả).",
     "users.title": "Người dùng",
     "users.subtitle": "Ai được vào ứng dụng, với vai trò và đơn vị nào. Mọi thay đổi được ghi nhật ký.",

@@ -1,8 +1,10 @@
 """Demo data for the browser test and the README's screenshots: a small national campaign
 (`bench.national`) with the Action Month's real objective and unit names, titled posts, one
-post whose title is markup, an open alert, and a manager who signs in with a password."""
+post whose title is markup, an open alert, a draft waiting for approval first thing on the
+campaign's first day, and a manager who signs in with a password."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
@@ -14,6 +16,7 @@ from campaigns.db import upgrade
 from campaigns.metrics_store import AudienceRow, record_audience
 from campaigns.models import (
     Alert,
+    Campaign,
     Channel,
     ContentItem,
     Objective,
@@ -38,6 +41,7 @@ AUDIENCE = (  # (gender, age group, share of views) of a YouTube channel
 MANAGER, PASSWORD = "minh", "một mật khẩu dài cho trình duyệt"
 XSS = "<img src=x onerror=alert(1)>"
 FAR = datetime(2026, 6, 1, tzinfo=UTC)
+DRAFT_TITLE = "Bản nháp chờ duyệt: Tháng hành động 2025"
 OBJECTIVES = {
     "O1": (
         "Tăng cường phối hợp giữa các bộ, ngành, địa phương",
@@ -102,6 +106,7 @@ def build(engine: Engine, scale: float = 0.1) -> None:
                     dedupe_key=f"demo|failed|{failed.id}",
                 )
             )
+        _draft(s, failed.id if failed is not None else None)
         # YouTube Analytics' viewers by gender and age, on every YouTube channel.
         youtube = s.exec(select(Channel).where(Channel.platform == "youtube")).all()
         at = datetime(2025, 11, 30, 12, tzinfo=UTC)
@@ -122,3 +127,26 @@ def build(engine: Engine, scale: float = 0.1) -> None:
             )
         )
         s.commit()
+
+
+def _draft(s: Session, keep: int | None) -> None:
+    """One publication that did not go out becomes a draft at 05:00 on the campaign's first
+    day (the first event of the calendar's first month), titled so it can be found."""
+    campaign = s.exec(select(Campaign)).one()
+    at = datetime.combine(campaign.starts, time(5), tzinfo=ZoneInfo(campaign.timezone))
+    for state in (PublicationState.MISSED, PublicationState.NEEDS_REVIEW, PublicationState.FAILED):
+        found = s.exec(
+            select(Publication).where(Publication.state == state, Publication.id != keep)
+        ).first()
+        if found is not None:
+            break
+    else:
+        raise RuntimeError("the demo data has no publication that did not go out")
+    found.state = PublicationState.DRAFT
+    found.slot_at = found.scheduled_at = at.astimezone(UTC)
+    found.last_error, found.last_error_code = "", ""
+    found.approved_by, found.approved_at, found.next_attempt_at = "", None, None
+    content = s.get(ContentItem, found.content_id)
+    assert content is not None
+    content.title = DRAFT_TITLE
+    s.add_all([found, content])

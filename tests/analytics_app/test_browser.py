@@ -1,8 +1,9 @@
 """The app in a real browser: `streamlit run` on a free loopback port against demo data, driven
 by Debian's headless Chromium with Playwright. Signs in as a manager, opens every page, changes a
-filter, drills down from Units, signs out; fails on any exception a page shows or any script
-dialog (user text must never run). Screenshots go to tests/artifacts/; the Overview's is copied
-to docs/screenshots/ for the README."""
+filter, drills down from Units, signs out; approves a draft from the Calendar (FullCalendar, in
+its iframe); fails on any exception a page shows or any script dialog (user text must never
+run). Screenshots go to tests/artifacts/; the Overview's and the Calendar's are copied to
+docs/screenshots/ for the README."""
 
 import os
 import shutil
@@ -16,13 +17,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from analytics_app.services.calendar import COLOURS, Group
 from campaigns.db import make_engine
 from scheduler.cli.dashboard_cmd import streamlit_command
-from tests.analytics_app.browser_data import MANAGER, PASSWORD, XSS, build
+from tests.analytics_app.browser_data import DRAFT_TITLE, MANAGER, PASSWORD, XSS, build
 from tests.conftest import REPO
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -107,6 +109,76 @@ def settle(page: "Page") -> None:
 def no_exception(page: "Page", where: str) -> None:
     shown = page.locator("[data-testid=stException]")
     assert shown.count() == 0, f"{where}: {shown.first.inner_text()}"
+
+
+def rgb(hex_colour: str) -> str:
+    """`#1e6fd9` as the browser's computed style writes it."""
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def open_signed_in(browser: "Browser", url: str, dialogs: list[str]) -> "Page":
+    """A page signed in as the manager at `url`; script dialogs are refused and recorded."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="vi-VN")
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(url)
+    settle(page)
+    page.get_by_label("Tên đăng nhập").fill(MANAGER)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    settle(page)
+    no_exception(page, "sign-in")
+    return page
+
+
+def test_manager_approves_a_draft_from_the_calendar(server: str) -> None:
+    """Open the draft from FullCalendar, approve it in the drawer, see its state and its
+    colour change; the calendar's screenshot goes to docs/screenshots/."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = open_signed_in(browser, f"{server}/?to={AS_OF_DAY}", dialogs)
+        page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Lịch đăng").click()
+        settle(page)
+        no_exception(page, "calendar")
+        calendar = page.frame_locator("iframe[title*=calendar]")
+        event = calendar.locator(".fc-event").filter(has_text=DRAFT_TITLE)
+        event.wait_for(timeout=30_000)
+        assert event.evaluate("e => getComputedStyle(e).backgroundColor") == rgb(
+            COLOURS[Group.DRAFT][0]
+        )
+        event.click()
+        settle(page)
+        drawer = page.get_by_role("dialog")
+        drawer.wait_for(timeout=30_000)
+        no_exception(page, "calendar, the draft opened")
+        assert drawer.get_by_text(DRAFT_TITLE).count()
+        assert drawer.locator("strong", has_text="Nháp").count() == 1  # its state, in bold
+        drawer.get_by_role("button", name="Duyệt", exact=True).click()
+        settle(page)
+        no_exception(page, "calendar, approved")
+        assert drawer.locator("strong", has_text="Đã duyệt").count() == 1
+        assert drawer.get_by_text("Đã duyệt.").count()  # the notice of what was done
+        assert drawer.get_by_role("button", name="Duyệt", exact=True).count() == 0
+        drawer.get_by_role("button", name="Đóng").first.click()
+        settle(page)
+        assert page.get_by_role("dialog").count() == 0
+        event = calendar.locator(".fc-event").filter(has_text=DRAFT_TITLE)
+        event.wait_for(timeout=30_000)
+        assert event.evaluate("e => getComputedStyle(e).backgroundColor") == rgb(
+            COLOURS[Group.APPROVED][0]
+        )
+        page.set_viewport_size({"width": 1440, "height": 1100})
+        settle(page)
+        no_exception(page, "calendar, closed")
+        page.screenshot(path=str(ARTIFACTS / "calendar.png"))
+        shutil.copyfile(ARTIFACTS / "calendar.png", SCREENSHOTS / "calendar.png")
+        browser.close()
+    assert dialogs == []
 
 
 def test_manager_signs_in_and_opens_every_page(server: str) -> None:
