@@ -223,6 +223,8 @@ def kpi_section(
         columns,
         rows,
         Chart("bar", ctx.w("percent"), category=2, values=(7,)),
+        # The same rule as the app's narrowed Overview (engine.targets).
+        note=ctx.w("unit_targets") if ctx.unit else "",
     )
 
 

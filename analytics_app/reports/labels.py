@@ -85,6 +85,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "error": ("Lỗi gần nhất", "Last error"),
     "no_data": ("không có dữ liệu", "no data"),
     "no_channel": ("chưa có kênh", "no channel"),
+    "unit_targets": (
+        "Mục tiêu của đơn vị là phần của đơn vị trong mục tiêu chung, theo số bài đơn vị đã lên "
+        "kế hoạch; các tỷ lệ giữ nguyên mục tiêu chung.",
+        "The unit's targets are its part of the campaign's, by the publications it planned; "
+        "rates keep the campaign's target.",
+    ),
     "no_new_data": ("không có số đo mới trong tuần", "no new measurement this week"),
     "not_measured": ("chưa đo đến độ tuổi này", "not measured at this age"),
     "silent": ("im lặng", "silent"),

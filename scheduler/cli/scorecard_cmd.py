@@ -73,6 +73,18 @@ def parse_as_of(text: str | None, zone: ZoneInfo, ends: date | None = None) -> d
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
+def _check_unit(s: Session, campaign: Campaign, key: str) -> None:
+    from sqlmodel import col, select
+
+    from campaigns.models import Unit
+
+    query = select(Unit.key).where(Unit.campaign_id == campaign.id).order_by(col(Unit.key))
+    known = list(s.exec(query))
+    if key not in known:
+        shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
+        raise UserError(f"--unit {key!r}: no such unit in {campaign.key} (units: {shown})")
+
+
 def _short(value: float | None, metric: str) -> str:
     """Large figures as 1.99 M / 250 k so the table fits 80 columns, with their unit (`h`,
     `s`, `%`); counts whole, as `fmt` gives them."""
@@ -134,6 +146,12 @@ def scorecard_cmd(
         help="YYYY-MM-DD (end of that day, campaign zone) or a date-time; default: now, or "
         "the end of the campaign's last day once it is over.",
     ),
+    unit: str | None = typer.Option(
+        None,
+        "--unit",
+        help="One unit's part: its channels, judged against its planned share of each target "
+        "(as the unit's report and the app's Overview narrowed to it).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for other systems."),
 ) -> None:
     """Each KPI: actual, % of target, expected by now, projection, status and why."""
@@ -144,7 +162,9 @@ def scorecard_cmd(
     with session() as s:
         row = pick_campaign(s, campaign)
         moment = parse_as_of(as_of, ZoneInfo(row.timezone), row.ends)
-        scores = scorecard(s, row.key, moment)
+        if unit is not None:
+            _check_unit(s, row, unit)
+        scores = scorecard(s, row.key, moment, unit=unit)
     if as_json:
         print(json.dumps([x.to_json() for x in scores], ensure_ascii=False, indent=2))
         return

@@ -116,6 +116,14 @@ def test_officer_sees_only_their_unit(
     assert "650" not in [m.value for m in at.metric]
     # u1 plans 3 of the campaign's 5 publications: its part of the reach target is 60 %.
     assert shown["reach"]["target"] == 6_000.0
+    # `loa scorecard --unit u1` prints the same part, judged by the same rule.
+    result = CliRunner().invoke(cli, ["scorecard", "--unit", "u1", "--as-of", AS_OF_DAY, "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    assert [p["kpi"] for p in printed] == [x.kpi for x in mine]
+    for expected in printed:
+        for column in COLUMNS:
+            assert same(shown[expected["kpi"]][column], expected[column]), (expected["kpi"], column)
     assert "Mục tiêu của phạm vi này: 60,0% mục tiêu chung" in texts(at)
 
 

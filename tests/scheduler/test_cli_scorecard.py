@@ -124,3 +124,11 @@ def test_table_fits_80_columns_with_whole_counts_and_units(example_db: None) -> 
     assert re.search(r"\d h\b", watch), watch  # watch time carries its unit
     units = next(line for line in table if "active" in line or "units" in line)
     assert not re.search(r"\d\.\d", units), units  # a count of units is whole
+
+
+def test_an_unknown_unit_is_named_with_the_known_ones(example_db: None) -> None:
+    result = CliRunner().invoke(app, ["scorecard", "--unit", "nowhere", "--as-of", "2025-11-16"])
+    assert result.exit_code != 0
+    said = str(result.exception) + result.output
+    assert "--unit 'nowhere'" in said
+    assert "ncfaw" in said

@@ -132,6 +132,12 @@ def test_unit_scope_reads_the_units_own_numbers(sqlite_engine: Engine, tmp_path:
     rows = {r["KPI"]: r for r in table(sheet_of(wb, report, "summary"))}
     assert set(rows) == set(mine)
     assert rows["reach"]["Actual"] == mine["reach"].actual == 250
+    # Judged against u2's part of the target (B and D: 2 of the 5 publications), as the app's
+    # Overview narrowed to u2 is, and the report says so; a KPI of u2's own keeps its target.
+    assert rows["reach"]["Target"] == mine["reach"].target == 2000.0 * 2 / 5
+    assert rows["u2-reach"]["Target"] == 500.0
+    summary = next(x for x in report.sections if x.key == "summary")
+    assert "by the publications it planned" in summary.note
     assert rows["yt-views"]["Actual"] == "no data"  # u2 has no YouTube channel
     assert [r.key for r in reach] == ["u2"]
     units = table(sheet_of(wb, report, "units"))
