@@ -6,7 +6,8 @@ snapshots reach past that age: its value at A is read from the raw snapshot seri
 `campaigns.metrics_store.values_at_age` (linear between the captures around that moment). Items
 too young, or not measured that late, are left out and counted, so the ranking says how many it
 could not judge yet. Snapshots are read here, not rollups, because an age is finer than a day;
-only the campaign's published items are read, through the snapshot index.
+only the two snapshots around each published item's age are read, each by a seek on the
+snapshot key.
 """
 
 from dataclasses import dataclass

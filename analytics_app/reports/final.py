@@ -47,7 +47,7 @@ def build_final(
     facts = gather.execution_facts(ctx, as_of, [ctx.flt])
     counts = facts.counts(ctx.flt)
     activities, key_total = _activities(ctx, counts, as_of)
-    ranked = gather.rankings(ctx, as_of, [(gather.RANK_BY, "7d"), ("reach", "7d")])
+    ranked = gather.rankings(ctx, as_of, gather.shown_at("7d"))
     lines = gather.item_lines(ranked)
     top = _top_content(ctx, lines)
     channels, _ = gather.channels_section(ctx, as_of, None, facts, None)
@@ -155,7 +155,7 @@ def _activities(ctx: Context, counts: ExecutionCounts, as_of: datetime) -> tuple
 
 
 def _top_content(ctx: Context, lines: Sequence[ItemLine]) -> Section:
-    """The campaign's items with the most views seven days after publication."""
+    """The campaign's items with the most engagements seven days after publication."""
     [top, _] = gather.top_bottom(ctx, lines, "7d", "", n=TOP_N)
     top.key, top.title = "top_content", ctx.w("top_content")
     top.note = (

@@ -597,10 +597,16 @@ def issues_section(ctx: Context, starts: datetime, ends: datetime) -> Section:
 # --- items at equal age ---------------------------------------------------------------------
 
 
-# Items are compared by views at an age (both platforms report views; engagements would read
-# four series per item); reach beside them. Each (metric, age) reads the items' snapshot series.
-RANK_BY = "views"
+# Items are compared by engagements at an age, reach and views beside them. Each (metric, age)
+# reads the two snapshots around every item's age (`values_at_age`: key seeks, not series).
+RANK_BY = "engagements"
 Pair = tuple[str, str]  # (metric, age)
+
+
+def shown_at(*ages: str) -> list[Pair]:
+    """Every shown metric at each age, the ranking one first: the rankings a report reads."""
+    order = (RANK_BY, *(m for m in SHOWN if m != RANK_BY))
+    return [(m, age) for age in ages for m in order]
 
 
 @dataclass(frozen=True)
@@ -699,9 +705,9 @@ def items_section(
 def top_bottom(
     ctx: Context, lines: Sequence[ItemLine], age: str, pool_note: str, n: int = 5
 ) -> list[Section]:
-    """The best and the weakest items by views at one age (equal age)."""
+    """The best and the weakest items by engagements at one age (equal age)."""
     pair = (RANK_BY, age)
-    other = ("reach", age)
+    others = [(m, age) for m in SHOWN if m != RANK_BY]
     measured = [line for line in lines if pair in line.values]
     ordered = sorted(measured, key=lambda li: (-li.values[pair], li.published_at))
     columns = [
@@ -710,7 +716,7 @@ def top_bottom(
         Column(ctx.w("kind"), width=8),
         Column(ctx.w("published_at"), Fmt.TIME, 17),
         Column(_pair_label(pair, ctx.lang), Fmt.INT, 15),
-        Column(_pair_label(other, ctx.lang), Fmt.INT, 15),
+        *(Column(_pair_label(other, ctx.lang), Fmt.INT, 15) for other in others),
     ]
     nm = ctx.w("not_measured")
 
@@ -721,7 +727,7 @@ def top_bottom(
             li.kind,
             li.published_at,
             li.values[pair],
-            li.values.get(other, Missing(nm)),
+            *(li.values.get(other, Missing(nm)) for other in others),
         ]
 
     top = [row(li) for li in ordered[:n]]

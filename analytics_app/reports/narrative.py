@@ -29,7 +29,7 @@ class Facts:
     missed: int
     active_units: int
     kpis: list[KpiScore]
-    best: tuple[str, str, float] | None  # content, channel, views at 7 days
+    best: tuple[str, str, float] | None  # content, channel, engagements at 7 days
     no_channel: bool = False  # the scope is a unit with no channel: nothing to tell
 
 
@@ -90,7 +90,7 @@ def _vi(f: Facts) -> list[str]:
         content, channel, value = f.best
         out.append(
             f"Nội dung nổi bật nhất: {content} trên kênh {channel}, {_n(value, 'vi')} lượt "
-            "xem sau 7 ngày."
+            "tương tác sau 7 ngày."
         )
     if not f.ended:
         out.append(f"Chiến dịch chưa kết thúc: số liệu tạm tính đến {f.as_of:%d/%m/%Y %H:%M}.")
@@ -128,7 +128,9 @@ def _en(f: Facts) -> list[str]:
         out.append("Results: " + "; ".join(parts) + ".")
     if f.best is not None:
         content, channel, value = f.best
-        out.append(f"Top content: {content} on {channel}, {_n(value, 'en')} views after 7 days.")
+        out.append(
+            f"Top content: {content} on {channel}, {_n(value, 'en')} engagements after 7 days."
+        )
     if not f.ended:
         out.append(
             f"The campaign has not ended: figures are provisional as of {f.as_of:%d/%m/%Y %H:%M}."

@@ -61,9 +61,8 @@ def build_weekly(
     counts_now, counts_before = facts_now.counts(ctx.flt), facts_before.counts(ctx.flt)
 
     daily = gather.daily_section(ctx, as_of, week.monday - timedelta(days=7), week.sunday)
-    # Items of this week and the week before: those can have reached 24 hours and 7 days.
-    pairs = [(gather.RANK_BY, "24h"), ("reach", "24h"), (gather.RANK_BY, "7d"), ("reach", "7d")]
-    ranked = gather.rankings(ctx, as_of, pairs, (starts - timedelta(days=7), ends))
+    # Every item published so far, at 24 hours and 7 days; this week's items are the pool.
+    ranked = gather.rankings(ctx, as_of, gather.shown_at("24h", "7d"))
     lines = gather.item_lines(ranked)
     in_week = [li for li in lines if starts <= li.published_at < ends]
     pool = (
@@ -72,7 +71,7 @@ def build_weekly(
         else "Items published this week, compared 24 hours after publication."
     )
     if not any((gather.RANK_BY, "24h") in li.values for li in in_week):
-        in_week = lines
+        in_week = [li for li in lines if starts - timedelta(days=7) <= li.published_at < starts]
         pool = (
             "Không mục nào đăng trong tuần đã được đo ở 24 giờ: so các mục của tuần trước."
             if ctx.lang == "vi"
