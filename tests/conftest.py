@@ -106,7 +106,16 @@ def pg_engine(postgres_url: str) -> Iterator[Engine]:
     yield engine
     from sqlmodel import SQLModel
 
+    engine.dispose()  # the test's pooled connections first
     with engine.begin() as conn:
+        # A connection the test leaked (a session never closed) would hold its locks and make
+        # the TRUNCATE below wait forever: end every other session of this test database.
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
         names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
