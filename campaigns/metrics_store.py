@@ -49,7 +49,6 @@ from campaigns.vocabulary import TERMS
 
 # Bound parameters per statement stay well under SQLite's limit (32,766) and PostgreSQL's (65,535).
 _ID_CHUNK = 500
-_AGE_CHUNK = 500
 
 SNAPSHOT: Table = MetricSnapshot.__table__  # type: ignore[attr-defined]
 LATEST: Table = MetricLatest.__table__  # type: ignore[attr-defined]
@@ -645,7 +644,7 @@ def values_at_age(
     out: dict[int, float] = {}
     conn = session.connection()
     pub = Publication.__table__  # type: ignore[attr-defined]
-    for chunk in _chunks(sorted(set(publication_ids)), _AGE_CHUNK):
+    for chunk in _chunks(sorted(set(publication_ids))):
         published = {
             pid: at
             for pid, at in conn.execute(
