@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -429,10 +430,12 @@ def run(args: argparse.Namespace) -> int:
         fired = dict(emu.faults.fired)
     elapsed = time.monotonic() - t0
     engine.dispose()
-    if postgres and not args.keep:
-        drop_postgres(args.postgres, pg_name)
-    elif postgres:
-        print(f"database kept: {pg_name}; files in {folder}")
+    if args.keep:
+        print(f"kept: {'database ' + pg_name + ', ' if postgres else ''}files in {folder}")
+    else:
+        if postgres:
+            drop_postgres(args.postgres, pg_name)
+        shutil.rmtree(folder, ignore_errors=True)  # the workers' logs, media and SQLite file
     return _report(args, verdicts, unexplained, injected, fired, elapsed)
 
 
@@ -537,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chaos-s", type=float, default=240.0, help="faults and kills this long")
     parser.add_argument("--spread-s", type=float, default=200.0, help="due times over this long")
     parser.add_argument("--pages", type=int, default=24)
-    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    parser.add_argument("--keep", action="store_true", help="keep the database and the files")
     parser.add_argument("--drain-s", type=float, default=300.0)
     parser.add_argument(
         "--fault-tail-s", type=float, default=120.0, help="faults stay on this long after kills"
