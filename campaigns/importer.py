@@ -32,6 +32,7 @@ from campaigns.models import (
 from campaigns.outbox import (
     SHEET_CONTENT_PREFIX,
     SHEET_PLAN_PREFIX,
+    cancel_values,
     dedupe_key,
     initial_state,
     new_publication,
@@ -475,12 +476,23 @@ class _Importer:
                 continue
             label = f"publication {pub.id} ({key.split('|', 1)[1]})"
             if pub.state in CANCELLABLE_BY_IMPORT:
-                pub.state = PublicationState.CANCELLED
-                pub.last_error_code = REMOVED_FROM_PLAN
-                pub.last_error = "its slot is no longer in the campaign file"
+                values = cancel_values(self.s, pub, self.now)
+                if values["state"] == PublicationState.CANCELLED:
+                    values.update(
+                        last_error_code=REMOVED_FROM_PLAN,
+                        last_error="its slot is no longer in the campaign file",
+                    )
+                    self.warn("plans", f"{label} is no longer planned: cancelled")
+                else:  # its last attempt may have put it live: the scheduler checks first
+                    self.warn(
+                        "plans",
+                        f"{label} is no longer planned: cancelled once the platform confirms "
+                        "its last attempt did not publish it",
+                    )
+                for name, value in values.items():
+                    setattr(pub, name, value)
                 pub.updated_at = self.now
                 counts.cancelled += 1
-                self.warn("plans", f"{label} is no longer planned: cancelled")
             elif pub.state in (
                 PublicationState.CLAIMED,
                 PublicationState.HANDED_OFF,

@@ -30,6 +30,7 @@ from campaigns.models import (
     PublicationState,
     Unit,
 )
+from campaigns.outbox import cancel_values
 from campaigns.timeutil import utcnow
 
 STATES = [s.value for s in PublicationState]
@@ -321,12 +322,9 @@ def cancel(session: Session, ids: list[int], identity: Identity) -> int:
         pub = found[i]
         if pub.state == PublicationState.CANCELLED:
             continue
-        values: dict[str, Any] = {
-            "state": PublicationState.CANCELLED,
-            "locked_by": None,
-            "locked_until": None,
-            "next_attempt_at": None,
-        }
+        # An attempt whose outcome is unknown may have put the post live: the scheduler asks
+        # the platform before the cancel takes effect (campaigns.outbox.cancel_values).
+        values = cancel_values(session, pub, utcnow())
         if _transition(session, pub, values, identity, "cancel"):
             done += 1
         else:

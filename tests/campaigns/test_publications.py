@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 
 from campaigns.errors import UserError
 from campaigns.importer import import_campaign
-from campaigns.models import AuditLog, Publication, PublicationState
+from campaigns.models import Attempt, AttemptOutcome, AuditLog, Publication, PublicationState
+from campaigns.outbox import CANCEL_REQUESTED
 from campaigns.publications import approve, cancel, list_publications, resolve_campaign
 from tests.conftest import EXAMPLE_CAMPAIGN
 from tests.identities import MANAGER, OFFICER
@@ -101,6 +102,26 @@ def test_cancel_rules(imported: Engine) -> None:
         assert cancel(s, [3], OFFICER) == 0  # already cancelled
         actions = [(a.action, a.entity_id) for a in s.exec(select(AuditLog)).all()]
         assert ("cancel", "4") in actions
+
+
+def test_cancel_of_a_row_whose_last_attempt_may_be_live_asks_the_platform_first(
+    imported: Engine,
+) -> None:
+    set_state(imported, 5, PublicationState.RETRY_WAIT)
+    with Session(imported) as s:
+        s.add(Attempt(publication_id=5, number=1, worker_id="w", outcome=AttemptOutcome.UNKNOWN))
+        s.commit()
+        assert cancel(s, [5, 6], OFFICER) == 2
+        s.commit()
+        maybe_live, plain = s.get(Publication, 5), s.get(Publication, 6)
+    assert maybe_live is not None
+    assert plain is not None
+    # Not cancelled blind: the scheduler reconciles it first, then cancels or keeps it published.
+    assert (maybe_live.state, maybe_live.last_error_code) == (
+        PublicationState.RETRY_WAIT,
+        CANCEL_REQUESTED,
+    )
+    assert plain.state == PublicationState.CANCELLED
 
 
 def test_resolve_campaign(any_engine: Engine, tmp_path: object) -> None:
