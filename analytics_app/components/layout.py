@@ -57,6 +57,19 @@ def as_of_line(as_of: datetime, data_as_of: datetime | None, zone: ZoneInfo) -> 
     st.caption(":material/schedule: " + text)
 
 
+def page_scope(title_key: str, subtitle_key: str | None = None) -> Scope:
+    """A page's title, then the scope its filters give; the empty state (and a stop) when no
+    campaign is imported yet."""
+    from analytics_app.components.filters import current_scope
+
+    header(title_key, subtitle_key)
+    scope = current_scope()
+    if scope is None:
+        no_campaign()
+        st.stop()
+    return scope
+
+
 def no_campaign() -> None:
     """The empty state of a page when nothing is imported yet."""
     st.info(t("empty.no_campaign"), icon=":material/inbox:")

@@ -8,18 +8,13 @@ import streamlit as st
 from analytics_app.components import cached, layout
 from analytics_app.components.bullet import bullet_figure, kpi_label
 from analytics_app.components.export import export_buttons
-from analytics_app.components.filters import current_scope
 from analytics_app.components.theme import style
 from analytics_app.i18n import lang, t
 from analytics_app.i18n.format import moment, number, percent, reason
 
 GENDER_COLOURS = {"female": "#8e24aa", "male": "#1e88e5", "user_specified": "#9aa0a6"}
 
-layout.header("audience.title", "audience.subtitle")
-scope = current_scope()
-if scope is None:
-    layout.no_campaign()
-    st.stop()
+scope = layout.page_scope("audience.title", "audience.subtitle")
 language = lang()
 zone = layout.zone_of(scope)
 as_of = layout.as_of(scope)

@@ -23,7 +23,6 @@ from analytics_app.components.calendar_forms import (
 )
 from analytics_app.components.calendar_item import OPEN_KEY, apply_move, open_item
 from analytics_app.components.export import export_buttons
-from analytics_app.components.filters import current_scope
 from analytics_app.i18n import lang, t
 from analytics_app.identity import viewer
 from analytics_app.services.calendar import calendar_data
@@ -31,11 +30,7 @@ from analytics_app.services.data import session
 from campaigns.errors import UserError
 from campaigns.timeutil import utcnow
 
-layout.header("calendar.title", "calendar.subtitle")
-scope = current_scope()
-if scope is None:
-    layout.no_campaign()
-    st.stop()
+scope = layout.page_scope("calendar.title", "calendar.subtitle")
 who = viewer()
 language = lang()
 if not st.session_state.get(OPEN_KEY):

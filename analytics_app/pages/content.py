@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics_app.components import cached, layout
 from analytics_app.components.export import export_buttons
-from analytics_app.components.filters import current_scope, metric_choice
+from analytics_app.components.filters import metric_choice
 from analytics_app.components.theme import ACCENT, style
 from analytics_app.i18n import lang, t
 from analytics_app.i18n.format import metric_label, moment, number
@@ -17,11 +17,7 @@ from analytics_app.services.content import RANK_METRICS, Post
 
 KINDS = ("", "post", "link", "photo", "clip")
 
-layout.header("content.title", "content.subtitle")
-scope = current_scope()
-if scope is None:
-    layout.no_campaign()
-    st.stop()
+scope = layout.page_scope("content.title", "content.subtitle")
 language = lang()
 zone = layout.zone_of(scope)
 as_of = layout.as_of(scope)

@@ -7,7 +7,6 @@ import streamlit as st
 
 from analytics_app.components import cached, layout
 from analytics_app.components.export import export_buttons
-from analytics_app.components.filters import current_scope
 from analytics_app.components.theme import style
 from analytics_app.i18n import lang, t
 from analytics_app.i18n.format import moment
@@ -31,11 +30,7 @@ STATE_COLOURS = {
     "handed_off": "#7e57c2",
 }
 
-layout.header("health.title", "health.subtitle")
-scope = current_scope()
-if scope is None:
-    layout.no_campaign()
-    st.stop()
+scope = layout.page_scope("health.title", "health.subtitle")
 who = viewer()
 language = lang()
 zone = layout.zone_of(scope)

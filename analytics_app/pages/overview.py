@@ -9,17 +9,12 @@ import streamlit as st
 from analytics_app.components import cached, layout
 from analytics_app.components.bullet import bullet_figure, kpi_label
 from analytics_app.components.export import export_buttons
-from analytics_app.components.filters import current_scope
 from analytics_app.components.theme import STATUS_BADGE, STATUS_ICONS
 from analytics_app.components.tiles import headline_tiles
 from analytics_app.i18n import lang, t
 from analytics_app.i18n.format import moment, number, percent, reason
 
-layout.header("overview.title", "overview.subtitle")
-scope = current_scope()
-if scope is None:
-    layout.no_campaign()
-    st.stop()
+scope = layout.page_scope("overview.title", "overview.subtitle")
 language = lang()
 zone = layout.zone_of(scope)
 as_of = layout.as_of(scope)

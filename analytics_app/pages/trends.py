@@ -9,17 +9,13 @@ import streamlit as st
 
 from analytics_app.components import cached, layout
 from analytics_app.components.export import export_buttons
-from analytics_app.components.filters import current_scope, metric_choice
+from analytics_app.components.filters import metric_choice
 from analytics_app.components.theme import PLATFORM_COLOURS, SERIES_COLOURS, style
 from analytics_app.i18n import lang, t
 from analytics_app.i18n.format import day, metric_label
 from analytics_app.services.trends import SPLITS, TREND_METRICS
 
-layout.header("trends.title", "trends.subtitle")
-scope = current_scope()
-if scope is None:
-    layout.no_campaign()
-    st.stop()
+scope = layout.page_scope("trends.title", "trends.subtitle")
 language = lang()
 zone = layout.zone_of(scope)
 as_of = layout.as_of(scope)

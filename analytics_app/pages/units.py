@@ -7,16 +7,12 @@ import streamlit as st
 
 from analytics_app.components import cached, layout
 from analytics_app.components.export import export_buttons
-from analytics_app.components.filters import current_scope, drill_down
+from analytics_app.components.filters import drill_down
 from analytics_app.components.theme import STATUS_COLOURS, style
 from analytics_app.i18n import lang, t
 from analytics_app.i18n.format import metric_label
 
-layout.header("units.title", "units.subtitle")
-scope = current_scope()
-if scope is None:
-    layout.no_campaign()
-    st.stop()
+scope = layout.page_scope("units.title", "units.subtitle")
 language = lang()
 zone = layout.zone_of(scope)
 as_of = layout.as_of(scope)
