@@ -10,7 +10,8 @@ while a row left `sending` by a process that stopped mid-call becomes `unknown` 
 blind again (`loa report list` shows it).
 
 Only the newest due weekly report is written: after a long stop the scheduler does not send a
-burst of old weeks (`loa report weekly --week` writes any of them by hand).
+burst of old weeks (`loa report weekly --week` writes any of them by hand); the final report is
+written within `FINAL_WINDOW` after the campaign's end, not by a scheduler started a year later.
 """
 
 import logging
@@ -35,6 +36,10 @@ from scheduler.ticker import JobContext, Ticker, register_installer
 log = logging.getLogger(__name__)
 
 REPORT_EVERY_S = 300.0
+# The final report is written by the scheduler in the weeks after the campaign (the Ministry
+# compiles by 20 December); a scheduler started long after, on an old campaign, writes and sends
+# nothing unasked (`loa report final` writes it by hand).
+FINAL_WINDOW = timedelta(days=21)
 SEND_HOUR = time(8, 0)  # campaign zone
 STALE_SENDING = timedelta(minutes=10)  # far beyond the SMTP timeout: that process is gone
 DEFAULT_LANG = "vi"
@@ -79,7 +84,8 @@ def due_reports(session: Session, settings: Settings, now: datetime) -> list[Due
         periods: list[tuple[str, str]] = []
         if week.sunday >= campaign.starts and week.monday <= campaign.ends:
             periods.append(("weekly", str(week)))
-        if local >= _at(campaign.ends + timedelta(days=1), zone):
+        final_from = _at(campaign.ends + timedelta(days=1), zone)
+        if final_from <= local < final_from + FINAL_WINDOW:
             periods.append(("final", "final"))
         for kind, period in periods:
             for unit, to in scopes:

@@ -148,6 +148,17 @@ def test_final_report_after_the_end_and_each_units_own(
     assert all("no Chromium" in r.error for r in rows(hand))
 
 
+def test_a_scheduler_started_long_after_the_campaign_writes_nothing_unasked(
+    hand: Engine, mail_server: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    inbox, port = mail_server
+    settings = settings_for(tmp_path, port)
+    # A year on, the old campaign's final report is not written or mailed by the scheduler.
+    run_reports(hand, settings, local(15, 12, 8, 5) + timedelta(days=365))
+    assert rows(hand) == []
+    assert inbox.messages == []
+
+
 def test_a_refused_mail_is_sent_once_the_server_answers(
     hand: Engine, mail_server: tuple[Inbox, int], tmp_path: Path
 ) -> None:
