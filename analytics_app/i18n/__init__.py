@@ -8,7 +8,8 @@ import streamlit as st
 
 from analytics_app.i18n.catalog import DEFAULT, LANGUAGES, message
 
-LANG_KEY = "lang"
+LANG_KEY = "lang"  # in the session and the URL
+_SWITCH_KEY = "language_switch"  # the radio widget's own state
 
 
 def lang() -> str:
@@ -25,15 +26,24 @@ def t(key: str, **values: object) -> str:
 
 
 def language_switch() -> None:
-    """The one language switch (in the sidebar), kept in the session and the URL."""
-    if LANG_KEY not in st.session_state:
-        st.session_state[LANG_KEY] = lang()
+    """The one language switch (in the sidebar), kept in the session and the URL.
+
+    The choice lives under a plain session key, not the widget's own: Streamlit drops a
+    widget's state when the page changes, and the language must follow the person."""
+    current = lang()
+    st.session_state[LANG_KEY] = current
+
+    def chosen() -> None:
+        st.session_state[LANG_KEY] = st.session_state[_SWITCH_KEY]
+
     st.radio(
-        message(lang(), "common.language"),
+        message(current, "common.language"),
         LANGUAGES,
-        key=LANG_KEY,
+        index=LANGUAGES.index(current),
+        key=_SWITCH_KEY,
+        on_change=chosen,
         horizontal=True,
         format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
     )
-    if st.query_params.get(LANG_KEY) != st.session_state[LANG_KEY]:
-        st.query_params[LANG_KEY] = st.session_state[LANG_KEY]
+    if st.query_params.get(LANG_KEY) != current:
+        st.query_params[LANG_KEY] = current
