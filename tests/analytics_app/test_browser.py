@@ -247,3 +247,34 @@ def test_manager_signs_in_and_opens_every_page(server: str) -> None:
         page.get_by_role("button", name="Đăng nhập").wait_for(timeout=60_000)
         browser.close()
     assert dialogs == []
+
+
+def test_english_chosen_once_stays_on_every_page(server: str) -> None:
+    """The language switch is remembered: English stays English from page to page, on a
+    phone-sized screen too."""
+    from playwright.sync_api import sync_playwright
+
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(f"{server}/?lang=en")  # a link that asks for English
+        settle(page)
+        page.locator("input[type=text]").first.fill(MANAGER)
+        page.locator("input[type=password]").first.fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        settle(page)
+        links = page.locator("[data-testid=stSidebarNavLink]")
+        titles = []
+        for i in range(links.count()):
+            links.nth(i).click()
+            settle(page)
+            no_exception(page, f"page {i} in English")
+            titles.append(page.locator("h1").first.inner_text())
+        page.set_viewport_size({"width": 390, "height": 900})
+        settle(page)
+        page.screenshot(path=str(ARTIFACTS / "phone-en.png"), full_page=True)
+        browser.close()
+    assert titles[:3] == ["Objectives at a glance", "Trends", "Content"]
+    assert dialogs == []
