@@ -9,6 +9,7 @@ from analytics_app.components import cached, layout
 from analytics_app.components.bullet import bullet_figure, kpi_label
 from analytics_app.components.export import export_buttons
 from analytics_app.components.theme import style
+from analytics_app.engine.status import Status
 from analytics_app.i18n import lang, t
 from analytics_app.i18n.format import moment, number, percent, reason
 
@@ -71,8 +72,10 @@ else:
         config={"displayModeBar": False},
     )
     for s in data.targets:
+        # A reason without data already says so ("No data: …"): no status word before it.
+        said = "" if s.status == Status.NO_DATA else f"{t('status.' + s.status)}: "
         st.markdown(
-            f"**{layout.plain(kpi_label(s, language))}** — {t('status.' + s.status)}: "
+            f"**{layout.plain(kpi_label(s, language))}** — {said}"
             + layout.plain(
                 reason(
                     status=s.status,

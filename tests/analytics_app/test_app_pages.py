@@ -149,6 +149,10 @@ def test_audience_says_when_facebook_gives_no_demographics(
     run(at)
     run(at, "audience")
     assert "Facebook không cung cấp giới tính" in texts(at)
+    # An audience target without data says so once, not "No data: No data: …".
+    shown = texts(at).replace("\\", "")  # markdown escapes
+    assert "— Chưa có dữ liệu: chưa đo được cơ cấu người xem" in shown
+    assert "Chưa có dữ liệu: Chưa có dữ liệu" not in shown
     at = make_app(unit="u1")
     run(at)
     run(at, "audience")
