@@ -197,10 +197,12 @@ def unit_keys(session: Session, pubs: Sequence[Publication]) -> dict[int, str | 
     return {p.id: by_channel.get(p.channel_id) for p in pubs if p.id is not None}
 
 
-def _require_rows(
+def require_rows(
     session: Session, identity: Identity, action: Action, pubs: Sequence[Publication]
 ) -> None:
-    """Refuse the whole change unless `identity` may `action` on every row's unit."""
+    """Raise `Forbidden` unless `identity` may `action` on every row's unit (a row of no unit
+    only for all-unit people): the one unit check for every change to publications, here and
+    in the command line, made before anything is changed or asked of a platform."""
     require(identity, action)
     for unit in sorted({u or "" for u in unit_keys(session, pubs).values()}):
         if not identity.sees(unit or None):
@@ -261,7 +263,7 @@ def approve(
         rows = [p for p in candidates if p.id is not None and identity.sees(units[p.id])]
     else:
         found = _load(session, ids)
-        _require_rows(session, identity, Action.APPROVE, list(found.values()))
+        require_rows(session, identity, Action.APPROVE, list(found.values()))
         refused = [
             f"{i} is {found[i].state}"
             for i in ids
@@ -299,7 +301,7 @@ def cancel(session: Session, ids: list[int], identity: Identity) -> int:
     if not ids:
         raise UserError("name the publications to cancel (loa cancel ID...)")
     found = _load(session, ids)
-    _require_rows(session, identity, Action.CANCEL, list(found.values()))
+    require_rows(session, identity, Action.CANCEL, list(found.values()))
     refused = []
     for i in ids:
         state = found[i].state
@@ -353,7 +355,7 @@ def retry(
     if not ids:
         raise UserError("name the publications to retry (loa retry ID...)")
     found = _load(session, ids)
-    _require_rows(session, identity, Action.RETRY, list(found.values()))
+    require_rows(session, identity, Action.RETRY, list(found.values()))
     refused = [f"{i} is {found[i].state}" for i in ids if found[i].state not in RETRYABLE]
     if refused:
         raise UserError(
@@ -403,7 +405,7 @@ def review(
     if absent == bool(published_url):
         raise UserError("say what you found: --published URL or --absent, one of the two")
     pub = _load(session, [pub_id])[pub_id]
-    _require_rows(session, identity, Action.REVIEW, [pub])
+    require_rows(session, identity, Action.REVIEW, [pub])
     if pub.state != PublicationState.NEEDS_REVIEW:
         raise UserError(f"publication {pub_id} is {pub.state}, not needs_review")
     now = utcnow()

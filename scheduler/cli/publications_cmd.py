@@ -196,17 +196,15 @@ def _show_evidence(ev: Evidence, tz: str) -> None:
 
 
 def _require_unit(identity: Identity, pub_id: int) -> None:
-    from campaigns.access import Action, require
+    from campaigns.access import Action
     from campaigns.models import Publication
-    from campaigns.publications import unit_keys
+    from campaigns.publications import require_rows
 
     with session() as s:
         pub = s.get(Publication, pub_id)
         if pub is None:
             raise UserError(f"no publication with id {pub_id}")
-        unit = unit_keys(s, [pub]).get(pub_id)
-    if not identity.sees(unit):
-        require(identity, Action.REVIEW, unit or "(no unit)")
+        require_rows(s, identity, Action.REVIEW, [pub])
 
 
 def review_cmd(

@@ -5,8 +5,11 @@ import stat
 from pathlib import Path
 
 from click.testing import Result
+from sqlmodel import Session
 from typer.testing import CliRunner
 
+from campaigns.db import make_engine
+from campaigns.models import Publication, PublicationState
 from scheduler.cli import app
 from tests.conftest import EXAMPLE_CAMPAIGN
 
@@ -104,3 +107,25 @@ def test_user_list_is_for_admins(loa_home: Path, tmp_path: Path) -> None:
     ]
     _login(tmp_path, "lan")
     assert runner.invoke(app, ["user", "list"]).exit_code == 1
+
+
+def test_review_of_another_units_publication_is_refused_before_the_platform_is_asked(
+    loa_home: Path, tmp_path: Path
+) -> None:
+    _setup(tmp_path)
+    pw = _password_file(tmp_path, "hoa")
+    args = ["user", "add", "hoa", "--role", "manager", "--unit", "ha-noi", "--password-file", pw]
+    assert runner.invoke(app, args).exit_code == 0
+    engine = make_engine(f"sqlite:///{loa_home / 'loa.db'}")
+    with Session(engine) as s:
+        pub = s.get(Publication, 3)  # on ncfaw-fb, a channel of unit ncfaw
+        assert pub is not None
+        pub.state = PublicationState.NEEDS_REVIEW
+        s.add(pub)
+        s.commit()
+    engine.dispose()
+    _login(tmp_path, "hoa")
+    refused = runner.invoke(app, ["review", "3"])
+    assert refused.exit_code == 1
+    assert "hoa works for unit 'ha-noi' and may not review for unit 'ncfaw'" in said(refused)
+    assert "facebook says" not in refused.output  # no evidence gathered for another unit
