@@ -45,94 +45,118 @@ def _value(score: KpiScore, lang: str) -> str:
     return text.replace(",", ".") if lang == "vi" else text
 
 
-def _count(n: int, one: str, many: str) -> str:
-    """English count with its noun: 1 clip, 2 clips."""
-    return f"{_n(n, 'en')} {one if n == 1 else many}"
+def _count(n: int, lang: str, nouns: tuple[str, str]) -> str:
+    """A count with its noun, singular for one: 1 clip, 2 clips (Vietnamese nouns do not change)."""
+    one, many = nouns
+    return f"{_n(n, lang)} {one if n == 1 else many}"
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """One language's sentences; `{names}` are filled in by `_paragraphs` from the facts."""
+
+    period: str
+    no_channel: str
+    summary: str
+    post: tuple[str, str]  # singular, plural
+    clip: tuple[str, str]
+    unit: tuple[str, str]
+    statuses: str
+    kpi_no_data: str
+    kpi_value: str
+    results: str
+    best: str
+    provisional: str
+
+
+_WORDING: dict[str, _Wording] = {
+    "vi": _Wording(
+        period="từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}",
+        no_channel="Trong Tháng hành động ({period}), đơn vị {scope} chưa có kênh nào: không có "
+        "số liệu đăng bài hay kết quả để báo cáo.",
+        summary="Trong Tháng hành động ({period}), phạm vi {scope} đã đăng {posts} và {clips}, "
+        "trong đó {key_dates} lượt đăng vào các ngày trọng điểm; {units} có nội dung được đăng. "
+        "{on_time} lượt đăng đúng giờ, {late} muộn, {failed} lỗi và {missed} bị bỏ lỡ.",
+        post=("bài viết", "bài viết"),
+        clip=("clip", "clip"),
+        unit=("đơn vị", "đơn vị"),
+        statuses="Trên {total} chỉ tiêu: {on_track} đúng tiến độ, {at_risk} có nguy cơ, "
+        "{behind} chậm tiến độ, {no_data} chưa có số liệu.",
+        kpi_no_data="{kpi}: chưa có số liệu",
+        kpi_value="{kpi}: {value} ({percent:.0f}% mục tiêu)",
+        results="Kết quả: {parts}.",
+        best="Nội dung nổi bật nhất: {content} trên kênh {channel}, {engagements} lượt tương tác "
+        "sau 7 ngày.",
+        provisional="Chiến dịch chưa kết thúc: số liệu tạm tính đến {as_of:%d/%m/%Y %H:%M}.",
+    ),
+    "en": _Wording(
+        period="{first:%d/%m/%Y} to {last:%d/%m/%Y}",
+        no_channel="During the Action Month ({period}), unit {scope} had no channel: there are "
+        "no publishing figures or results to report.",
+        summary="During the Action Month ({period}), {scope} published {posts} and {clips}, "
+        "{key_dates} of them on key dates; {units} had content published. {on_time} went out "
+        "on time, {late} late, {failed} failed and {missed} were missed.",
+        post=("post", "posts"),
+        clip=("clip", "clips"),
+        unit=("unit", "units"),
+        statuses="Of {total} KPIs: {on_track} on track, {at_risk} at risk, {behind} behind, "
+        "{no_data} without data.",
+        kpi_no_data="{kpi}: no data",
+        kpi_value="{kpi}: {value} ({percent:.0f}% of target)",
+        results="Results: {parts}.",
+        best="Top content: {content} on {channel}, {engagements} engagements after 7 days.",
+        provisional="The campaign has not ended: figures are provisional as of "
+        "{as_of:%d/%m/%Y %H:%M}.",
+    ),
+}
 
 
 def narrative(f: Facts) -> dict[str, list[str]]:
     """lang -> paragraphs."""
-    return {"vi": _vi(f), "en": _en(f)}
+    return {lang: _paragraphs(f, lang) for lang in _WORDING}
 
 
-def _statuses(f: Facts) -> Counter[str]:
-    return Counter(s.status for s in f.kpis)
-
-
-def _vi(f: Facts) -> list[str]:
-    period = f"từ {f.first_day:%d/%m/%Y} đến {f.last_day:%d/%m/%Y}"
+def _paragraphs(f: Facts, lang: str) -> list[str]:
+    w = _WORDING[lang]
+    period = w.period.format(first=f.first_day, last=f.last_day)
+    scope = f.scope_vi if lang == "vi" else f.scope_en
     if f.no_channel:
-        return [
-            f"Trong Tháng hành động ({period}), đơn vị {f.scope_vi} chưa có kênh nào: không có "
-            "số liệu đăng bài hay kết quả để báo cáo."
-        ]
+        return [w.no_channel.format(period=period, scope=scope)]
     out = [
-        f"Trong Tháng hành động ({period}), phạm vi {f.scope_vi} đã đăng {_n(f.posts, 'vi')} "
-        f"bài viết và {_n(f.clips, 'vi')} clip, trong đó {_n(f.key_date_items, 'vi')} lượt "
-        f"đăng vào các ngày trọng điểm; {_n(f.active_units, 'vi')} đơn vị có nội dung được "
-        f"đăng. {_n(f.on_time, 'vi')} lượt đăng đúng giờ, {_n(f.late, 'vi')} muộn, "
-        f"{_n(f.failed, 'vi')} lỗi và {_n(f.missed, 'vi')} bị bỏ lỡ."
+        w.summary.format(
+            period=period,
+            scope=scope,
+            posts=_count(f.posts, lang, w.post),
+            clips=_count(f.clips, lang, w.clip),
+            key_dates=_n(f.key_date_items, lang),
+            units=_count(f.active_units, lang, w.unit),
+            on_time=_n(f.on_time, lang),
+            late=_n(f.late, lang),
+            failed=_n(f.failed, lang),
+            missed=_n(f.missed, lang),
+        )
     ]
-    st = _statuses(f)
+    st = Counter(s.status for s in f.kpis)
     out.append(
-        f"Trên {len(f.kpis)} chỉ tiêu: {st['on_track']} đúng tiến độ, {st['at_risk']} có nguy cơ, "
-        f"{st['behind']} chậm tiến độ, {st['no_data']} chưa có số liệu."
+        w.statuses.format(
+            total=len(f.kpis),
+            on_track=st["on_track"],
+            at_risk=st["at_risk"],
+            behind=st["behind"],
+            no_data=st["no_data"],
+        )
     )
     parts = []
     for s in f.kpis:
         if s.actual is None:
-            parts.append(f"{s.kpi}: chưa có số liệu")
+            parts.append(w.kpi_no_data.format(kpi=s.kpi))
         elif s.percent is not None:
-            parts.append(f"{s.kpi}: {_value(s, 'vi')} ({s.percent:.0f}% mục tiêu)")
+            parts.append(w.kpi_value.format(kpi=s.kpi, value=_value(s, lang), percent=s.percent))
     if parts:
-        out.append("Kết quả: " + "; ".join(parts) + ".")
+        out.append(w.results.format(parts="; ".join(parts)))
     if f.best is not None:
         content, channel, value = f.best
-        out.append(
-            f"Nội dung nổi bật nhất: {content} trên kênh {channel}, {_n(value, 'vi')} lượt "
-            "tương tác sau 7 ngày."
-        )
+        out.append(w.best.format(content=content, channel=channel, engagements=_n(value, lang)))
     if not f.ended:
-        out.append(f"Chiến dịch chưa kết thúc: số liệu tạm tính đến {f.as_of:%d/%m/%Y %H:%M}.")
-    return out
-
-
-def _en(f: Facts) -> list[str]:
-    period = f"{f.first_day:%d/%m/%Y} to {f.last_day:%d/%m/%Y}"
-    if f.no_channel:
-        return [
-            f"During the Action Month ({period}), unit {f.scope_en} had no channel: there are "
-            "no publishing figures or results to report."
-        ]
-    out = [
-        f"During the Action Month ({period}), {f.scope_en} published "
-        f"{_count(f.posts, 'post', 'posts')} and {_count(f.clips, 'clip', 'clips')}, "
-        f"{_n(f.key_date_items, 'en')} of them on key dates; "
-        f"{_count(f.active_units, 'unit', 'units')} had content published. "
-        f"{_n(f.on_time, 'en')} went "
-        f"out on time, {_n(f.late, 'en')} late, {_n(f.failed, 'en')} failed and "
-        f"{_n(f.missed, 'en')} were missed."
-    ]
-    st = _statuses(f)
-    out.append(
-        f"Of {len(f.kpis)} KPIs: {st['on_track']} on track, {st['at_risk']} at risk, "
-        f"{st['behind']} behind, {st['no_data']} without data."
-    )
-    parts = []
-    for s in f.kpis:
-        if s.actual is None:
-            parts.append(f"{s.kpi}: no data")
-        elif s.percent is not None:
-            parts.append(f"{s.kpi}: {_value(s, 'en')} ({s.percent:.0f}% of target)")
-    if parts:
-        out.append("Results: " + "; ".join(parts) + ".")
-    if f.best is not None:
-        content, channel, value = f.best
-        out.append(
-            f"Top content: {content} on {channel}, {_n(value, 'en')} engagements after 7 days."
-        )
-    if not f.ended:
-        out.append(
-            f"The campaign has not ended: figures are provisional as of {f.as_of:%d/%m/%Y %H:%M}."
-        )
+        out.append(w.provisional.format(as_of=f.as_of))
     return out
