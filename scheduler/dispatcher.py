@@ -392,7 +392,7 @@ class Dispatcher:
                 job,
                 sent=tuple(sorted(sent)) or ((request.message, request.title),),
                 looks=max((len(a.evidence.get("looks", [])) for a in unresolved), default=0),
-                last_end=max((a.ended_at or a.started_at for a in unresolved), default=now),
+                last_end=max((outbox.look_after(a) for a in unresolved), default=now),
                 unresolved=tuple(a.id for a in unresolved if a.id is not None),
                 known_ids=tuple(a.external_id for a in unresolved if a.external_id),
                 window_start=first - RECONCILE_MARGIN,
@@ -515,15 +515,7 @@ class Dispatcher:
             "absent": AttemptOutcome.RECONCILED_ABSENT,
             "unknown": AttemptOutcome.UNKNOWN,
         }[found.verdict]
-        for attempt_id in job.unresolved:
-            attempt = session.get(Attempt, attempt_id)
-            assert attempt is not None
-            attempt.outcome = outcome
-            attempt.evidence = {**attempt.evidence, "reconciliation": found.evidence}
-            attempt.ended_at = attempt.ended_at or now
-            if found.found is not None:
-                attempt.external_id = found.found.external_id
-            session.add(attempt)
+        self._close_attempts(session, job, outcome, found, now)
         if found.verdict == "found" and found.found is not None:
             post = found.found
             pub.external_id = post.external_id
@@ -570,6 +562,25 @@ class Dispatcher:
         session.add(pub)
         return "absent"
 
+    def _close_attempts(
+        self,
+        session: Session,
+        job: _Job,
+        outcome: AttemptOutcome,
+        found: Reconciliation,
+        now: datetime,
+    ) -> None:
+        """The unresolved attempts end with the platform's answer, kept as evidence."""
+        for attempt_id in job.unresolved:
+            attempt = session.get(Attempt, attempt_id)
+            assert attempt is not None
+            attempt.outcome = outcome
+            attempt.evidence = {**attempt.evidence, "reconciliation": found.evidence}
+            attempt.ended_at = attempt.ended_at or now
+            if found.found is not None:
+                attempt.external_id = found.found.external_id
+            session.add(attempt)
+
     def _settle_cancel(
         self, session: Session, job: _Job, pub: Publication, found: Reconciliation, now: datetime
     ) -> str:
@@ -581,20 +592,20 @@ class Dispatcher:
             if found.verdict == "found"
             else AttemptOutcome.RECONCILED_ABSENT
         )
-        for attempt_id in job.unresolved:
-            attempt = session.get(Attempt, attempt_id)
-            assert attempt is not None
-            attempt.outcome = outcome
-            attempt.evidence = {**attempt.evidence, "reconciliation": found.evidence}
-            attempt.ended_at = attempt.ended_at or now
-            if found.found is not None:
-                attempt.external_id = found.found.external_id
-            session.add(attempt)
+        self._close_attempts(session, job, outcome, found, now)
         if found.found is None:
             outbox.set_state(pub, S.CANCELLED, now, error="cancelled", code="cancelled")
             session.add(pub)
             return "cancelled"
         post = found.found
+        if post.published_at is None and post.scheduled_for is not None:
+            # A hand-off's post, still on the platform's schedule: cancelled in time. The
+            # hand-off's withdraw job takes it off the schedule.
+            outbox.set_state(pub, S.CANCELLED, now, error="cancelled", code="cancelled")
+            pub.external_id = post.external_id
+            pub.handoff = True
+            session.add(pub)
+            return "cancelled"
         pub.external_id = post.external_id
         pub.permalink = post.permalink
         pub.published_at = post.published_at or post.created_at or now

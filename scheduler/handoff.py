@@ -4,7 +4,11 @@ even if Loa is down (Facebook `scheduled_publish_time`, YouTube `privacyStatus=p
 
 The same exactly-once discipline as the dispatcher: a row is claimed with a lease (state
 `claimed`), the attempt is committed before the call, and an unknown outcome is reconciled
-before anything else. Rows already handed off are leased without a state change (a
+before anything else (`_look`). As in the dispatcher, "absent" is proof only from a second
+look taken `settle` after the call: after an early "absent" the row waits in `approved` for
+the hand-off's next look, with its attempt open. If its planned time comes first, the
+dispatcher reconciles it, and trusts "absent" only `settle` after that time
+(`outbox.look_after`): the platform may be moving the post from its schedule to the page. Rows already handed off are leased without a state change (a
 compare-and-set on `locked_until`), so the reaper never mistakes them for publications to send.
 
 Four jobs, each one pass:
@@ -25,6 +29,7 @@ platform (a crash after the delete and before the commit) counts as withdrawn.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -47,6 +52,7 @@ from campaigns.settings import Settings
 from connectors.base import (
     AuthError,
     Credentials,
+    FoundPost,
     PlatformError,
     PublishRequest,
     QuotaExhausted,
@@ -60,8 +66,15 @@ from scheduler.channel_state import pause_channel
 from scheduler.clock import Clock, utc_now
 from scheduler.dispatcher import ConnectorFactory, attempt_outcome, build_request, hold_back
 from scheduler.lease import LeaseKeeper
-from scheduler.reconcile import claimed_ids, finish_adopted, reconcile
-from scheduler.retry import RECONCILE_MARGIN, RetryPolicy
+from scheduler.reconcile import (
+    Reconciliation,
+    claimed_ids,
+    finish_adopted,
+    lock_account,
+    reconcile,
+    settled,
+)
+from scheduler.retry import RECONCILE_DELAY, RECONCILE_MARGIN, RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +91,17 @@ class _Restricted:
 
     external_id: str
     reason: str
+
+
+@dataclass(frozen=True)
+class _Open:
+    """A row's attempts whose outcome is still open, as a look needs them."""
+
+    ids: tuple[int, ...]
+    first_start: datetime
+    last_end: datetime
+    looks: int
+    known_ids: tuple[str, ...]
 
 
 def _not_held(now: datetime) -> ColumnElement[bool]:
@@ -165,12 +189,18 @@ class HandOff:
             return self._release(pub_id, "no_credentials")
         return work, work.external_id
 
-    def _attempt(self, pub_id: int, now: datetime) -> int:
-        """Write and commit the attempt row before the platform call."""
+    def _attempt(self, pub_id: int, now: datetime, request: PublishRequest) -> int:
+        """Write and commit the attempt row before the platform call. Its evidence keeps what
+        was sent and for when it was scheduled: a look at its outcome searches for that, and
+        after the planned time (`outbox.look_after`) the platform may be publishing it."""
         with session_scope(self.engine) as session:
             pub = session.get(Publication, pub_id)
             assert pub is not None
             attempt = outbox.start_attempt(session, pub, self.worker_id, now)
+            attempt.evidence = {
+                **outbox.sent_evidence(request.message, request.title),
+                "publish_at": pub.scheduled_at.isoformat(),
+            }
             session.flush()
             assert attempt.id is not None
             return attempt.id
@@ -195,41 +225,233 @@ class HandOff:
             attempt.trace_id = error.trace_id
         session.add(attempt)
 
-    def _schedule(
-        self, work: Work, attempt_id: int, started: datetime
-    ) -> str | _Restricted | PlatformError:
-        """Call `publish` with `publish_at`; an unknown outcome is reconciled at once.
+    def _schedule(self, work: Work) -> str | _Restricted | PlatformError:
+        """Call `publish` with `publish_at`: the platform's id, or the error. An unknown outcome
+        is returned as it is; the caller records it and looks (`_look`)."""
+        try:
+            done = self.connectors.publisher(work.platform).publish(work.creds, work.request)
+        except PlatformError as exc:
+            return exc
+        if done.restricted:
+            return _Restricted(done.external_id, done.restricted)
+        return done.external_id
 
-        Returns the platform's id, or the error that left the post absent."""
+    def _open_attempts(self, pub_id: int) -> _Open | None:
+        with Session(self.engine) as session:
+            open_ = outbox.unresolved_attempts(session, pub_id)
+            if not open_:
+                return None
+            return _Open(
+                ids=tuple(a.id for a in open_ if a.id is not None),
+                first_start=min(a.started_at for a in open_),
+                last_end=max(a.ended_at or a.started_at for a in open_),
+                looks=max(len(a.evidence.get("looks", [])) for a in open_),
+                known_ids=tuple(a.external_id for a in open_ if a.external_id),
+            )
+
+    def _look(self, work: Work, pub_id: int) -> str | None:
+        """Settle the row's open attempts before any new call: None when the platform proved
+        the post absent (go on and schedule it), else the pass's outcome for the row.
+
+        found   the post is on the platform: adopted, `handed_off`;
+        absent  from a look taken at least `settle` after the call (and not the first look):
+                proven, the attempts are closed and the caller schedules anew; an earlier
+                look is recorded and the row waits for the next one (`reconcile_later`);
+        unknown the search could not tell: a person decides (`needs_review`).
+        A look that fails keeps the attempts open and waits like a failed call."""
+        open_ = self._open_attempts(pub_id)
+        if open_ is None:
+            return None
         publisher = self.connectors.publisher(work.platform)
         try:
-            done = publisher.publish(work.creds, work.request)
-            if done.restricted:
-                return _Restricted(done.external_id, done.restricted)
-            return done.external_id
-        except UnknownOutcome as exc:
-            try:
+            with self.keeper.hold(pub_id, self.worker_id):
                 verdict = reconcile(
                     publisher,
                     work.creds,
                     work.request,
-                    started - RECONCILE_MARGIN,
+                    open_.first_start - RECONCILE_MARGIN,
                     utc_now(self.clock) + RECONCILE_MARGIN,
+                    open_.known_ids,
                     exclude_ids=work.claimed,
                 )
-            except PlatformError as again:
-                return again
-            if verdict.verdict == "found" and verdict.found is not None:
-                finish_adopted(publisher, work.creds, work.request, verdict.found.external_id)
-                return verdict.found.external_id
-            if verdict.verdict == "absent":
-                return exc
-            return UnknownOutcome(
+        except PlatformError as exc:
+            failure = exc
+            return self._write(pub_id, lambda s, pub, now: self._look_failed(s, pub, failure, now))
+        if verdict.verdict == "found" and verdict.found is not None:
+            post = verdict.found
+            outcome = self._write(
+                pub_id, lambda s, pub, now: self._adopt(s, pub, open_, verdict, post, now)
+            )
+            if outcome == "handed_off":
+                finish_adopted(publisher, work.creds, work.request, post.external_id)
+            return outcome
+        if verdict.verdict == "unknown":
+            unknown = UnknownOutcome(
                 "the platform may hold the scheduled post; the search could not tell",
                 platform=work.platform,
             )
-        except PlatformError as exc:
-            return exc
+            return self._write(
+                pub_id,
+                lambda s, pub, now: self._record_failure(s, pub, open_.ids[-1], unknown, now),
+            )
+        return self._write(pub_id, lambda s, pub, now: self._absent(s, pub, open_, verdict, now))
+
+    def _write(
+        self, pub_id: int, step: Callable[[Session, Publication, datetime], str | None]
+    ) -> str | None:
+        """Run a final write on the row if this pass still holds its claim."""
+        with session_scope(self.engine) as session:
+            pub = outbox.holds_lease(session, pub_id, self.worker_id)
+            if pub is None:
+                log.warning("hand-off of %s: the lease was lost during the call", pub_id)
+                return "lease_lost"
+            outcome = step(session, pub, utc_now(self.clock))
+            session.add(pub)
+            return outcome
+
+    def _close(
+        self,
+        session: Session,
+        open_: _Open,
+        outcome: AttemptOutcome,
+        verdict: Reconciliation,
+        now: datetime,
+    ) -> None:
+        for attempt_id in open_.ids:
+            attempt = session.get(Attempt, attempt_id)
+            assert attempt is not None
+            attempt.outcome = outcome
+            attempt.evidence = {**attempt.evidence, "reconciliation": verdict.evidence}
+            attempt.ended_at = attempt.ended_at or now
+            if verdict.found is not None:
+                attempt.external_id = verdict.found.external_id
+            session.add(attempt)
+
+    def _adopt(
+        self,
+        session: Session,
+        pub: Publication,
+        open_: _Open,
+        verdict: Reconciliation,
+        post: FoundPost,
+        now: datetime,
+    ) -> str:
+        lock_account(session, pub.channel_id)
+        if post.external_id in claimed_ids(session, pub.channel_id, pub.id or 0):
+            # Adopted by another row since the search: never share a post; look again.
+            return self._wait_for_look(session, pub, open_, verdict, now, now + RECONCILE_DELAY)
+        self._close(session, open_, AttemptOutcome.RECONCILED_FOUND, verdict, now)
+        self._handed_off(session, pub, post.external_id, now)
+        return "handed_off"
+
+    def _absent(
+        self,
+        session: Session,
+        pub: Publication,
+        open_: _Open,
+        verdict: Reconciliation,
+        now: datetime,
+    ) -> str | None:
+        again = settled(open_.looks, open_.last_end, now, self.policy.settle)
+        if again is not None:
+            return self._wait_for_look(session, pub, open_, verdict, now, again)
+        self._close(session, open_, AttemptOutcome.RECONCILED_ABSENT, verdict, now)
+        session.flush()
+        absent = outbox.count_outcomes(session, pub.id or 0, AttemptOutcome.RECONCILED_ABSENT)
+        if self.policy.exhausted(absent):
+            # The platform keeps taking the call and losing the answer: stop handing it off;
+            # the dispatcher publishes it live at its time, with its own checks.
+            outbox.set_state(
+                pub,
+                S.APPROVED,
+                now,
+                error=f"hand-off: {absent} calls ended unknown and were proven absent; "
+                "it will be published live at its time",
+                code=REJECTED_CODE,
+            )
+            return "rejected"
+        return None
+
+    def _wait_for_look(
+        self,
+        session: Session,
+        pub: Publication,
+        open_: _Open,
+        verdict: Reconciliation,
+        now: datetime,
+        when: datetime,
+    ) -> str:
+        """Not proof yet: the look is recorded, the attempts stay open, and the row waits in
+        `approved` for the hand-off's next look (`locked_until` with no holder, which only the
+        hand-off reads: a retry time would make the dispatcher publish it live, early)."""
+        for attempt_id in open_.ids:
+            attempt = session.get(Attempt, attempt_id)
+            assert attempt is not None
+            looks = [
+                *attempt.evidence.get("looks", []),
+                {"at": now.isoformat(), "verdict": verdict.verdict},
+            ]
+            attempt.evidence = {**attempt.evidence, "looks": looks}
+            attempt.outcome = AttemptOutcome.UNKNOWN
+            attempt.ended_at = attempt.ended_at or now
+            session.add(attempt)
+        outbox.set_state(
+            pub,
+            S.APPROVED,
+            now,
+            error=f"hand-off: not found on the platform yet; looking again at {when.isoformat()}",
+            code="reconcile_again",
+        )
+        pub.locked_until = when
+        return "reconcile_later"
+
+    def _look_failed(
+        self, session: Session, pub: Publication, exc: PlatformError, now: datetime
+    ) -> str:
+        """The platform could not be asked: the attempts stay open; wait as after a failed
+        call (a block, a backoff, or a paused channel)."""
+        if isinstance(exc, AuthError):
+            self._pause(session, pub, exc)
+        outbox.set_state(
+            pub,
+            S.APPROVED,
+            now,
+            error=f"hand-off: could not check the platform: {exc.message}",
+            code=f"reconcile_{exc.kind.lower()}",
+        )
+        if isinstance(exc, RateLimited | QuotaExhausted):
+            pub.locked_until = self._hold_back(session, pub, exc, now)
+        else:
+            pub.locked_until = now + self.policy.backoff(max(pub.attempts, 1))
+        return "reconcile_deferred"
+
+    def _handed_off(
+        self, session: Session, pub: Publication, external_id: str, now: datetime
+    ) -> None:
+        content = session.get(ContentItem, pub.content_id)
+        outbox.set_state(pub, S.HANDED_OFF, now)
+        pub.external_id = external_id
+        pub.handoff = True
+        pub.content_hash = content.content_hash if content else pub.content_hash
+
+    def _pause(self, session: Session, pub: Publication, exc: PlatformError) -> None:
+        channel = session.get(Channel, pub.channel_id)
+        assert channel is not None
+        if pause_channel(session, channel, f"{exc.kind}: {exc.message}"):
+            alert_for_publication(
+                session,
+                pub,
+                AlertKind.CHANNEL_PAUSED,
+                f"channel paused, reconnect it: {exc.message}",
+                dedupe=f"channel_paused:{channel.id}",
+            )
+
+    def _hold_back(
+        self, session: Session, pub: Publication, exc: RateLimited | QuotaExhausted, now: datetime
+    ) -> datetime:
+        channel = session.get(Channel, pub.channel_id)
+        assert channel is not None
+        return hold_back(session, exc, channel.platform, channel.external_id, now)
 
     def _record_failure(
         self, session: Session, pub: Publication, attempt_id: int, exc: PlatformError, now: datetime
@@ -248,23 +470,12 @@ class HandOff:
             )
             return "needs_review"
         if isinstance(exc, AuthError):
-            channel = session.get(Channel, pub.channel_id)
-            assert channel is not None
-            if pause_channel(session, channel, f"{exc.kind}: {exc.message}"):
-                alert_for_publication(
-                    session,
-                    pub,
-                    AlertKind.CHANNEL_PAUSED,
-                    f"channel paused, reconnect it: {exc.message}",
-                    dedupe=f"channel_paused:{channel.id}",
-                )
+            self._pause(session, pub, exc)
         self._end_attempt(session, attempt_id, attempt_outcome(exc), error=exc)
         code = REJECTED_CODE if isinstance(exc, Rejected) else exc.kind
         outbox.set_state(pub, S.APPROVED, now, error=f"hand-off: {exc.message}", code=code)
         if isinstance(exc, RateLimited | QuotaExhausted):
-            channel = session.get(Channel, pub.channel_id)
-            assert channel is not None
-            pub.locked_until = hold_back(session, exc, channel.platform, channel.external_id, now)
+            pub.locked_until = self._hold_back(session, pub, exc, now)
             return "rate_limited" if isinstance(exc, RateLimited) else "quota"
         if isinstance(exc, Rejected | AuthError):
             return "rejected" if isinstance(exc, Rejected) else "retry"
@@ -338,38 +549,60 @@ class HandOff:
                 outbox.set_state(pub, S.APPROVED, now, error=work, code="no_credentials")
                 session.add(pub)
                 return "no_credentials"
-        attempt_id = self._attempt(pub_id, now)
+        settled_first = self._look(work, pub_id)  # an earlier call's outcome, if still open
+        if settled_first is not None:
+            return settled_first
+        attempt_id = self._attempt(pub_id, utc_now(self.clock), work.request)
         with self.keeper.hold(pub_id, self.worker_id):
-            result = self._schedule(work, attempt_id, now)
-        now = utc_now(self.clock)
-        with session_scope(self.engine) as session:
-            pub = outbox.holds_lease(session, pub_id, self.worker_id)
-            if pub is None:
-                # Reaped meanwhile: the attempt stays open, the dispatcher reconciles it.
-                log.warning("hand-off of %s: the lease was lost during the call", pub_id)
-                return "lease_lost"
-            if isinstance(result, PlatformError):
-                outcome = self._record_failure(session, pub, attempt_id, result, now)
-            elif isinstance(result, _Restricted):
-                self._end_attempt(
-                    session, attempt_id, AttemptOutcome.HANDED_OFF, external_id=result.external_id
-                )
-                outbox.set_state(pub, S.NEEDS_REVIEW, now, error=result.reason, code="restricted")
-                pub.external_id = result.external_id
-                alert_for_publication(session, pub, AlertKind.NEEDS_REVIEW, result.reason)
-                outcome = "restricted"
-            else:
-                self._end_attempt(
-                    session, attempt_id, AttemptOutcome.HANDED_OFF, external_id=result
-                )
-                content = session.get(ContentItem, pub.content_id)
-                outbox.set_state(pub, S.HANDED_OFF, now)
-                pub.external_id = result
-                pub.handoff = True
-                pub.content_hash = content.content_hash if content else pub.content_hash
-                outcome = "handed_off"
-            session.add(pub)
-        return outcome
+            result = self._schedule(work)
+        if isinstance(result, UnknownOutcome):
+            # The call may have scheduled the post: record it open, then look at once (found
+            # ends it; an early "absent" only starts the wait for a settled second look).
+            ended = self._write(
+                pub_id,
+                lambda s, pub, now: self._end_attempt(
+                    s, attempt_id, AttemptOutcome.UNKNOWN, error=result
+                ),
+            )
+            if ended == "lease_lost":
+                return ended
+            return self._look(work, pub_id) or self._release_claim(pub_id)
+        return (
+            self._write(pub_id, lambda s, pub, now: self._record(s, pub, attempt_id, result, now))
+            or ""
+        )
+
+    def _record(
+        self,
+        session: Session,
+        pub: Publication,
+        attempt_id: int,
+        result: str | _Restricted | PlatformError,
+        now: datetime,
+    ) -> str:
+        if isinstance(result, PlatformError):
+            return self._record_failure(session, pub, attempt_id, result, now)
+        if isinstance(result, _Restricted):
+            self._end_attempt(
+                session, attempt_id, AttemptOutcome.HANDED_OFF, external_id=result.external_id
+            )
+            outbox.set_state(pub, S.NEEDS_REVIEW, now, error=result.reason, code="restricted")
+            pub.external_id = result.external_id
+            alert_for_publication(session, pub, AlertKind.NEEDS_REVIEW, result.reason)
+            return "restricted"
+        self._end_attempt(session, attempt_id, AttemptOutcome.HANDED_OFF, external_id=result)
+        self._handed_off(session, pub, result, now)
+        return "handed_off"
+
+    def _release_claim(self, pub_id: int) -> str:
+        """A look proved the post absent right after the call (no settle time configured):
+        the row goes back to `approved` and the next pass schedules it again."""
+
+        def back(session: Session, pub: Publication, now: datetime) -> str:
+            outbox.set_state(pub, S.APPROVED, now, error="hand-off: proven absent", code="retry")
+            return "retry"
+
+        return self._write(pub_id, back) or "retry"
 
     # -- confirm ----------------------------------------------------------------------------
 

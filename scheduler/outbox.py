@@ -564,6 +564,17 @@ def unresolved_attempts(session: Session, publication_id: int) -> Sequence[Attem
     ).all()
 
 
+def look_after(attempt: Attempt) -> datetime:
+    """From when a look at an open attempt's outcome counts as settled (plus `settle`): the end
+    of its call, or for a hand-off (a post scheduled on the platform) its planned time, when
+    the platform moves the post from its schedule to the page and a listing may lag again."""
+    end = attempt.ended_at or attempt.started_at
+    planned = attempt.evidence.get("publish_at")
+    if isinstance(planned, str):
+        end = max(end, datetime.fromisoformat(planned))
+    return end
+
+
 def first_attempt_start(session: Session, publication_id: int) -> datetime | None:
     value = session.scalar(
         select(func.min(col(Attempt.started_at))).where(

@@ -118,6 +118,8 @@ class FakePublisher(Publisher):
         self.errors: dict[str, Exception] = {}  # method name -> exception to raise once
         self.drop_next_publish = False  # create the post, then lose the answer
         self.markers: dict[str, str] = {}  # external id -> marker
+        self.lag_next_listing = False  # the next post is created but not listed yet
+        self.unlisted: set[str] = set()  # created, not yet in listings (clear to list them)
         self._next = 1
 
     def _maybe_fail(self, method: str) -> None:
@@ -135,6 +137,9 @@ class FakePublisher(Publisher):
             external_id, None, None, request.publish_at, matched_on="marker"
         )
         self.markers[external_id] = request.marker
+        if self.lag_next_listing:
+            self.lag_next_listing = False
+            self.unlisted.add(external_id)
         if self.drop_next_publish:
             self.drop_next_publish = False
             raise UnknownOutcome("connection dropped", platform=self.platform)
@@ -148,7 +153,7 @@ class FakePublisher(Publisher):
         found = tuple(
             post
             for external_id, post in self.posts.items()
-            if self.markers.get(external_id) == probe.marker
+            if self.markers.get(external_id) == probe.marker and external_id not in self.unlisted
         )
         return ReconcileResult(found=found, complete=True, searched="fake")
 
