@@ -103,6 +103,57 @@ def _no_data_vi(reason: str) -> str:
     return "Chưa có dữ liệu: " + text + "."
 
 
+# The engine's notes on a figure (engine.actuals), and their Vietnamese; one note may join
+# several of these with "; ".
+_NOTES = [
+    (
+        re.compile(
+            r"(?P<metrics>.+) has not been reported since (?P<last>\S+ \S+) while other metrics "
+            r"have \(retired by the platform\?\): the actual counts only what was measured "
+            r"until then"
+        ),
+        "Chỉ số {metrics} không còn được báo cáo từ {last}, trong khi các chỉ số khác vẫn có "
+        "(có thể nền tảng đã ngừng cung cấp): số liệu thực tế chỉ tính phần đã đo được đến lúc đó",
+    ),
+    (
+        re.compile(
+            r"(?P<missing>\d+) of (?P<measured>\d+) measured publications never reported it"
+        ),
+        "{missing} trong số {measured} bài được đo chưa từng báo cáo chỉ số này",
+    ),
+    (
+        re.compile(
+            r"YouTube Analytics reports (?P<metrics>.+) (?P<hours>\d+) hours late or more: the "
+            r"YouTube part counts what happened until about (?P<until>\S+ \S+)"
+        ),
+        "YouTube Analytics báo cáo chỉ số {metrics} chậm từ {hours} giờ trở lên: phần số liệu "
+        "YouTube chỉ tính đến khoảng {until}",
+    ),
+]
+
+
+def _metrics_vi(names: str) -> str:
+    """Metric names ("clicks, reach") as words inside a Vietnamese sentence."""
+    labels = (metric_label(name, "vi") for name in names.split(", "))
+    return ", ".join(label[:1].lower() + label[1:] for label in labels)
+
+
+def _note_vi(note: str) -> str:
+    """One engine note in Vietnamese; a part Loa does not know is kept as the engine wrote it."""
+    parts = []
+    for part in note.removesuffix(".").split("; "):
+        for pattern, vi in _NOTES:
+            found = pattern.fullmatch(part)
+            if found:
+                fields = found.groupdict()
+                if "metrics" in fields:
+                    fields["metrics"] = _metrics_vi(fields["metrics"])
+                part = vi.format(**fields)
+                break
+        parts.append(part)
+    return "; ".join(parts) + "."
+
+
 def reason(
     *,
     status: str,
@@ -115,12 +166,13 @@ def reason(
     lang: str,
 ) -> str:
     """Why a KPI stands where it does: the engine's words in English, the same verdict in
-    Vietnamese from the engine's own case (`engine.status.case_of`) on the same numbers; when
-    the numbers do not give the status shown, the engine's words are kept rather than guessed."""
+    Vietnamese from the engine's own case (`engine.status.case_of`) on the same numbers, its
+    notes from their known wordings (`_NOTES`); when the numbers do not give the status shown,
+    the engine's words are kept rather than guessed."""
     case = case_of(metric, target, actual, expected, projection)
     if lang == "en" or str(STATUS_OF[case]) != status:
         return engine_reason
-    notes = [n.strip() for n in engine_reason.split("Note:")[1:]]
+    notes = [_note_vi(n.strip()) for n in engine_reason.split("Note:")[1:]]
     tail = "".join(f" Ghi chú: {n}" for n in notes)
     if actual is None:
         return _no_data_vi(engine_reason) + tail

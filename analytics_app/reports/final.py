@@ -113,7 +113,9 @@ def build_final(
         narrative=narrative(facts_for_words),
     )
     report.notices = _notices(ctx, kpis, ended)
-    report.anomalies = [f"{s.kpi}: {s.reason}" for s in kpis if gather.is_retired_note(s)]
+    report.anomalies = [
+        f"{s.kpi}: {gather.reason_text(s, ctx.lang)}" for s in kpis if gather.is_retired_note(s)
+    ]
     return report
 
 

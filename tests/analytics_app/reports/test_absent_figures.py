@@ -167,3 +167,14 @@ def test_default_week_is_the_last_complete_one(sqlite_engine: Engine) -> None:
     assert monday.stem == "hand-weekly-2025-W47-all-vi"
     assert sunday.stem == "hand-weekly-2025-W46-all-vi"
     assert later.stem == "hand-weekly-2025-W50-all-vi"  # the campaign's last week (8-14/12)
+
+
+def test_the_vietnamese_final_report_names_a_retired_metric_in_vietnamese(
+    sqlite_engine: Engine,
+) -> None:
+    build(sqlite_engine)
+    with Session(sqlite_engine) as s:
+        report = build_final(s, "hand", now=local(16, 12, 9), lang="vi")
+    [clicks] = [n for n in report.anomalies if n.startswith("clicks: ")]
+    assert "Ghi chú: Chỉ số lượt nhấp không còn được báo cáo từ 15/11/2025 10:00" in clicks
+    assert "Note:" not in clicks
