@@ -168,6 +168,10 @@ class UnknownOutcome(PlatformError):
 ProgressCallback = Callable[[int, int], None]
 """Called with (bytes sent, total bytes) while media uploads."""
 
+UploadSessionCallback = Callable[[str, int], None]
+"""Called with (session address, total bytes) as soon as a resumable upload session exists, so
+the caller can keep it: after a lost answer, the session says whether the object was made."""
+
 
 class ContentKind(StrEnum):
     POST = "post"
@@ -241,6 +245,16 @@ class FoundPost:
 
 
 @dataclass(frozen=True)
+class UploadState:
+    """A resumable upload session's own answer: the object it made (`made`), or how many of
+    the bytes it holds. A session that has not received every byte has made nothing."""
+
+    made: FoundPost | None
+    received: int
+    total: int
+
+
+@dataclass(frozen=True)
 class ReconcileResult:
     """`found` lists matches; `complete` is False when the search could not cover the window,
     in which case an empty `found` proves nothing."""
@@ -301,9 +315,15 @@ class Publisher(ABC):
 
     @abstractmethod
     def publish(
-        self, creds: Credentials, request: PublishRequest, progress: ProgressCallback | None = None
+        self,
+        creds: Credentials,
+        request: PublishRequest,
+        progress: ProgressCallback | None = None,
+        *,
+        on_session: UploadSessionCallback | None = None,
     ) -> PublishResult:
-        """Publish now, or schedule natively when `request.publish_at` is set."""
+        """Publish now, or schedule natively when `request.publish_at` is set. A platform
+        whose uploads run in a resumable session reports it to `on_session`."""
 
     @abstractmethod
     def reconcile(self, creds: Credentials, probe: ReconcileProbe) -> ReconcileResult:
@@ -320,6 +340,11 @@ class Publisher(ABC):
     @abstractmethod
     def check_token(self, creds: Credentials) -> TokenHealth:
         """Whether the credentials work and carry the permissions publishing needs."""
+
+    def upload_status(self, creds: Credentials, session: str, total: int) -> UploadState | None:
+        """What a kept upload session holds now; None when the platform keeps no sessions or
+        this one is gone (expired): then only a search can tell."""
+        return None
 
     def complete(self, creds: Credentials, request: PublishRequest, external_id: str) -> None:
         """Finish a post that reconciliation found after its publish call's answer was lost.

@@ -61,7 +61,7 @@ from connectors.base import (
     UnknownOutcome,
 )
 from connectors.redact import redact
-from scheduler import outbox
+from scheduler import outbox, upload_sessions
 from scheduler.alerts import alert_for_publication
 from scheduler.channel_state import (
     account_scope,
@@ -198,6 +198,9 @@ class _Job:
     sent: tuple[tuple[str, str], ...] = ()  # (message, title) the unresolved attempts sent
     looks: int = 0  # reconciliation looks already taken for the unresolved attempts
     last_end: Any = None  # when the last unresolved call ended (or was found dead)
+    # The unresolved attempts' kept upload sessions, and whether every one of them has one.
+    sessions: tuple[upload_sessions.KeptSession, ...] = ()
+    sessions_cover: bool = False
     # Set when nothing needed reconciling: the attempt row was committed with the preparation.
     attempt_id: int | None = None
     late_s: float = 0.0
@@ -250,7 +253,10 @@ class Dispatcher:
         try:
             with self.keeper.hold(publication_id, job.holder) as hold:
                 result = self.connectors.publisher(job.platform).publish(
-                    job.creds, job.request, self._progress(publication_id)
+                    job.creds,
+                    job.request,
+                    self._progress(publication_id),
+                    on_session=upload_sessions.keeper(self.engine, attempt_id),
                 )
         except PlatformError as exc:
             crash_point("after_call")
@@ -388,8 +394,11 @@ class Dispatcher:
                 for a in unresolved
                 if isinstance(a.evidence.get("sent"), dict)
             }
+            sessions, cover = upload_sessions.kept(unresolved)
             return replace(
                 job,
+                sessions=sessions,
+                sessions_cover=cover,
                 sent=tuple(sorted(sent)) or ((request.message, request.title),),
                 looks=max((len(a.evidence.get("looks", [])) for a in unresolved), default=0),
                 last_end=max((outbox.look_after(a) for a in unresolved), default=now),
@@ -476,7 +485,14 @@ class Dispatcher:
         self, publisher: Publisher, job: _Job, now: datetime, exclude: set[str]
     ) -> Reconciliation:
         """Reconcile for each text the unresolved attempts sent (usually one): found by any is
-        found; absent only when every search is."""
+        found; absent only when every search is. Kept upload sessions are asked first: they
+        name the video they made, or prove that none was made."""
+        answer = None
+        if job.sessions:
+            answer = upload_sessions.ask(publisher, job.creds, job.sessions, job.sessions_cover)
+            by_session = upload_sessions.made(answer)
+            if by_session is not None:
+                return by_session
         results = [
             reconcile(
                 publisher,
@@ -489,11 +505,11 @@ class Dispatcher:
             )
             for message, title in (job.sent or ((job.request.message, job.request.title),))
         ]
-        for verdict in ("found", "unknown"):
-            for result in results:
-                if result.verdict == verdict:
-                    return result
-        return results[0]
+        searched = next(
+            (r for verdict in ("found", "unknown") for r in results if r.verdict == verdict),
+            results[0],
+        )
+        return upload_sessions.with_sessions(answer, searched) if answer else searched
 
     def _apply_verdict(
         self, session: Session, job: _Job, pub: Publication, found: Reconciliation
@@ -504,7 +520,7 @@ class Dispatcher:
             if found.found.external_id in claimed_ids(session, job.channel_id, pub.id or 0):
                 # Adopted by another row since the search: look again, never share a post.
                 return self._look_again(session, job, pub, found, now, now + RECONCILE_DELAY)
-        if found.verdict == "absent" and job.last_end is not None:
+        if found.verdict == "absent" and not found.proven and job.last_end is not None:
             again = settled(job.looks, job.last_end, now, self.policy.settle)
             if again is not None:
                 return self._look_again(session, job, pub, found, now, again)

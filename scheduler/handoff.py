@@ -54,13 +54,14 @@ from connectors.base import (
     Credentials,
     FoundPost,
     PlatformError,
+    Publisher,
     PublishRequest,
     QuotaExhausted,
     RateLimited,
     Rejected,
     UnknownOutcome,
 )
-from scheduler import outbox
+from scheduler import outbox, upload_sessions
 from scheduler.alerts import alert_for_publication
 from scheduler.channel_state import pause_channel
 from scheduler.clock import Clock, utc_now
@@ -102,6 +103,8 @@ class _Open:
     last_end: datetime
     looks: int
     known_ids: tuple[str, ...]
+    sessions: tuple[upload_sessions.KeptSession, ...] = ()
+    sessions_cover: bool = False
 
 
 def _not_held(now: datetime) -> ColumnElement[bool]:
@@ -225,11 +228,15 @@ class HandOff:
             attempt.trace_id = error.trace_id
         session.add(attempt)
 
-    def _schedule(self, work: Work) -> str | _Restricted | PlatformError:
+    def _schedule(self, work: Work, attempt_id: int) -> str | _Restricted | PlatformError:
         """Call `publish` with `publish_at`: the platform's id, or the error. An unknown outcome
         is returned as it is; the caller records it and looks (`_look`)."""
         try:
-            done = self.connectors.publisher(work.platform).publish(work.creds, work.request)
+            done = self.connectors.publisher(work.platform).publish(
+                work.creds,
+                work.request,
+                on_session=upload_sessions.keeper(self.engine, attempt_id),
+            )
         except PlatformError as exc:
             return exc
         if done.restricted:
@@ -241,7 +248,10 @@ class HandOff:
             open_ = outbox.unresolved_attempts(session, pub_id)
             if not open_:
                 return None
+            sessions, cover = upload_sessions.kept(open_)
             return _Open(
+                sessions=sessions,
+                sessions_cover=cover,
                 ids=tuple(a.id for a in open_ if a.id is not None),
                 first_start=min(a.started_at for a in open_),
                 last_end=max(a.ended_at or a.started_at for a in open_),
@@ -265,15 +275,7 @@ class HandOff:
         publisher = self.connectors.publisher(work.platform)
         try:
             with self.keeper.hold(pub_id, self.worker_id):
-                verdict = reconcile(
-                    publisher,
-                    work.creds,
-                    work.request,
-                    open_.first_start - RECONCILE_MARGIN,
-                    utc_now(self.clock) + RECONCILE_MARGIN,
-                    open_.known_ids,
-                    exclude_ids=work.claimed,
-                )
+                verdict = self._search(publisher, work, open_)
         except PlatformError as exc:
             failure = exc
             return self._write(pub_id, lambda s, pub, now: self._look_failed(s, pub, failure, now))
@@ -295,6 +297,28 @@ class HandOff:
                 lambda s, pub, now: self._record_failure(s, pub, open_.ids[-1], unknown, now),
             )
         return self._write(pub_id, lambda s, pub, now: self._absent(s, pub, open_, verdict, now))
+
+    def _search(self, publisher: Publisher, work: Work, open_: _Open) -> Reconciliation:
+        """The kept upload sessions first (they name the video they made, or prove none was
+        made), then the account's listings."""
+        answer = None
+        if open_.sessions:
+            answer = upload_sessions.ask(
+                publisher, work.creds, open_.sessions, open_.sessions_cover
+            )
+            by_session = upload_sessions.made(answer)
+            if by_session is not None:
+                return by_session
+        searched = reconcile(
+            publisher,
+            work.creds,
+            work.request,
+            open_.first_start - RECONCILE_MARGIN,
+            utc_now(self.clock) + RECONCILE_MARGIN,
+            open_.known_ids,
+            exclude_ids=work.claimed,
+        )
+        return upload_sessions.with_sessions(answer, searched) if answer else searched
 
     def _write(
         self, pub_id: int, step: Callable[[Session, Publication, datetime], str | None]
@@ -352,7 +376,11 @@ class HandOff:
         verdict: Reconciliation,
         now: datetime,
     ) -> str | None:
-        again = settled(open_.looks, open_.last_end, now, self.policy.settle)
+        again = (
+            None
+            if verdict.proven
+            else settled(open_.looks, open_.last_end, now, self.policy.settle)
+        )
         if again is not None:
             return self._wait_for_look(session, pub, open_, verdict, now, again)
         self._close(session, open_, AttemptOutcome.RECONCILED_ABSENT, verdict, now)
@@ -554,7 +582,7 @@ class HandOff:
             return settled_first
         attempt_id = self._attempt(pub_id, utc_now(self.clock), work.request)
         with self.keeper.hold(pub_id, self.worker_id):
-            result = self._schedule(work)
+            result = self._schedule(work, attempt_id)
         if isinstance(result, UnknownOutcome):
             # The call may have scheduled the post: record it open, then look at once (found
             # ends it; an early "absent" only starts the wait for a settled second look).

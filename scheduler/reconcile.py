@@ -60,6 +60,9 @@ class Reconciliation:
     verdict: Verdict
     found: FoundPost | None
     evidence: dict[str, Any] = field(default_factory=dict)
+    # Absence the platform stated itself (an upload session short of its bytes), not a
+    # listing's silence: no second look is needed (`scheduler.upload_sessions`).
+    proven: bool = False
 
 
 def _found_evidence(post: FoundPost) -> dict[str, Any]:

@@ -596,7 +596,8 @@ def item_detail(session: Session, identity: Identity, publication_id: int) -> It
             worker=a.worker_id,
             trace_id=a.trace_id,
             external_id=a.external_id,
-            evidence=dict(a.evidence or {}),
+            # A kept upload session is sealed and of no use to a reader (scheduler.upload_sessions).
+            evidence={k: v for k, v in (a.evidence or {}).items() if k != "upload_session"},
         )
         for a in session.exec(
             select(Attempt)

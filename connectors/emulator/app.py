@@ -66,6 +66,7 @@ class EmulatorApp:
         self.objects = objects
         self.reset = reset
         graph.listing_lag = faults.lag_ms  # listings that lag behind creates (`lag=MS`)
+        youtube.listing_lag = faults.lag_ms
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)

@@ -11,7 +11,8 @@ of the faults that hide whether a write happened or make it slow to show:
   `password_changed`  the token is refused as after a password change (Graph 190/460).
 SCOPE
 narrows the rule to requests carrying that tag: `facebook`, `youtube`, `publish`, `upload`,
-`read`, `insights`, `analytics`, `token`, or an account id (Page or channel). `@0.05` fires with
+`resume` (an upload session's status query), `read`, `insights`, `analytics`, `token`, or an
+account id (Page or channel). `@0.05` fires with
 that probability per matching request (seeded RNG, so a run repeats); `#3` fires on the next three
 matching requests; neither fires always. Latency rules add up; of the other rules the first one in
 the spec that fires decides the request's fate.
@@ -37,7 +38,17 @@ KINDS = (
     "lag",
 )
 TIMED = ("latency", "stall", "lag")  # kinds that take milliseconds
-SCOPES = ("facebook", "youtube", "publish", "upload", "read", "insights", "analytics", "token")
+SCOPES = (
+    "facebook",
+    "youtube",
+    "publish",
+    "upload",
+    "resume",
+    "read",
+    "insights",
+    "analytics",
+    "token",
+)
 
 _RULE = re.compile(
     r"^(?P<kind>[a-z_0-9]+)(?:=(?P<ms>\d+))?"

@@ -15,8 +15,9 @@ import hashlib
 import itertools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -83,6 +84,7 @@ class YouTube:
         self.quota = quota
         self.platform = platform or Platform()
         self._item_seq = itertools.count(1)
+        self.listing_lag: Callable[[], int] = lambda: 0  # ms playlist listings lag behind adds
 
     # ---- classification
 
@@ -110,10 +112,16 @@ class YouTube:
             tags.add("publish")
         if method == "videos.upload_chunk" and self._final_chunk(request):
             tags.add("publish")
+        if method == "videos.upload_chunk" and self._status_query(request):
+            tags.add("resume")
         channel = self.oauth.channel_of(request)
         if channel:
             tags.add(channel)
         return YtCall(method, frozenset(tags), channel)
+
+    def _status_query(self, request: Request) -> bool:
+        m = _RANGE.match(request.headers.get("Content-Range", ""))
+        return bool(m and m[4] is not None)
 
     def _final_chunk(self, request: Request) -> bool:
         m = _RANGE.match(request.headers.get("Content-Range", ""))
@@ -607,6 +615,8 @@ class YouTube:
         else:
             playlists = [self._playlist(request.args.get("playlistId", ""))]
         video_filter = "" if wanted_ids else request.args.get("videoId", "")
+        lag = 0 if wanted_ids else self.listing_lag()  # reads by id see it at once
+        newest = now - timedelta(milliseconds=lag)
         items: list[dict[str, Any]] = []
         with self.state.lock:
             for playlist in playlists:
@@ -615,6 +625,7 @@ class YouTube:
                     for e in playlist.items
                     if self.state.yt_videos.get(e["videoId"]) is not None
                     and self.state.yt_videos[e["videoId"]].state != "deleted"
+                    and (not lag or e["at"] <= newest)
                 ]
                 items += [
                     self._item_doc(playlist, i, e, parts)

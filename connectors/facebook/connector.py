@@ -28,6 +28,7 @@ from connectors.base import (
     ReconcileResult,
     Rejected,
     TokenHealth,
+    UploadSessionCallback,
 )
 from connectors.facebook import insights
 from connectors.facebook.errors import PLATFORM
@@ -125,7 +126,12 @@ class FacebookConnector(Publisher, MetricsSource):
     # -- Publisher ----------------------------------------------------------------------------
 
     def publish(
-        self, creds: Credentials, request: PublishRequest, progress: ProgressCallback | None = None
+        self,
+        creds: Credentials,
+        request: PublishRequest,
+        progress: ProgressCallback | None = None,
+        *,
+        on_session: UploadSessionCallback | None = None,  # Graph's sessions are not kept
     ) -> PublishResult:
         page = request.account_id or creds.account_id
         schedule: dict[str, str] = {}

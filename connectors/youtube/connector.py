@@ -36,12 +36,14 @@ from connectors.base import (
     Rejected,
     Secret,
     TokenHealth,
+    UploadSessionCallback,
+    UploadState,
 )
 from connectors.metric_map import current
 from connectors.youtube.client import SCOPES, HttpFactory, authorized_http, services
 from connectors.youtube.errors import PLATFORM, map_any
 from connectors.youtube.quota import MemoryQuotaStore, QuotaLedger, QuotaStore
-from connectors.youtube.upload import upload
+from connectors.youtube.upload import session_status, upload
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,7 @@ class _Clients:
     youtube: Any
     analytics: Any
     quota_account: str
+    http: Any  # the authorised transport, for the upload session's status query
 
 
 class YouTubeConnector(Publisher, MetricsSource):
@@ -114,8 +117,9 @@ class YouTubeConnector(Publisher, MetricsSource):
         key = hashlib.sha256(creds.secret.reveal().encode()).hexdigest()
         cache: dict[str, _Clients] = self._local.__dict__.setdefault("clients", {})
         if key not in cache:
-            youtube, analytics = services(self._http_factory(creds.secret), self.config)
-            cache[key] = _Clients(youtube, analytics, _quota_account(creds.secret))
+            http = self._http_factory(creds.secret)
+            youtube, analytics = services(http, self.config)
+            cache[key] = _Clients(youtube, analytics, _quota_account(creds.secret), http)
         return cache[key]
 
     def _execute(
@@ -142,7 +146,12 @@ class YouTubeConnector(Publisher, MetricsSource):
     # -- Publisher ----------------------------------------------------------------------------
 
     def publish(
-        self, creds: Credentials, request: PublishRequest, progress: ProgressCallback | None = None
+        self,
+        creds: Credentials,
+        request: PublishRequest,
+        progress: ProgressCallback | None = None,
+        *,
+        on_session: UploadSessionCallback | None = None,
     ) -> PublishResult:
         if request.kind != ContentKind.CLIP:
             raise Rejected(f"YouTube takes clips only, not {request.kind}", platform=PLATFORM)
@@ -183,7 +192,12 @@ class YouTubeConnector(Publisher, MetricsSource):
             progress(0, total)
         try:
             response = upload(
-                insert, total, retries=self.chunk_retries, now=self._now, progress=progress
+                insert,
+                total,
+                retries=self.chunk_retries,
+                now=self._now,
+                progress=progress,
+                on_session=on_session,
             )
         except QuotaExhausted as exc:
             self.ledger.exhaust(clients.quota_account, exc.bucket, self._now())
@@ -374,6 +388,19 @@ class YouTubeConnector(Publisher, MetricsSource):
     def cancel_scheduled(self, creds: Credentials, external_id: str) -> None:
         clients = self.clients(creds)
         self._execute(clients, "videos.delete", clients.youtube.videos().delete(id=external_id))
+
+    def upload_status(self, creds: Credentials, session: str, total: int) -> UploadState | None:
+        """The upload session's own answer: the video it made, or the bytes it holds."""
+        clients = self.clients(creds)
+        try:
+            answer = session_status(clients.http, session, total)
+        except Exception as exc:
+            raise self._mapped(exc, clients, creating=False) from None
+        if answer is None:
+            return None
+        if isinstance(answer, int):
+            return UploadState(None, answer, total)
+        return UploadState(_found(answer, "upload_session"), total, total)
 
     def status(self, creds: Credentials, external_id: str) -> FoundPost | None:
         videos = self._videos(self.clients(creds), [external_id], "snippet,status")

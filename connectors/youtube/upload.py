@@ -11,16 +11,20 @@ exactly that on the next `next_chunk()` after an error, so here each interruptio
 another `next_chunk()` after a short pause, up to `retries` times.
 """
 
+import json
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+
+from googleapiclient.errors import HttpError
 
 from connectors.base import (
     PlatformError,
     ProgressCallback,
     TransientError,
     UnknownOutcome,
+    UploadSessionCallback,
 )
 from connectors.youtube.errors import PLATFORM, map_any
 
@@ -35,17 +39,22 @@ def upload(
     retries: int,
     now: Callable[[], datetime],
     progress: ProgressCallback | None = None,
+    on_session: UploadSessionCallback | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Runs a resumable `videos.insert` to the end; returns the video resource.
 
     Raises only taxonomy errors. Once any chunk was interrupted, giving up is an unknown
-    outcome: the session may have received everything and created the video."""
+    outcome: the session may have received everything and created the video. The session's
+    address goes to `on_session` as soon as the platform has opened it (`resumable_uri`, set
+    by the first `next_chunk`), so a later look can ask it (`session_status`)."""
     interrupted = 0
+    reported: str | None = None
     while True:
         try:
             state, response = insert.next_chunk(num_retries=0)
         except Exception as exc:
+            reported = _report(insert, total, reported, on_session)
             mapped = map_any(exc, creating=True, now=now())
             if mapped is None:
                 raise
@@ -55,10 +64,42 @@ def upload(
                 sleep(min(BACKOFF_CAP_S, BACKOFF_S * 2 ** (interrupted - 1)))
                 continue
             raise _given_up(mapped, interrupted) from None
+        reported = _report(insert, total, reported, on_session)
         if response is not None:
             return dict(response)
         if state is not None and progress:
             progress(int(state.resumable_progress), total)
+
+
+def _report(
+    insert: Any, total: int, reported: str | None, on_session: UploadSessionCallback | None
+) -> str | None:
+    session = getattr(insert, "resumable_uri", None)
+    if on_session is not None and isinstance(session, str) and session != reported:
+        on_session(session, total)
+        return session
+    return reported
+
+
+def session_status(http: Any, session: str, total: int) -> dict[str, Any] | int | None:
+    """Ask a resumable session what it holds, with the documented status query (`PUT`, empty
+    body, `Content-Range: bytes */TOTAL`): the video resource once the upload completed (200 or
+    201), else the number of bytes received (308, with `Range: bytes=0-N` when any arrived);
+    None when the session is gone (404 or 410: expired after about a week, or never opened).
+
+    The session's address is a credential for the upload: it is never put in an error."""
+    response, content = http.request(
+        session, method="PUT", headers={"Content-Length": "0", "Content-Range": f"bytes */{total}"}
+    )
+    status = int(response.status)
+    if status in (200, 201):
+        return dict(json.loads(content))
+    if status == 308:
+        received = response.get("range", "")
+        return int(received.rsplit("-", 1)[1]) + 1 if received else 0
+    if status in (404, 410):
+        return None
+    raise HttpError(response, content, uri=None)
 
 
 def _given_up(mapped: PlatformError, interrupted: int) -> PlatformError:

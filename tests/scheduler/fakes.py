@@ -80,7 +80,7 @@ class FakePublisher(Publisher):
     def _now(self) -> datetime:
         return self.clock.now() if self.clock else datetime.now(UTC)
 
-    def publish(self, creds, request, progress=None) -> PublishResult:  # type: ignore[no-untyped-def]
+    def publish(self, creds, request, progress=None, *, on_session=None) -> PublishResult:  # type: ignore[no-untyped-def]
         assert creds.account_id == request.account_id
         with self.lock:  # dispatch threads call at once, as they would a platform
             self.calls.append(request)

@@ -21,6 +21,7 @@ from connectors.base import (
     Secret,
     TokenHealth,
     UnknownOutcome,
+    UploadSessionCallback,
 )
 
 
@@ -127,7 +128,12 @@ class FakePublisher(Publisher):
             raise self.errors.pop(method)
 
     def publish(
-        self, creds: Credentials, request: PublishRequest, progress: ProgressCallback | None = None
+        self,
+        creds: Credentials,
+        request: PublishRequest,
+        progress: ProgressCallback | None = None,
+        *,
+        on_session: UploadSessionCallback | None = None,
     ) -> PublishResult:
         self.calls.append(("publish", request))
         self._maybe_fail("publish")

@@ -417,7 +417,10 @@ def test_attempt_row_is_committed_before_the_call(any_engine: Engine) -> None:
     publish = rig.fb.publish
 
     def checking_publish(
-        creds: Credentials, request: PublishRequest, progress: ProgressCallback | None = None
+        creds: Credentials,
+        request: PublishRequest,
+        progress: ProgressCallback | None = None,
+        **kw: object,
     ) -> PublishResult:
         # Another connection sees the attempt while the call is in flight: a crash here
         # leaves a `started` attempt for the reaper and reconciliation, never a silent gap.

@@ -25,7 +25,7 @@ class HookedPublisher(FakePublisher):
 
     during: object = None
 
-    def publish(self, creds, request, progress=None) -> PublishResult:  # type: ignore[no-untyped-def]
+    def publish(self, creds, request, progress=None, *, on_session=None) -> PublishResult:  # type: ignore[no-untyped-def]
         if callable(self.during):
             hook, self.during = self.during, None
             hook()

@@ -41,7 +41,7 @@ def test_a_clip_locked_private_needs_review_with_what_to_do(any_engine: Engine) 
     [pid] = f.grid(any_engine, [("ch1", "youtube", "UCvnGenderEquality0000001")], [START])
     publish = rig.yt.publish
 
-    def locked(creds, request, progress=None):  # type: ignore[no-untyped-def]
+    def locked(creds, request, progress=None, **kw):  # type: ignore[no-untyped-def]
         return replace(publish(creds, request, progress), published_at=None, restricted=LOCKED)
 
     rig.yt.publish = locked  # type: ignore[method-assign]
@@ -152,7 +152,7 @@ def test_a_handed_off_clip_locked_private_needs_review_at_once(
     youtube = connectors.publishers["youtube"]
     publish = youtube.publish
 
-    def locked(creds, request, progress=None):  # type: ignore[no-untyped-def]
+    def locked(creds, request, progress=None, **kw):  # type: ignore[no-untyped-def]
         return replace(publish(creds, request, progress), restricted=LOCKED)
 
     youtube.publish = locked  # type: ignore[method-assign]

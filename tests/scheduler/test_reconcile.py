@@ -17,6 +17,7 @@ from connectors.base import (
     ReconcileResult,
     Secret,
     TokenHealth,
+    UploadSessionCallback,
 )
 from scheduler.reconcile import claimed_ids, reconcile
 from tests.scheduler.ops_data import add_publication, make_world
@@ -37,7 +38,12 @@ class Listing(Publisher):
         self.found = found
 
     def publish(
-        self, creds: Credentials, request: PublishRequest, progress: ProgressCallback | None = None
+        self,
+        creds: Credentials,
+        request: PublishRequest,
+        progress: ProgressCallback | None = None,
+        *,
+        on_session: UploadSessionCallback | None = None,
     ) -> PublishResult:
         raise AssertionError("reconciliation never publishes")
 

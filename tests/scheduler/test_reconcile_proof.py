@@ -2,6 +2,7 @@
 marker, an edited text by what was sent, another campaign's post on the same Page is never
 adopted, and one early "absent" look is not proof."""
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from campaigns.db import make_engine, upgrade
-from campaigns.models import AttemptOutcome, ContentItem, Publication, PublicationState
+from campaigns.models import Attempt, AttemptOutcome, ContentItem, Publication, PublicationState
 from connectors.base import Credentials, ReconcileProbe, ReconcileResult, UnknownOutcome
 from scheduler.retry import RetryPolicy
 from scheduler.worker import run_once
@@ -180,3 +181,38 @@ def test_another_campaigns_post_with_the_same_text_on_the_page_is_never_adopted(
     finally:
         emu.__exit__(None, None, None)
         engine.dispose()
+
+
+def test_a_clip_whose_answer_was_lost_is_found_by_its_upload_session(
+    loa_home: Path, tmp_path: Path
+) -> None:
+    """The last chunk landed, its answer and both resumes failed, and the channel's listing
+    lags ten minutes behind: only the kept upload session can say the video was made."""
+    clock, engine, emu, settings = _emulated(loa_home, tmp_path)
+    try:
+        channel = emu.accounts["youtube_channels"][0]["id"]
+        [pid] = f.emulator_grid(engine, [], [channel], [clock.now()], f.tiny_clip(tmp_path))
+        emu.set_faults("5xx_after:publish#1,5xx:resume#2,lag=600000:read")
+        assert run_once(engine, settings, clock, "w1", catch_up=True).outcomes["unknown"] == 1
+        [attempt] = _attempts(engine, pid)
+        assert "upload_session" in attempt.evidence  # kept, and sealed:
+        assert "upload_id" not in json.dumps(attempt.evidence)
+
+        _drive(engine, settings, clock)
+        with Session(engine) as session:
+            row = session.get(Publication, pid)
+            assert row is not None
+            assert row.state == S.PUBLISHED
+        videos = [o for o in emu.objects() if o["platform"] == "youtube"]
+        assert [v["id"] for v in videos] == [row.external_id]
+        [attempt] = _attempts(engine, pid)
+        assert attempt.outcome == AttemptOutcome.RECONCILED_FOUND
+        assert attempt.evidence["reconciliation"]["upload_sessions"][0]["made"] == row.external_id
+    finally:
+        emu.__exit__(None, None, None)
+        engine.dispose()
+
+
+def _attempts(engine: Engine, pid: int) -> list[Attempt]:
+    with Session(engine) as session:
+        return list(session.exec(select(Attempt).where(Attempt.publication_id == pid)).all())

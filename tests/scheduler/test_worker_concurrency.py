@@ -37,7 +37,7 @@ class CountingPublisher(FakePublisher):
     peak: int = 0
     counter: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def publish(self, creds, request, progress=None) -> PublishResult:  # type: ignore[no-untyped-def]
+    def publish(self, creds, request, progress=None, *, on_session=None) -> PublishResult:  # type: ignore[no-untyped-def]
         with self.counter:
             self.inflight += 1
             self.peak = max(self.peak, self.inflight)
@@ -155,7 +155,9 @@ def test_a_long_upload_renews_its_lease_and_is_not_reaped(
     seen: list[datetime | None] = []
 
     class SlowUpload(FakePublisher):
-        def publish(self, creds: Credentials, request: PublishRequest, progress=None):  # type: ignore[no-untyped-def]
+        def publish(
+            self, creds: Credentials, request: PublishRequest, progress=None, *, on_session=None
+        ):  # type: ignore[no-untyped-def]
             assert progress is not None
             for sent in range(1, 5):  # four minutes of upload against a one-minute lease
                 rig.clock.advance(timedelta(minutes=1))
