@@ -77,9 +77,11 @@ from scheduler.lease import LeaseKeeper
 from scheduler.reconcile import (
     Reconciliation,
     claimed_ids,
+    close_attempts,
     finish_adopted,
     lock_account,
     reconcile,
+    record_look,
     settled,
 )
 from scheduler.retry import RECONCILE_DELAY, RECONCILE_MARGIN, RetryPolicy
@@ -531,7 +533,7 @@ class Dispatcher:
             "absent": AttemptOutcome.RECONCILED_ABSENT,
             "unknown": AttemptOutcome.UNKNOWN,
         }[found.verdict]
-        self._close_attempts(session, job, outcome, found, now)
+        close_attempts(session, job.unresolved, outcome, found, now)
         if found.verdict == "found" and found.found is not None:
             post = found.found
             pub.external_id = post.external_id
@@ -578,25 +580,6 @@ class Dispatcher:
         session.add(pub)
         return "absent"
 
-    def _close_attempts(
-        self,
-        session: Session,
-        job: _Job,
-        outcome: AttemptOutcome,
-        found: Reconciliation,
-        now: datetime,
-    ) -> None:
-        """The unresolved attempts end with the platform's answer, kept as evidence."""
-        for attempt_id in job.unresolved:
-            attempt = session.get(Attempt, attempt_id)
-            assert attempt is not None
-            attempt.outcome = outcome
-            attempt.evidence = {**attempt.evidence, "reconciliation": found.evidence}
-            attempt.ended_at = attempt.ended_at or now
-            if found.found is not None:
-                attempt.external_id = found.found.external_id
-            session.add(attempt)
-
     def _settle_cancel(
         self, session: Session, job: _Job, pub: Publication, found: Reconciliation, now: datetime
     ) -> str:
@@ -608,7 +591,7 @@ class Dispatcher:
             if found.verdict == "found"
             else AttemptOutcome.RECONCILED_ABSENT
         )
-        self._close_attempts(session, job, outcome, found, now)
+        close_attempts(session, job.unresolved, outcome, found, now)
         if found.found is None:
             outbox.set_state(pub, S.CANCELLED, now, error="cancelled", code="cancelled")
             session.add(pub)
@@ -649,15 +632,7 @@ class Dispatcher:
     ) -> str:
         """Not proof enough yet (an early look, or the post adopted by another row meanwhile):
         the look is recorded, the attempts stay unresolved, and the row waits for another."""
-        for attempt_id in job.unresolved:
-            attempt = session.get(Attempt, attempt_id)
-            assert attempt is not None
-            looks = list(attempt.evidence.get("looks", []))
-            looks.append({"at": now.isoformat(), "verdict": found.verdict})
-            attempt.evidence = {**attempt.evidence, "looks": looks}
-            attempt.outcome = AttemptOutcome.UNKNOWN
-            attempt.ended_at = attempt.ended_at or now
-            session.add(attempt)
+        record_look(session, job.unresolved, found, now)
         cancelling = pub.last_error_code == CANCEL_REQUESTED
         outbox.set_state(
             pub,

@@ -70,9 +70,11 @@ from scheduler.lease import LeaseKeeper
 from scheduler.reconcile import (
     Reconciliation,
     claimed_ids,
+    close_attempts,
     finish_adopted,
     lock_account,
     reconcile,
+    record_look,
     settled,
 )
 from scheduler.retry import RECONCILE_DELAY, RECONCILE_MARGIN, RetryPolicy
@@ -333,24 +335,6 @@ class HandOff:
             session.add(pub)
             return outcome
 
-    def _close(
-        self,
-        session: Session,
-        open_: _Open,
-        outcome: AttemptOutcome,
-        verdict: Reconciliation,
-        now: datetime,
-    ) -> None:
-        for attempt_id in open_.ids:
-            attempt = session.get(Attempt, attempt_id)
-            assert attempt is not None
-            attempt.outcome = outcome
-            attempt.evidence = {**attempt.evidence, "reconciliation": verdict.evidence}
-            attempt.ended_at = attempt.ended_at or now
-            if verdict.found is not None:
-                attempt.external_id = verdict.found.external_id
-            session.add(attempt)
-
     def _adopt(
         self,
         session: Session,
@@ -364,7 +348,7 @@ class HandOff:
         if post.external_id in claimed_ids(session, pub.channel_id, pub.id or 0):
             # Adopted by another row since the search: never share a post; look again.
             return self._wait_for_look(session, pub, open_, verdict, now, now + RECONCILE_DELAY)
-        self._close(session, open_, AttemptOutcome.RECONCILED_FOUND, verdict, now)
+        close_attempts(session, open_.ids, AttemptOutcome.RECONCILED_FOUND, verdict, now)
         self._handed_off(session, pub, post.external_id, now)
         return "handed_off"
 
@@ -383,7 +367,7 @@ class HandOff:
         )
         if again is not None:
             return self._wait_for_look(session, pub, open_, verdict, now, again)
-        self._close(session, open_, AttemptOutcome.RECONCILED_ABSENT, verdict, now)
+        close_attempts(session, open_.ids, AttemptOutcome.RECONCILED_ABSENT, verdict, now)
         session.flush()
         absent = outbox.count_outcomes(session, pub.id or 0, AttemptOutcome.RECONCILED_ABSENT)
         if self.policy.exhausted(absent):
@@ -412,17 +396,7 @@ class HandOff:
         """Not proof yet: the look is recorded, the attempts stay open, and the row waits in
         `approved` for the hand-off's next look (`locked_until` with no holder, which only the
         hand-off reads: a retry time would make the dispatcher publish it live, early)."""
-        for attempt_id in open_.ids:
-            attempt = session.get(Attempt, attempt_id)
-            assert attempt is not None
-            looks = [
-                *attempt.evidence.get("looks", []),
-                {"at": now.isoformat(), "verdict": verdict.verdict},
-            ]
-            attempt.evidence = {**attempt.evidence, "looks": looks}
-            attempt.outcome = AttemptOutcome.UNKNOWN
-            attempt.ended_at = attempt.ended_at or now
-            session.add(attempt)
+        record_look(session, open_.ids, verdict, now)
         outbox.set_state(
             pub,
             S.APPROVED,

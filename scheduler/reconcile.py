@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from campaigns.models import Attempt, Channel, Publication
+from campaigns.models import Attempt, AttemptOutcome, Channel, Publication
 from connectors.base import (
     Credentials,
     FoundPost,
@@ -195,3 +195,39 @@ def settled(
     if looks >= 1 and now >= last_call_end + settle:
         return None
     return max(last_call_end + settle, now + settle / 2)
+
+
+def close_attempts(
+    session: Session,
+    attempt_ids: Sequence[int],
+    outcome: AttemptOutcome,
+    verdict: Reconciliation,
+    now: datetime,
+) -> None:
+    """Open attempts end with the platform's answer, kept as their evidence."""
+    for attempt_id in attempt_ids:
+        attempt = session.get(Attempt, attempt_id)
+        assert attempt is not None
+        attempt.outcome = outcome
+        attempt.evidence = {**attempt.evidence, "reconciliation": verdict.evidence}
+        attempt.ended_at = attempt.ended_at or now
+        if verdict.found is not None:
+            attempt.external_id = verdict.found.external_id
+        session.add(attempt)
+
+
+def record_look(
+    session: Session, attempt_ids: Sequence[int], verdict: Reconciliation, now: datetime
+) -> None:
+    """A look that is not proof yet: kept on the attempts, which stay open (`unknown`)."""
+    for attempt_id in attempt_ids:
+        attempt = session.get(Attempt, attempt_id)
+        assert attempt is not None
+        looks = [
+            *attempt.evidence.get("looks", []),
+            {"at": now.isoformat(), "verdict": verdict.verdict},
+        ]
+        attempt.evidence = {**attempt.evidence, "looks": looks}
+        attempt.outcome = AttemptOutcome.UNKNOWN
+        attempt.ended_at = attempt.ended_at or now
+        session.add(attempt)

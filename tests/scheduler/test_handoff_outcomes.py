@@ -2,6 +2,7 @@
 not needed when a second look can tell, and the dispatcher never publishes the row live while
 the platform may still be holding it on its schedule."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,8 +15,8 @@ from campaigns.settings import Settings
 from connectors.base import TransientError, UnknownOutcome
 from scheduler.handoff import HandOff
 from scheduler.worker import run_once
-from tests.scheduler.ops_data import FakePublisher, add_publication
-from tests.scheduler.test_handoff import T0, publish_calls, row, setup
+from tests.scheduler.ops_data import FakeConnectors, FakePublisher, World, add_publication
+from tests.scheduler.test_handoff import T0, Clock, publish_calls, row, setup
 
 S = PublicationState
 SETTLE = timedelta(seconds=20)  # Settings' default `reconcile_settle_seconds`
@@ -37,22 +38,34 @@ def alerts(engine: Engine) -> list[Alert]:
         return list(s.exec(select(Alert)).all())
 
 
-def lose_the_answer(facebook: FakePublisher, *, listed: bool) -> None:
-    """The next call schedules the post and the answer is lost; `listed=False`: the Page's
-    listings do not show the new post yet."""
+@dataclass
+class Lost:
+    """A post handed off whose answer was lost, its Page's listing not showing it yet; the
+    hand-off's first look found nothing."""
+
+    world: World
+    clock: Clock
+    connectors: FakeConnectors
+    runner: HandOff
+    pub: Publication
+    facebook: FakePublisher
+
+
+def lose_an_answer(engine: Engine, tmp_path: Path) -> Lost:
+    world, clock, connectors, runner = setup(engine, tmp_path)
+    pub = add_publication(engine, world, "post", "fb", T0 + timedelta(hours=3))
+    facebook = connectors.publishers["facebook"]
     facebook.drop_next_publish = True
-    facebook.lag_next_listing = not listed
+    facebook.lag_next_listing = True
+    assert runner.hand_off() == {pub.id: "reconcile_later"}
+    return Lost(world, clock, connectors, runner, pub, facebook)
 
 
 def test_an_early_absent_look_waits_for_a_second_look_and_adopts_the_post(
     any_engine: Engine, tmp_path: Path
 ) -> None:
-    world, clock, connectors, runner = setup(any_engine, tmp_path)
-    pub = add_publication(any_engine, world, "post", "fb", T0 + timedelta(hours=3))
-    facebook = connectors.publishers["facebook"]
-    lose_the_answer(facebook, listed=False)
-
-    assert runner.hand_off() == {pub.id: "reconcile_later"}
+    lost = lose_an_answer(any_engine, tmp_path)
+    clock, runner, pub, facebook = lost.clock, lost.runner, lost.pub, lost.facebook
     waiting = row(any_engine, pub.id)
     assert waiting.state == S.APPROVED  # not a person's problem, not the dispatcher's either
     assert waiting.next_attempt_at is None
@@ -98,11 +111,8 @@ def test_a_call_proven_absent_by_a_settled_look_is_scheduled_again(
 
 
 def test_a_look_that_cannot_ask_keeps_the_outcome_open(any_engine: Engine, tmp_path: Path) -> None:
-    world, clock, connectors, runner = setup(any_engine, tmp_path)
-    pub = add_publication(any_engine, world, "post", "fb", T0 + timedelta(hours=3))
-    facebook = connectors.publishers["facebook"]
-    lose_the_answer(facebook, listed=False)
-    assert runner.hand_off() == {pub.id: "reconcile_later"}
+    lost = lose_an_answer(any_engine, tmp_path)
+    clock, runner, pub, facebook = lost.clock, lost.runner, lost.pub, lost.facebook
 
     clock.at = T0 + SETTLE + timedelta(seconds=1)
     original = facebook.reconcile
@@ -129,12 +139,9 @@ def test_the_dispatcher_never_publishes_live_what_the_platform_may_hold(
     """The hand-off never got its second look (the worker stopped): at the planned time the
     dispatcher reconciles, and takes "absent" as proof only `settle` after that time, when the
     platform has had time to move the post from its schedule to the Page."""
-    world, clock, connectors, runner = setup(any_engine, tmp_path)
-    planned = T0 + timedelta(hours=3)
-    pub = add_publication(any_engine, world, "post", "fb", planned)
-    facebook = connectors.publishers["facebook"]
-    lose_the_answer(facebook, listed=False)
-    assert runner.hand_off() == {pub.id: "reconcile_later"}
+    lost = lose_an_answer(any_engine, tmp_path)
+    clock, connectors, pub, facebook = lost.clock, lost.connectors, lost.pub, lost.facebook
+    planned = pub.scheduled_at
     settings = Settings(home=tmp_path)
 
     clock.at = planned - timedelta(minutes=1)
@@ -156,11 +163,8 @@ def test_the_dispatcher_never_publishes_live_what_the_platform_may_hold(
 def test_a_cancel_in_time_withdraws_the_post_the_platform_holds(
     any_engine: Engine, tmp_path: Path
 ) -> None:
-    world, clock, connectors, runner = setup(any_engine, tmp_path)
-    pub = add_publication(any_engine, world, "post", "fb", T0 + timedelta(hours=3))
-    facebook = connectors.publishers["facebook"]
-    lose_the_answer(facebook, listed=False)
-    assert runner.hand_off() == {pub.id: "reconcile_later"}
+    lost = lose_an_answer(any_engine, tmp_path)
+    clock, connectors, pub, facebook = lost.clock, lost.connectors, lost.pub, lost.facebook
 
     facebook.unlisted.clear()
     clock.at = T0 + timedelta(minutes=5)
