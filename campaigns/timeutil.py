@@ -7,16 +7,8 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def ensure_aware(value: datetime) -> datetime:
-    """Reject naive datetimes loudly: they are a bug, not an input."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value.isoformat()} crossed a module boundary")
-    return value
+from campaigns.clock import ensure_aware as ensure_aware
+from campaigns.clock import utcnow as utcnow
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -26,6 +26,7 @@ from campaigns.models import (
 )
 from campaigns.timeutil import ensure_aware, utcnow
 from connectors.redact import redact
+from scheduler.status import open_alert_count as open_alert_count  # lives there: no models
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +121,6 @@ def list_alerts(
     if kinds:
         query = query.where(col(Alert.kind).in_([str(k) for k in kinds]))
     return list(session.exec(query.order_by(col(Alert.created_at).desc(), col(Alert.id).desc())))
-
-
-def open_alert_count(session: Session) -> int:
-    return len(session.exec(select(Alert.id).where(col(Alert.resolved_at).is_(None))).all())
 
 
 def resolve_alert(

@@ -8,26 +8,25 @@ the list that checks the clip joined its playlist once 1 unit
 through Loa's one project, so the plan is summed across campaigns, day by Pacific day.
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, func, select
+from campaigns.reader import Reader, as_reader, day_param, placeholders, utc
+from campaigns.reader import day as stored_day
+from campaigns.states import PublicationState
 
-from campaigns.models import (
-    AlertKind,
-    Channel,
-    ContentItem,
-    Publication,
-    PublicationState,
-    QuotaUsage,
-)
-from campaigns.settings import Settings
-from campaigns.timeutil import ensure_aware
-from scheduler.alerts import raise_alert
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+    from sqlmodel import Session as ModelSession
+
+    from campaigns.settings import Settings
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 PLAYLIST_INSERT_UNITS = 50 + 1  # playlistItems.insert, then playlistItems.list of the clip
@@ -77,46 +76,55 @@ class QuotaDay:
         )
 
 
-def upload_units(content: ContentItem, channel: Channel) -> int:
+def upload_units(playlist_id: str | None, thumbnail_path: str) -> int:
     """Units an upload costs besides its `videos.insert` call."""
     units = 0
-    if channel.playlist_id:
+    if playlist_id:
         units += PLAYLIST_INSERT_UNITS
-    if content.thumbnail_path:
+    if thumbnail_path:
         units += THUMBNAIL_SET_UNITS
     return units
 
 
-def _already_used(session: Session, days: Iterable[date]) -> dict[tuple[date, str], int]:
-    rows = session.execute(
-        sa_select(col(QuotaUsage.day), col(QuotaUsage.bucket), func.sum(col(QuotaUsage.used)))
-        .where(col(QuotaUsage.day).in_(list(days)))
-        .group_by(col(QuotaUsage.day), col(QuotaUsage.bucket))
-    ).all()
-    return {(day, bucket): int(total or 0) for day, bucket, total in rows}
+def _already_used(db: Reader, days: Iterable[date]) -> dict[tuple[date, str], int]:
+    in_days, params = placeholders("day", [day_param(db, d) for d in days])
+    rows = db.rows(
+        "SELECT quotausage.day, quotausage.bucket, SUM(quotausage.used) FROM quotausage"
+        f" WHERE quotausage.day IN ({in_days}) GROUP BY quotausage.day, quotausage.bucket",
+        params,
+    )
+    return {(stored_day(d), bucket): int(total or 0) for d, bucket, total in rows}
 
 
-def plan_by_day(session: Session, settings: Settings, campaign_id: int) -> list[QuotaDay]:
-    """Every Pacific day on which the campaign plans an upload, with the whole project's load."""
-    rows = session.exec(
-        select(Publication, ContentItem, Channel)
-        .join(ContentItem, col(ContentItem.id) == Publication.content_id)
-        .join(Channel, col(Channel.id) == Publication.channel_id)
-        .where(
-            Channel.platform == "youtube",
-            col(Publication.state).in_([str(s) for s in PLANNED_STATES]),
-        )
-    ).all()
+def plan_by_day(
+    session: Reader | Connection | Session, settings: Settings, campaign_id: int
+) -> list[QuotaDay]:
+    """Every Pacific day on which the campaign plans an upload, with the whole project's load.
+
+    Plain SQL (`campaigns.reader`): `loa status` runs this without SQLAlchemy or the models.
+    """
+    db = as_reader(session)
+    states, params = placeholders("state", [str(s) for s in PLANNED_STATES])
+    rows = db.rows(
+        "SELECT publication.scheduled_at, publication.campaign_id, channel.playlist_id,"
+        " contentitem.thumbnail_path FROM publication"
+        " JOIN contentitem ON contentitem.id = publication.content_id"
+        " JOIN channel ON channel.id = publication.channel_id"
+        f" WHERE channel.platform = 'youtube' AND publication.state IN ({states})",
+        params,
+    )
     uploads: dict[date, int] = defaultdict(int)
     units: dict[date, int] = defaultdict(int)
     mine: dict[date, int] = defaultdict(int)
-    for pub, content, channel in rows:
-        day = ensure_aware(pub.scheduled_at).astimezone(PACIFIC).date()
+    for scheduled, pub_campaign, playlist_id, thumbnail_path in rows:
+        scheduled_at = utc(scheduled)
+        assert scheduled_at is not None
+        day = scheduled_at.astimezone(PACIFIC).date()
         uploads[day] += 1
-        units[day] += upload_units(content, channel)
-        if pub.campaign_id == campaign_id:
+        units[day] += upload_units(playlist_id, thumbnail_path)
+        if pub_campaign == campaign_id:
             mine[day] += 1
-    used = _already_used(session, mine)
+    used = _already_used(db, mine)
     return [
         QuotaDay(
             day=day,
@@ -130,13 +138,18 @@ def plan_by_day(session: Session, settings: Settings, campaign_id: int) -> list[
     ]
 
 
-def check_plan_fits(session: Session, campaign_id: int, settings: Settings) -> list[str]:
+def check_plan_fits(
+    session: Reader | Connection | Session, campaign_id: int, settings: Settings
+) -> list[str]:
     """One sentence per Pacific day whose planned uploads do not fit the quota (empty: all fit)."""
     return [day.describe() for day in plan_by_day(session, settings, campaign_id) if not day.fits]
 
 
-def raise_quota_alerts(session: Session, campaign_id: int, settings: Settings) -> int:
+def raise_quota_alerts(session: ModelSession, campaign_id: int, settings: Settings) -> int:
     """A `quota_short` alert per day that cannot fit; returns how many were new."""
+    from campaigns.models import AlertKind  # the models only when writing: status only reads
+    from scheduler.alerts import raise_alert
+
     raised = 0
     for day in plan_by_day(session, settings, campaign_id):
         if day.fits:

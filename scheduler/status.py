@@ -1,29 +1,29 @@
 """What `loa status` shows: the queue by state, what is due next, who holds leases, channel
-health, open alerts and plan-time quota warnings. Plain data, rendered by the CLI."""
+health, open alerts and plan-time quota warnings. Plain data, rendered by the CLI.
+
+Read with plain SQL (`campaigns.reader`), not the models: `loa status` is typed dozens of times
+a day, and importing SQLAlchemy and SQLModel and building every model took most of its time.
+"""
+
+from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, func, select
-
+from campaigns.clock import ensure_aware
 from campaigns.errors import UserError
-from campaigns.models import (
-    Campaign,
-    Channel,
-    ContentItem,
-    Credential,
-    Publication,
-    PublicationState,
-    Worker,
-)
-from campaigns.settings import Settings
-from campaigns.timeutil import ensure_aware
+from campaigns.reader import Reader, as_reader, placeholders, utc
+from campaigns.states import PublicationState
 from connectors.graph_versions import version_warning
-from scheduler.alerts import open_alert_count
 from scheduler.quota_plan import check_plan_fits
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
+    from campaigns.settings import Settings
 
 WAITING_STATES = (
     PublicationState.APPROVED,
@@ -109,147 +109,176 @@ class StatusReport:
         return dict(convert(asdict(self)))
 
 
-def _queue(session: Session, campaign_id: int | None) -> dict[str, int]:
-    query = select(Publication.state, func.count()).group_by(col(Publication.state))
-    if campaign_id is not None:
-        query = query.where(Publication.campaign_id == campaign_id)
-    counts = {str(state): int(n) for state, n in session.exec(query).all()}
+def _campaign_filter(campaign_id: int | None, column: str) -> tuple[str, dict[str, Any]]:
+    if campaign_id is None:
+        return "", {}
+    return f" AND {column} = :campaign_id", {"campaign_id": campaign_id}
+
+
+def _queue(db: Reader, campaign_id: int | None) -> dict[str, int]:
+    where, params = _campaign_filter(campaign_id, "publication.campaign_id")
+    rows = db.rows(
+        "SELECT publication.state, COUNT(*) FROM publication"
+        f" WHERE 1 = 1{where} GROUP BY publication.state",
+        params,
+    )
+    counts = {str(state): int(n) for state, n in rows}
     # Every state appears, in life order, so scripts need not guess the keys.
     return {str(s): counts.get(str(s), 0) for s in PublicationState}
 
 
-def _next_due(
-    session: Session, campaign_id: int | None, limit: int, zone: ZoneInfo
-) -> list[DueItem]:
-    query = (
-        sa_select(
-            Publication,
-            col(ContentItem.key),
-            col(Channel.key),
-            col(Channel.platform),
-            col(Campaign.key),
-        )
-        .join(ContentItem, col(ContentItem.id) == Publication.content_id)
-        .join(Channel, col(Channel.id) == Publication.channel_id)
-        .join(Campaign, col(Campaign.id) == Publication.campaign_id)
-        .where(col(Publication.state).in_([str(s) for s in WAITING_STATES]))
-        .order_by(col(Publication.scheduled_at), col(Publication.id))
-        .limit(limit)
+def _next_due(db: Reader, campaign_id: int | None, limit: int, zone: ZoneInfo) -> list[DueItem]:
+    states, params = placeholders("state", [str(s) for s in WAITING_STATES])
+    where, more = _campaign_filter(campaign_id, "publication.campaign_id")
+    rows = db.rows(
+        "SELECT publication.id, publication.scheduled_at, publication.state,"
+        " publication.next_attempt_at, contentitem.key, channel.key, channel.platform,"
+        " campaign.key"
+        " FROM publication"
+        " JOIN contentitem ON contentitem.id = publication.content_id"
+        " JOIN channel ON channel.id = publication.channel_id"
+        " JOIN campaign ON campaign.id = publication.campaign_id"
+        f" WHERE publication.state IN ({states}){where}"
+        " ORDER BY publication.scheduled_at, publication.id LIMIT :limit",
+        {**params, **more, "limit": limit},
     )
-    if campaign_id is not None:
-        query = query.where(col(Publication.campaign_id) == campaign_id)
     items = []
-    for pub, content_key, channel_key, platform, campaign_key in session.execute(query).all():
-        assert pub.id is not None
+    for pub_id, scheduled, state, next_attempt, content, channel, platform, campaign in rows:
+        scheduled_at, next_attempt_at = utc(scheduled), utc(next_attempt)
+        assert scheduled_at is not None
         items.append(
             DueItem(
-                id=pub.id,
-                campaign=campaign_key,
-                content=content_key,
-                channel=channel_key,
+                id=pub_id,
+                campaign=campaign,
+                content=content,
+                channel=channel,
                 platform=platform,
-                scheduled_at=pub.scheduled_at.astimezone(zone),
-                state=pub.state,
-                next_attempt_at=pub.next_attempt_at.astimezone(zone)
-                if pub.next_attempt_at
-                else None,
+                scheduled_at=scheduled_at.astimezone(zone),
+                state=state,
+                next_attempt_at=next_attempt_at.astimezone(zone) if next_attempt_at else None,
             )
         )
     return items
 
 
-def _leases(session: Session, now: datetime) -> list[Lease]:
-    rows = session.exec(
-        select(Publication.id, Publication.locked_by, Publication.locked_until)
-        .where(col(Publication.locked_by).is_not(None), col(Publication.locked_until).is_not(None))
-        .order_by(col(Publication.locked_until))
-    ).all()
-    return [
-        Lease(pub_id, by, until, expired=until < now)
-        for pub_id, by, until in rows
-        if pub_id is not None and by is not None and until is not None
-    ]
+def _leases(db: Reader, now: datetime) -> list[Lease]:
+    rows = db.rows(
+        "SELECT publication.id, publication.locked_by, publication.locked_until FROM publication"
+        " WHERE publication.locked_by IS NOT NULL AND publication.locked_until IS NOT NULL"
+        " ORDER BY publication.locked_until"
+    )
+    leases = []
+    for pub_id, by, stored_until in rows:
+        until = utc(stored_until)
+        assert until is not None
+        leases.append(Lease(pub_id, by, until, expired=until < now))
+    return leases
 
 
-def _workers(session: Session, leases: list[Lease]) -> list[WorkerInfo]:
+def _workers(db: Reader, leases: list[Lease]) -> list[WorkerInfo]:
     held: dict[str, int] = {}
     for lease in leases:
-        worker = lease.locked_by.split("#", 1)[0]  # a holder: worker id and claim token
-        held[worker] = held.get(worker, 0) + 1
-    workers = session.exec(select(Worker).order_by(col(Worker.started_at))).all()
-    return [
-        WorkerInfo(
-            w.id, w.host, w.pid, w.started_at, w.heartbeat_at, w.stopped_at, held.get(w.id, 0)
-        )
-        for w in workers
-    ]
-
-
-def _channels(session: Session, campaign_id: int | None) -> list[ChannelHealth]:
-    query = (
-        select(Channel, Campaign.key)
-        .join(Campaign, col(Campaign.id) == Channel.campaign_id)
-        .order_by(col(Campaign.key), col(Channel.key))
+        holder = lease.locked_by.split("#", 1)[0]  # a holder: worker id and claim token
+        held[holder] = held.get(holder, 0) + 1
+    rows = db.rows(
+        "SELECT worker.id, worker.host, worker.pid, worker.started_at, worker.heartbeat_at,"
+        " worker.stopped_at FROM worker ORDER BY worker.started_at"
     )
-    if campaign_id is not None:
-        query = query.where(Channel.campaign_id == campaign_id)
-    creds = {(c.platform, c.account_id): c for c in session.exec(select(Credential)).all()}
+    workers = []
+    for wid, host, pid, started, heartbeat, stopped in rows:
+        started_at, heartbeat_at = utc(started), utc(heartbeat)
+        assert started_at is not None
+        assert heartbeat_at is not None
+        workers.append(
+            WorkerInfo(wid, host, pid, started_at, heartbeat_at, utc(stopped), held.get(wid, 0))
+        )
+    return workers
+
+
+def _channels(db: Reader, campaign_id: int | None) -> list[ChannelHealth]:
+    creds = {
+        (platform, account): (health, detail, utc(expires))
+        for platform, account, health, detail, expires in db.rows(
+            "SELECT credential.platform, credential.account_id, credential.health,"
+            " credential.health_detail, credential.expires_at FROM credential"
+        )
+    }
+    where, params = _campaign_filter(campaign_id, "channel.campaign_id")
+    rows = db.rows(
+        "SELECT campaign.key, channel.key, channel.platform, channel.external_id,"
+        " channel.paused, channel.paused_reason, channel.blocked_until"
+        " FROM channel JOIN campaign ON campaign.id = channel.campaign_id"
+        f" WHERE 1 = 1{where} ORDER BY campaign.key, channel.key",
+        params,
+    )
     result = []
-    for channel, campaign_key in session.exec(query).all():
-        cred = creds.get((channel.platform, channel.external_id))
+    for campaign, key, platform, external_id, paused, reason, blocked in rows:
+        cred = creds.get((platform, external_id))
+        token, detail, expires = cred if cred else ("missing", "not connected", None)
         result.append(
             ChannelHealth(
-                campaign=campaign_key,
-                key=channel.key,
-                platform=channel.platform,
-                external_id=channel.external_id,
-                paused=channel.paused,
-                paused_reason=channel.paused_reason,
-                blocked_until=channel.blocked_until,
-                token=cred.health if cred else "missing",
-                token_detail=cred.health_detail if cred else "not connected",
-                token_expires_at=cred.expires_at if cred else None,
+                campaign=campaign,
+                key=key,
+                platform=platform,
+                external_id=external_id,
+                paused=bool(paused),
+                paused_reason=reason,
+                blocked_until=utc(blocked),
+                token=token,
+                token_detail=detail,
+                token_expires_at=expires,
             )
         )
     return result
 
 
+def open_alert_count(db: Reader | Connection | Session) -> int:
+    """Alerts not yet resolved."""
+    [(count,)] = as_reader(db).rows("SELECT COUNT(*) FROM alert WHERE alert.resolved_at IS NULL")
+    return int(count)
+
+
 def gather_status(
-    session: Session,
+    session: Reader | Connection | Session,
     settings: Settings,
     now: datetime,
     *,
     campaign_key: str | None = None,
     limit: int = 10,
 ) -> StatusReport:
-    """The whole picture at `now`; one campaign when `campaign_key` is given."""
+    """The whole picture at `now`; one campaign when `campaign_key` is given.
+
+    `session`: a reader (what `loa status` opens), or a SQLAlchemy connection or session.
+    """
+    db = as_reader(session)
     now = ensure_aware(now)
     campaign_id: int | None = None
-    campaign_ids: list[int] = []
     zone_name = settings.timezone
     if campaign_key is not None:
-        campaign = session.exec(select(Campaign).where(Campaign.key == campaign_key)).first()
-        if campaign is None or campaign.id is None:
+        found = db.rows(
+            "SELECT campaign.id, campaign.timezone FROM campaign WHERE campaign.key = :key",
+            {"key": campaign_key},
+        )
+        if not found:
             raise UserError(f"no campaign with key {campaign_key!r}")
-        campaign_id = campaign.id
-        campaign_ids = [campaign.id]
-        zone_name = campaign.timezone
+        campaign_id, zone_name = found[0]
+        campaign_ids = [campaign_id]
     else:
-        campaign_ids = [c for c in session.exec(select(Campaign.id)).all() if c is not None]
+        campaign_ids = [cid for (cid,) in db.rows("SELECT campaign.id FROM campaign")]
     zone = ZoneInfo(zone_name)
-    leases = _leases(session, now)
+    leases = _leases(db, now)
     warnings: list[str] = []
     for cid in campaign_ids:
-        warnings.extend(check_plan_fits(session, cid, settings))
+        warnings.extend(check_plan_fits(db, cid, settings))
     return StatusReport(
         as_of=now,
         timezone=zone_name,
-        queue=_queue(session, campaign_id),
-        next_due=_next_due(session, campaign_id, limit, zone),
-        workers=_workers(session, leases),
+        queue=_queue(db, campaign_id),
+        next_due=_next_due(db, campaign_id, limit, zone),
+        workers=_workers(db, leases),
         leases=leases,
-        channels=_channels(session, campaign_id),
-        open_alerts=open_alert_count(session),
+        channels=_channels(db, campaign_id),
+        open_alerts=open_alert_count(db),
         quota_warnings=warnings,
         platform_warnings=[
             w for w in (version_warning(settings.facebook_api_version, now.date()),) if w

@@ -10,22 +10,8 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
+from campaigns.states import PublicationState
 from campaigns.timeutil import UTCDateTime, utcnow
-
-
-class PublicationState(StrEnum):
-    DRAFT = "draft"
-    APPROVED = "approved"
-    QUEUED = "queued"
-    CLAIMED = "claimed"
-    PUBLISHED = "published"
-    RETRY_WAIT = "retry_wait"
-    NEEDS_REVIEW = "needs_review"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    MISSED = "missed"
-    HANDED_OFF = "handed_off"
-
 
 TERMINAL_STATES = frozenset(
     {

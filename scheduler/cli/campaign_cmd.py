@@ -55,12 +55,15 @@ def _print_problems(problems: list[Problem]) -> None:
         typer.echo(format_problem(p), err=True)
 
 
+EMPTY_DATABASE = "the database is empty: run `loa db upgrade` or `loa campaign import FILE`"
+
+
 def ensure_schema() -> None:
     """Read commands need the tables; say how to create them rather than fail with SQL."""
     from sqlalchemy import inspect
 
     if not inspect(engine()).has_table("publication"):
-        raise UserError("the database is empty: run `loa db upgrade` or `loa campaign import FILE`")
+        raise UserError(EMPTY_DATABASE)
 
 
 @campaign_app.command("validate")

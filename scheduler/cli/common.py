@@ -37,7 +37,7 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=4)
 def _engine_for(url: str) -> Engine:
-    from campaigns.db import make_engine
+    from campaigns.engine import make_engine  # not campaigns.db: that one loads every model
 
     return make_engine(url)
 

@@ -191,13 +191,17 @@ def status_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
     """The queue by state, the next due items, workers and leases, channel health, alerts."""
-    from campaigns.timeutil import utcnow
-    from scheduler.cli.campaign_cmd import ensure_schema
+    from campaigns.clock import utcnow
+    from campaigns.errors import UserError
+    from campaigns.reader import open_reader
+    from scheduler.cli.campaign_cmd import EMPTY_DATABASE
     from scheduler.status import gather_status
 
-    ensure_schema()
-    with session() as s:
-        report = gather_status(s, settings(), utcnow(), campaign_key=campaign)
+    # Plain SQL, no SQLAlchemy session: the command starts in half the time (scheduler/status.py).
+    with open_reader(settings().effective_database_url) as db:
+        if not db.has_table("publication"):
+            raise UserError(EMPTY_DATABASE)
+        report = gather_status(db, settings(), utcnow(), campaign_key=campaign)
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
