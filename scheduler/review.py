@@ -18,6 +18,7 @@ from campaigns.errors import UserError
 from campaigns.models import Attempt, Channel, ContentItem, Publication, PublicationState
 from campaigns.timeutil import ensure_aware, utcnow
 from connectors.base import PlatformError
+from scheduler import outbox, upload_sessions
 from scheduler.advice import advice_for
 from scheduler.dispatcher import ConnectorFactory, build_request
 from scheduler.reconcile import claimed_ids, reconcile
@@ -113,12 +114,18 @@ def gather(
         exclude = claimed_ids(session, channel.id or 0, pub_id)
         request = build_request(pub, channel, content)
         first = min((a.started_at for a in attempts), default=base.scheduled_at)
+        sessions, _ = upload_sessions.kept(outbox.unresolved_attempts(session, pub_id))
         try:
             creds = connectors.credentials(session, channel)
         except UserError as exc:
             return _with(base, "not_asked", f"not asked: {exc}")
     publisher = connectors.publisher(channel.platform)
     try:
+        # An upload session kept on an open attempt names the video it made, if any.
+        answer = upload_sessions.ask(publisher, creds, sessions, covers_all=False)
+        if answer.made is not None:
+            said = f"the upload session made the video: {answer.made.external_id}"
+            return _with(base, "found", said, answer.made.external_id, answer.made.permalink)
         result = reconcile(
             publisher,
             creds,

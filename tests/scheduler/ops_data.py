@@ -22,6 +22,7 @@ from connectors.base import (
     TokenHealth,
     UnknownOutcome,
     UploadSessionCallback,
+    UploadState,
 )
 
 
@@ -119,6 +120,7 @@ class FakePublisher(Publisher):
         self.errors: dict[str, Exception] = {}  # method name -> exception to raise once
         self.drop_next_publish = False  # create the post, then lose the answer
         self.markers: dict[str, str] = {}  # external id -> marker
+        self.sessions: dict[str, UploadState] = {}  # upload session address -> its answer
         self.lag_next_listing = False  # the next post is created but not listed yet
         self.unlisted: set[str] = set()  # created, not yet in listings (clear to list them)
         self._next = 1
@@ -162,6 +164,10 @@ class FakePublisher(Publisher):
             if self.markers.get(external_id) == probe.marker and external_id not in self.unlisted
         )
         return ReconcileResult(found=found, complete=True, searched="fake")
+
+    def upload_status(self, creds: Credentials, session: str, total: int) -> UploadState | None:
+        self.calls.append(("upload_status", session))
+        return self.sessions.get(session)
 
     def cancel_scheduled(self, creds: Credentials, external_id: str) -> None:
         self.calls.append(("cancel_scheduled", external_id))

@@ -2,6 +2,7 @@
 whether the post exists, and the person's finding is checked against the answer."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -9,9 +10,10 @@ from sqlmodel import Session
 
 from campaigns.errors import UserError
 from campaigns.models import Attempt, AttemptOutcome, PublicationState
-from connectors.base import FoundPost, TransientError
+from connectors.base import FoundPost, TransientError, UploadState
 from scheduler.outbox import marker_for
 from scheduler.review import Evidence, checked_external_id, gather
+from scheduler.upload_sessions import keeper
 from tests.scheduler.ops_data import FakeConnectors, add_publication, make_world
 
 AT = datetime(2025, 11, 25, 2, 0, tzinfo=UTC)
@@ -112,3 +114,37 @@ def test_the_evidence_without_asking(sqlite_engine: Engine) -> None:
     assert isinstance(evidence, Evidence)
     assert evidence.verdict == "not_asked"
     assert connectors.publishers["facebook"].calls == []
+
+
+def test_a_kept_upload_session_names_the_video_it_made(
+    sqlite_engine: Engine, loa_home: Path
+) -> None:
+    """The listing may not show the clip; the upload session it was sent in does."""
+    world = make_world(sqlite_engine)
+    pub = add_publication(sqlite_engine, world, "clip", "yt", AT, PublicationState.NEEDS_REVIEW)
+    assert pub.id is not None
+    with Session(sqlite_engine) as s:
+        attempt = Attempt(
+            publication_id=pub.id,
+            number=1,
+            worker_id="w1",
+            started_at=AT,
+            ended_at=AT + timedelta(minutes=3),
+            outcome=AttemptOutcome.UNKNOWN,
+            marker=marker_for(pub.id),
+        )
+        s.add(attempt)
+        s.commit()
+        assert attempt.id is not None
+        attempt_id = attempt.id
+    address = "https://upload.example/upload/youtube/v3/videos?upload_id=abc"
+    keeper(sqlite_engine, attempt_id)(address, 2048)
+    connectors = FakeConnectors()
+    video = FoundPost("vid123", AT, None, None, "upload_session")
+    connectors.publishers["youtube"].sessions[address] = UploadState(video, 2048, 2048)
+
+    evidence = gather(sqlite_engine, pub.id, connectors, now=AT + timedelta(hours=1))
+
+    assert evidence.verdict == "found"
+    assert evidence.found_id == "vid123"
+    assert ("upload_status", address) in connectors.publishers["youtube"].calls
