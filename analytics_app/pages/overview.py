@@ -37,6 +37,21 @@ for column, (status, n) in zip(summary, counts.items(), strict=True):
         f"{t('status.' + status)}: {n}", icon=STATUS_ICONS[status], color=STATUS_BADGE[status]
     )
 
+# The engine's reason in the reader's language, for the captions and the table alike.
+worded = {
+    s.kpi: reason(
+        status=s.status,
+        metric=s.metric,
+        target=s.target,
+        actual=s.actual,
+        expected=s.expected,
+        projection=s.projection,
+        engine_reason=s.reason,
+        lang=language,
+    )
+    for s in data.scores
+}
+
 for objective, group in groupby(data.scores, key=lambda s: s.objective):
     scores = list(group)
     first = scores[0]
@@ -68,18 +83,7 @@ for objective, group in groupby(data.scores, key=lambda s: s.objective):
             if share != 1.0:
                 right.caption(t("overview.share", share=percent(share, language)))
             right.caption(
-                layout.plain(
-                    reason(
-                        status=s.status,
-                        metric=s.metric,
-                        target=s.target,
-                        actual=s.actual,
-                        expected=s.expected,
-                        projection=s.projection,
-                        engine_reason=s.reason,
-                        lang=language,
-                    )
-                )
+                layout.plain(worded[s.kpi])
                 + " · "
                 + t("common.data_as_of", moment=moment(s.data_as_of, zone, language))
             )
@@ -99,8 +103,8 @@ table = pd.DataFrame(
             "percent": s.percent,
             "expected": s.expected,
             "projection": s.projection,
-            "status": s.status,
-            "reason": s.reason,
+            "status": t("status." + s.status),
+            "reason": worded[s.kpi],
             "as_of": s.as_of.isoformat(),
             "data_as_of": s.data_as_of.isoformat() if s.data_as_of else None,
         }

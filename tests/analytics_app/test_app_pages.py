@@ -207,3 +207,19 @@ def test_reports_lists_files_to_download(seeded: Hand, as_identity: UseIdentity)
     run(at)
     assert "2025\\-W47/weekly\\.xlsx" in texts(at)
     assert "notes" not in texts(at)
+
+
+def test_the_overview_table_speaks_the_readers_language(
+    seeded: Hand, as_identity: UseIdentity
+) -> None:
+    """Status and reason in the table (and its export) are worded as in the captions, not the
+    engine's English codes and sentences."""
+    as_identity(NATIONAL)
+    at = run(make_app())
+    table = frame(at, "kpi")
+    statuses, reasons = list(table["status"]), list(table["reason"])
+    assert statuses
+    assert not {"on_track", "at_risk", "behind", "achieved", "no_data"} & set(statuses)
+    for text in reasons:
+        assert "Note:" not in text
+        assert any(ord(c) > 127 for c in text), text  # Vietnamese, with its diacritics
