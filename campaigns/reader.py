@@ -6,7 +6,7 @@ model took most of its time, so its few SELECTs are written as SQL and run by th
 a SQLAlchemy connection or session run the same SQL through SQLAlchemy's `text()`.
 
 The SQL is kept portable (SQLite and PostgreSQL): `:name` parameters, every column written
-`table.column` (tests/campaigns/test_reader.py checks each one against the models' tables), and
+`table.column` (tests/scheduler/test_status_reader.py checks each one against the models' tables), and
 values converted here as the models' column types would: times stored by `UTCDateTime` come back
 aware in UTC, booleans as `bool`, dates as `date`.
 """
