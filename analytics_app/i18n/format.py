@@ -7,6 +7,7 @@ watch time in hours, counts whole.
 
 import re
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -15,6 +16,9 @@ from babel.numbers import format_compact_decimal, format_decimal, format_percent
 from analytics_app.engine.status import AT_RISK_SHARE, STATUS_OF, Case, case_of
 from analytics_app.i18n.catalog import message
 from campaigns.vocabulary import TERMS
+
+if TYPE_CHECKING:
+    from analytics_app.engine.scorecard import KpiScore
 
 LOCALES = {"vi": "vi_VN", "en": "en_GB"}
 
@@ -201,6 +205,20 @@ def reason(
         f"({share} mục tiêu {t}).",
     }
     return words[case] + tail
+
+
+def score_reason(score: "KpiScore", lang: str) -> str:
+    """`reason` for one scored KPI: its status, numbers and the engine's words."""
+    return reason(
+        status=score.status,
+        metric=score.metric,
+        target=score.target,
+        actual=score.actual,
+        expected=score.expected,
+        projection=score.projection,
+        engine_reason=score.reason,
+        lang=lang,
+    )
 
 
 def compact(value: float | None, metric: str, lang: str) -> str:

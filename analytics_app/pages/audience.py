@@ -11,7 +11,7 @@ from analytics_app.components.export import export_buttons
 from analytics_app.components.theme import style
 from analytics_app.engine.status import Status
 from analytics_app.i18n import lang, t
-from analytics_app.i18n.format import moment, number, percent, reason
+from analytics_app.i18n.format import moment, number, percent, score_reason
 
 GENDER_COLOURS = {"female": "#8e24aa", "male": "#1e88e5", "user_specified": "#9aa0a6"}
 
@@ -76,18 +76,7 @@ else:
         said = "" if s.status == Status.NO_DATA else f"{t('status.' + s.status)}: "
         st.markdown(
             f"**{layout.plain(kpi_label(s, language))}** — {said}"
-            + layout.plain(
-                reason(
-                    status=s.status,
-                    metric=s.metric,
-                    target=s.target,
-                    actual=s.actual,
-                    expected=s.expected,
-                    projection=s.projection,
-                    engine_reason=s.reason,
-                    lang=language,
-                )
-            )
+            + layout.plain(score_reason(s, language))
         )
         st.caption(t("common.data_as_of", moment=moment(s.data_as_of, zone, language)))
 

@@ -12,7 +12,7 @@ from analytics_app.components.export import export_buttons
 from analytics_app.components.theme import STATUS_BADGE, STATUS_ICONS
 from analytics_app.components.tiles import headline_tiles
 from analytics_app.i18n import lang, t
-from analytics_app.i18n.format import moment, number, percent, reason
+from analytics_app.i18n.format import moment, number, percent, score_reason
 
 scope = layout.page_scope("overview.title", "overview.subtitle")
 language = lang()
@@ -38,19 +38,7 @@ for column, (status, n) in zip(summary, counts.items(), strict=True):
     )
 
 # The engine's reason in the reader's language, for the captions and the table alike.
-worded = {
-    s.kpi: reason(
-        status=s.status,
-        metric=s.metric,
-        target=s.target,
-        actual=s.actual,
-        expected=s.expected,
-        projection=s.projection,
-        engine_reason=s.reason,
-        lang=language,
-    )
-    for s in data.scores
-}
+worded = {s.kpi: score_reason(s, language) for s in data.scores}
 
 for objective, group in groupby(data.scores, key=lambda s: s.objective):
     scores = list(group)

@@ -231,18 +231,9 @@ def kpi_section(
 def reason_text(s: KpiScore, lang: str) -> str:
     """The engine's reason; in Vietnamese the same verdict from the same numbers, worded as
     the app words it."""
-    from analytics_app.i18n.format import reason
+    from analytics_app.i18n.format import score_reason
 
-    return reason(
-        status=s.status,
-        metric=s.metric,
-        target=s.target,
-        actual=s.actual,
-        expected=s.expected,
-        projection=s.projection,
-        engine_reason=s.reason,
-        lang=lang,
-    )
+    return score_reason(s, lang)
 
 
 def _change(
