@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from analytics_app.components.layout import plain
 from analytics_app.engine.scope import KpiFilter
 from analytics_app.engine.scorecard import narrowed_scorecard, scorecard
+from analytics_app.i18n.catalog import message
 from campaigns.access import Identity
 from scheduler.cli import app as cli
 from tests.analytics_app.app_support import (
@@ -37,7 +38,12 @@ from tests.analytics_app.app_support import (
 from tests.analytics_app.factories import ZONE, Hand
 
 COLUMNS: tuple[str, ...] = ("objective", "kpi", "metric", "target", "actual", "percent")
-COLUMNS += ("expected", "projection", "status")
+COLUMNS += ("expected", "projection")
+
+
+def status_said(status: str) -> str:
+    """The status as the table says it, in the page's language (Vietnamese here)."""
+    return message("vi", "status." + status)
 
 
 def same(a: Any, b: Any) -> bool:
@@ -67,6 +73,7 @@ def test_scorecard_equals_loa_scorecard_json(
     for row, expected in zip(shown, printed, strict=True):
         for column in COLUMNS:
             assert same(row[column], expected[column]), (row["kpi"], column)
+        assert row["status"] == status_said(expected["status"]), row["kpi"]
         assert row["as_of"] == AS_OF.isoformat() == expected["as_of"]
     from sqlmodel import Session
 
@@ -82,7 +89,7 @@ def test_nothing_measured_is_not_available_never_zero(
     as_identity(NATIONAL)
     at = run(make_app())
     row = next(r for r in table_rows(at) if r["kpi"] == "clicks_yt")
-    assert row["status"] == "no_data"
+    assert row["status"] == status_said("no_data")
     assert row["actual"] is None or math.isnan(row["actual"])
     said = texts(at)
     assert "không có số liệu" in said  # the KPI's own line and YouTube's reach
@@ -124,6 +131,7 @@ def test_officer_sees_only_their_unit(
     for expected in printed:
         for column in COLUMNS:
             assert same(shown[expected["kpi"]][column], expected[column]), (expected["kpi"], column)
+        assert shown[expected["kpi"]]["status"] == status_said(expected["status"])
     assert "Mục tiêu của phạm vi này: 60,0% mục tiêu chung" in texts(at)
 
 
@@ -204,4 +212,5 @@ def test_an_ended_campaign_is_read_at_its_end_like_loa_scorecard(
     for row, expected in zip(shown, printed, strict=True):
         for column in COLUMNS:
             assert same(row[column], expected[column]), (row["kpi"], column)
+        assert row["status"] == status_said(expected["status"]), row["kpi"]
     assert "14/12/2025" in texts(at)  # the "as of" line names the campaign's last day

@@ -134,7 +134,7 @@ def open_signed_in(browser: "Browser", url: str, dialogs: list[str]) -> "Page":
 def test_manager_approves_a_draft_from_the_calendar(server: str) -> None:
     """Open the draft from FullCalendar, approve it in the drawer, see its state and its
     colour change; the calendar's screenshot goes to docs/screenshots/."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -160,10 +160,12 @@ def test_manager_approves_a_draft_from_the_calendar(server: str) -> None:
         assert drawer.locator("strong", has_text="Nháp").count() == 1  # its state, in bold
         drawer.get_by_role("button", name="Duyệt", exact=True).click()
         settle(page)
+        # On a busy machine the run the click starts may begin after `settle` looked: the
+        # drawer's new state is waited for, not read once.
+        expect(drawer.locator("strong", has_text="Đã duyệt")).to_have_count(1, timeout=30_000)
         no_exception(page, "calendar, approved")
-        assert drawer.locator("strong", has_text="Đã duyệt").count() == 1
-        assert drawer.get_by_text("Đã duyệt.").count()  # the notice of what was done
-        assert drawer.get_by_role("button", name="Duyệt", exact=True).count() == 0
+        expect(drawer.get_by_text("Đã duyệt.")).not_to_have_count(0)  # the notice of what was done
+        expect(drawer.get_by_role("button", name="Duyệt", exact=True)).to_have_count(0)
         drawer.get_by_role("button", name="Đóng").first.click()
         settle(page)
         assert page.get_by_role("dialog").count() == 0
