@@ -1,31 +1,14 @@
 """`loa review ID`: the evidence first (attempts, last error with advice, what the platform
 says), then the person's finding, checked and recorded like an approval."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from campaigns.db import make_engine
 from campaigns.models import AuditLog, Publication, PublicationState
-from tests.conftest import REPO, copy_example
-
-
-def loa(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")}
-    env.update({"LOA_HOME": str(folder / ".loa"), "PYTHONPATH": str(REPO), "COLUMNS": "80"})
-    return subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
+from tests.conftest import copy_example
+from tests.scheduler.cli_process import loa
 
 
 def test_review_shows_the_evidence_then_records_the_finding(tmp_path: Path) -> None:

@@ -6,10 +6,8 @@ The command tree is walked from the Typer app itself, so a command added later i
 Every run is a subprocess with a private LOA_HOME in a fresh folder.
 """
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ import pytest
 import typer.main
 
 from scheduler.cli import app
-from tests.conftest import REPO
+from tests.scheduler.cli_process import loa
 
 # Commands that serve or run until stopped: swept with bad arguments and --help only.
 LONG_RUNNING = {("emulator",), ("demo",), ("dashboard",)}
@@ -52,25 +50,6 @@ def _command(path: tuple[str, ...]) -> Any:
 
 def _required(path: tuple[str, ...]) -> bool:
     return any(p.required for p in _command(path).params)
-
-
-def loa(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("LOA_DATABASE_URL", "LOA_SESSION_TOKEN", "LOA_DEBUG")
-    }
-    env.update({"LOA_HOME": str(folder / ".loa"), "PYTHONPATH": str(REPO), "COLUMNS": "80"})
-    return subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
 
 
 def assert_clean(result: subprocess.CompletedProcess[str]) -> None:

@@ -2,9 +2,6 @@
 with no token, and `publications list` saying when a post went out and where."""
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,22 +9,8 @@ from sqlmodel import Session
 
 from campaigns.db import make_engine
 from campaigns.models import Publication, PublicationState
-from tests.conftest import REPO, copy_example
-
-
-def loa(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")}
-    env.update({"LOA_HOME": str(folder / ".loa"), "PYTHONPATH": str(REPO), "COLUMNS": "80"})
-    return subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
+from tests.conftest import copy_example
+from tests.scheduler.cli_process import loa
 
 
 def test_past_slots_and_unconnected_channels_are_said(tmp_path: Path) -> None:
