@@ -80,8 +80,9 @@ from scheduler.reconcile import (
     close_attempts,
     finish_adopted,
     lock_account,
-    reconcile,
+    reconcile_sent,
     record_look,
+    sent_texts,
     settled,
 )
 from scheduler.retry import RECONCILE_DELAY, RECONCILE_MARGIN, RetryPolicy
@@ -388,20 +389,12 @@ class Dispatcher:
                 return replace(job, attempt_id=attempt_id, late_s=late_s)
             unresolved = outbox.unresolved_attempts(session, publication_id)
             first = outbox.first_attempt_start(session, publication_id) or now
-            sent = {
-                (
-                    str(a.evidence["sent"].get("message", "")),
-                    str(a.evidence["sent"].get("title", "")),
-                )
-                for a in unresolved
-                if isinstance(a.evidence.get("sent"), dict)
-            }
             sessions, cover = upload_sessions.kept(unresolved)
             return replace(
                 job,
                 sessions=sessions,
                 sessions_cover=cover,
-                sent=tuple(sorted(sent)) or ((request.message, request.title),),
+                sent=sent_texts(unresolved),
                 looks=max((len(a.evidence.get("looks", [])) for a in unresolved), default=0),
                 last_end=max((outbox.look_after(a) for a in unresolved), default=now),
                 unresolved=tuple(a.id for a in unresolved if a.id is not None),
@@ -486,32 +479,23 @@ class Dispatcher:
     def _search(
         self, publisher: Publisher, job: _Job, now: datetime, exclude: set[str]
     ) -> Reconciliation:
-        """Reconcile for each text the unresolved attempts sent (usually one): found by any is
-        found; absent only when every search is. Kept upload sessions are asked first: they
-        name the video they made, or prove that none was made."""
-        answer = None
-        if job.sessions:
-            answer = upload_sessions.ask(publisher, job.creds, job.sessions, job.sessions_cover)
-            by_session = upload_sessions.made(answer)
-            if by_session is not None:
-                return by_session
-        results = [
-            reconcile(
+        """The kept upload sessions, then each text the unresolved attempts sent."""
+        return upload_sessions.look(
+            publisher,
+            job.creds,
+            job.sessions,
+            job.sessions_cover,
+            lambda: reconcile_sent(
                 publisher,
                 job.creds,
-                replace(job.request, message=message, title=title),
+                job.request,
+                job.sent,
                 job.window_start,
                 now,
                 job.known_ids,
                 exclude,
-            )
-            for message, title in (job.sent or ((job.request.message, job.request.title),))
-        ]
-        searched = next(
-            (r for verdict in ("found", "unknown") for r in results if r.verdict == verdict),
-            results[0],
+            ),
         )
-        return upload_sessions.with_sessions(answer, searched) if answer else searched
 
     def _apply_verdict(
         self, session: Session, job: _Job, pub: Publication, found: Reconciliation

@@ -73,8 +73,9 @@ from scheduler.reconcile import (
     close_attempts,
     finish_adopted,
     lock_account,
-    reconcile,
+    reconcile_sent,
     record_look,
+    sent_texts,
     settled,
 )
 from scheduler.retry import RECONCILE_DELAY, RECONCILE_MARGIN, RetryPolicy
@@ -105,6 +106,7 @@ class _Open:
     last_end: datetime
     looks: int
     known_ids: tuple[str, ...]
+    sent: tuple[tuple[str, str], ...] = ()  # what the open attempts sent
     sessions: tuple[upload_sessions.KeptSession, ...] = ()
     sessions_cover: bool = False
 
@@ -254,6 +256,7 @@ class HandOff:
             return _Open(
                 sessions=sessions,
                 sessions_cover=cover,
+                sent=sent_texts(open_),
                 ids=tuple(a.id for a in open_ if a.id is not None),
                 first_start=min(a.started_at for a in open_),
                 last_end=max(a.ended_at or a.started_at for a in open_),
@@ -301,26 +304,24 @@ class HandOff:
         return self._write(pub_id, lambda s, pub, now: self._absent(s, pub, open_, verdict, now))
 
     def _search(self, publisher: Publisher, work: Work, open_: _Open) -> Reconciliation:
-        """The kept upload sessions first (they name the video they made, or prove none was
-        made), then the account's listings."""
-        answer = None
-        if open_.sessions:
-            answer = upload_sessions.ask(
-                publisher, work.creds, open_.sessions, open_.sessions_cover
-            )
-            by_session = upload_sessions.made(answer)
-            if by_session is not None:
-                return by_session
-        searched = reconcile(
+        """The kept upload sessions, then each text the open attempts sent (an edit while the
+        row waited does not hide the post)."""
+        return upload_sessions.look(
             publisher,
             work.creds,
-            work.request,
-            open_.first_start - RECONCILE_MARGIN,
-            utc_now(self.clock) + RECONCILE_MARGIN,
-            open_.known_ids,
-            exclude_ids=work.claimed,
+            open_.sessions,
+            open_.sessions_cover,
+            lambda: reconcile_sent(
+                publisher,
+                work.creds,
+                work.request,
+                open_.sent,
+                open_.first_start - RECONCILE_MARGIN,
+                utc_now(self.clock) + RECONCILE_MARGIN,
+                open_.known_ids,
+                work.claimed,
+            ),
         )
-        return upload_sessions.with_sessions(answer, searched) if answer else searched
 
     def _write(
         self, pub_id: int, step: Callable[[Session, Publication, datetime], str | None]

@@ -21,7 +21,7 @@ the looks are recorded on the attempt (`evidence["looks"]`).
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -231,3 +231,43 @@ def record_look(
         attempt.outcome = AttemptOutcome.UNKNOWN
         attempt.ended_at = attempt.ended_at or now
         session.add(attempt)
+
+
+def sent_texts(attempts: Sequence[Attempt]) -> tuple[tuple[str, str], ...]:
+    """The (message, title) pairs open attempts sent, as kept on them (`outbox.sent_evidence`)."""
+    sent = {
+        (str(a.evidence["sent"].get("message", "")), str(a.evidence["sent"].get("title", "")))
+        for a in attempts
+        if isinstance(a.evidence.get("sent"), dict)
+    }
+    return tuple(sorted(sent))
+
+
+def reconcile_sent(
+    publisher: Publisher,
+    creds: Credentials,
+    request: PublishRequest,
+    sent: Sequence[tuple[str, str]],
+    window_start: datetime,
+    window_end: datetime,
+    known_ids: Sequence[str] = (),
+    exclude_ids: Collection[str] = (),
+) -> Reconciliation:
+    """`reconcile` for each text the open attempts sent (usually one; the request's own text
+    when none was kept): found by any is found; absent only when every search is."""
+    results = [
+        reconcile(
+            publisher,
+            creds,
+            replace(request, message=message, title=title),
+            window_start,
+            window_end,
+            known_ids,
+            exclude_ids,
+        )
+        for message, title in (sent or ((request.message, request.title),))
+    ]
+    return next(
+        (r for verdict in ("found", "unknown") for r in results if r.verdict == verdict),
+        results[0],
+    )

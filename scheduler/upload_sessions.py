@@ -13,7 +13,7 @@ so it is kept sealed with the token vault, never shown, and dropped when the att
 
 import base64
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -129,3 +129,18 @@ def made(answer: SessionAnswer) -> Reconciliation | None:
         answer.made,
         {"upload_sessions": answer.evidence, "found": [{"external_id": answer.made.external_id}]},
     )
+
+
+def look(
+    publisher: Publisher,
+    creds: Credentials,
+    sessions: Sequence[KeptSession],
+    covers_all: bool,
+    search: Callable[[], Reconciliation],
+) -> Reconciliation:
+    """Ask the kept sessions first: the video one made is found at once; else `search` the
+    account, with what the sessions said (absence they prove needs no second look)."""
+    if not sessions:
+        return search()
+    answer = ask(publisher, creds, sessions, covers_all)
+    return made(answer) or with_sessions(answer, search())

@@ -9,7 +9,14 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from campaigns.models import Alert, Attempt, AttemptOutcome, Publication, PublicationState
+from campaigns.models import (
+    Alert,
+    Attempt,
+    AttemptOutcome,
+    ContentItem,
+    Publication,
+    PublicationState,
+)
 from campaigns.outbox import cancel_values
 from campaigns.settings import Settings
 from connectors.base import TransientError, UnknownOutcome
@@ -185,3 +192,25 @@ def test_a_cancel_in_time_withdraws_the_post_the_platform_holds(
         pub.id: "withdrawn"
     }
     assert facebook.posts == {}
+
+
+def test_a_text_edited_while_the_row_waited_is_searched_as_it_was_sent(
+    any_engine: Engine, tmp_path: Path
+) -> None:
+    """A Facebook text post carries no marker: it is found by its text. An import that edits
+    the text while the row waits for its second look must not hide the post."""
+    lost = lose_an_answer(any_engine, tmp_path)
+    [first_look] = [c[1] for c in lost.facebook.calls if c[0] == "reconcile"]
+    with Session(any_engine) as s:
+        item = s.get(ContentItem, lost.pub.content_id)
+        assert item is not None
+        item.message = "Văn bản đã sửa trong lúc chờ"
+        s.add(item)
+        s.commit()
+
+    lost.clock.at = T0 + SETTLE + timedelta(seconds=1)
+    lost.facebook.unlisted.clear()
+    assert lost.runner.hand_off() == {lost.pub.id: "handed_off"}
+    second_look = [c[1] for c in lost.facebook.calls if c[0] == "reconcile"][-1]
+    assert second_look.message == first_look.message != "Văn bản đã sửa trong lúc chờ"
+    assert publish_calls(lost.facebook) == 1
