@@ -44,10 +44,14 @@ def add_user(
     display_name: str = "",
     unit_key: str | None = None,
     password: str | None = None,
+    organisation_only: bool = False,
 ) -> User:
     """Register a user, or change a registered one's role, name, unit or password.
 
-    The first user of an installation must be an admin; after that only an admin may call this.
+    The first user of an installation must be an admin, with a password (`loa login` needs
+    one); after that only an admin may call this. `organisation_only`: no Loa password, the
+    person signs in with the organisation's account (OIDC) only, their user name being the
+    e-mail the provider gives; a password they had is removed and their sessions end.
     """
     name = username.strip()
     if not name or len(name) > 80 or any(c.isspace() for c in name):
@@ -61,15 +65,22 @@ def add_user(
             f"`loa user add {name} --role admin`"
         )
     _check_unit(session, unit_key)
+    if organisation_only and password is not None:
+        raise UserError(f"{name}: give a password or the organisation's account, not both")
+    if organisation_only and not users_exist(session):
+        raise UserError(f"{name}: the first admin needs a password (`loa login` signs in with it)")
     user = session.exec(select(User).where(User.username == name)).first()
     if user is None:
         user = User(username=name)
-        if password is None:
-            raise UserError(f"{name} needs a password to sign in (--password-file FILE or prompt)")
-    if password is not None:
-        user.password_hash = hash_password(password)
+        if password is None and not organisation_only:
+            raise UserError(
+                f"{name} needs a password to sign in (--password-file FILE or prompt), "
+                "or --organisation-account to sign in with the organisation's account only"
+            )
+    if password is not None or organisation_only:
+        user.password_hash = hash_password(password) if password is not None else ""
         if user.id is not None:
-            revoke_all(session, name)  # a new password ends the old sessions
+            revoke_all(session, name)  # a new password (or none) ends the old sessions
     user.role, user.display_name, user.unit_key, user.active = wanted, display_name, unit_key, True
     session.add(user)
     session.add(
@@ -78,7 +89,12 @@ def add_user(
             action="user",
             entity="user",
             entity_id=name,
-            detail={"role": wanted.value, "unit": unit_key, "password": password is not None},
+            detail={
+                "role": wanted.value,
+                "unit": unit_key,
+                "password": password is not None,
+                "organisation_only": organisation_only,
+            },
         )
     )
     session.flush()

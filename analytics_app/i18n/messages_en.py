@@ -349,6 +349,8 @@ MESSAGES: dict[str, str] = {
     "users.all_units": "Every unit",
     "users.password": "Password",
     "users.password_help": "Required for a new user; left empty on a change, the password is kept.",
+    "users.organisation_only": "Organisation account only",
+    "users.organisation_only_help": "No Loa password: the person signs in with the organisation's account; the user name is their e-mail address.",
     "users.save": "Save",
     "users.saved": "Saved user {name}.",
     "users.deactivate": "End access",

@@ -349,6 +349,8 @@ MESSAGES: dict[str, str] = {
     "users.all_units": "Mọi đơn vị",
     "users.password": "Mật khẩu",
     "users.password_help": "Bắt buộc với người mới; để trống khi sửa thì giữ mật khẩu cũ.",
+    "users.organisation_only": "Chỉ đăng nhập bằng tài khoản tổ chức",
+    "users.organisation_only_help": "Không có mật khẩu Loa: người này đăng nhập bằng tài khoản của tổ chức; tên đăng nhập là địa chỉ email của họ.",
     "users.save": "Lưu",
     "users.saved": "Đã lưu người dùng {name}.",
     "users.deactivate": "Khóa quyền truy cập",

@@ -8,7 +8,7 @@ import streamlit as st
 from analytics_app.components import cached, layout
 from analytics_app.components.filters import current_scope
 from analytics_app.i18n import lang, t
-from analytics_app.identity import viewer
+from analytics_app.identity import oidc_configured, viewer
 from analytics_app.services import people
 from analytics_app.services.cache import generation
 from analytics_app.services.data import engine
@@ -87,6 +87,10 @@ with st.form("users_add", clear_on_submit=True, border=True):
     password = left.text_input(
         t("users.password"), type="password", key="users_password", help=t("users.password_help")
     )
+    # Offered where the organisation's sign-in (OIDC) is configured: no Loa password at all.
+    organisation_only = oidc_configured() and right.checkbox(
+        t("users.organisation_only"), key="users_org_only", help=t("users.organisation_only_help")
+    )
     if st.form_submit_button(t("users.save"), type="primary", icon=":material/person_add:"):
         try:
             saved = people.add_user(
@@ -97,6 +101,7 @@ with st.form("users_add", clear_on_submit=True, border=True):
                 display_name=display_name.strip(),
                 unit_key=(unit or "").strip() or None,
                 password=password or None,
+                organisation_only=bool(organisation_only),
             )
         except UserError as exc:
             st.error(str(exc))

@@ -29,6 +29,7 @@ def add_user(
     display_name: str = "",
     unit_key: str | None = None,
     password: str | None = None,
+    organisation_only: bool = False,
 ) -> Person:
     with session_scope(engine) as session:
         user = users.add_user(
@@ -39,6 +40,7 @@ def add_user(
             display_name=display_name,
             unit_key=unit_key,
             password=password,
+            organisation_only=organisation_only,
         )
         return _person(user)
 

@@ -56,6 +56,12 @@ def add_cmd(
     keep_password: bool = typer.Option(
         False, "--keep-password", help="Change the role or unit of a user and keep the password."
     ),
+    organisation_account: bool = typer.Option(
+        False,
+        "--organisation-account",
+        help="No Loa password: the person signs in to the app with the organisation's account "
+        "(OIDC) only; USERNAME is the e-mail the provider gives.",
+    ),
 ) -> None:
     """Register a user, or change a registered user's role, unit or password (admins)."""
     from analytics_app.services.people import add_user
@@ -64,9 +70,19 @@ def add_cmd(
 
     upgrade(engine())
     identity = current_identity()
-    password = None if keep_password else read_password(password_file, confirm=True)
+    if organisation_account and password_file is not None:
+        raise UserError("--organisation-account takes no --password-file")
+    no_password = keep_password or organisation_account
+    password = None if no_password else read_password(password_file, confirm=True)
     person = add_user(
-        engine(), identity, username, role, display_name=name, unit_key=unit, password=password
+        engine(),
+        identity,
+        username,
+        role,
+        display_name=name,
+        unit_key=unit,
+        password=password,
+        organisation_only=organisation_account,
     )
     scope = f" of {person.unit}" if person.unit else ""
     typer.echo(f"{person.username}: {person.role}{scope}")
@@ -92,20 +108,39 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="A JSON list."))
     ensure_schema()
     people = list_people(engine(), current_identity())
     rows: list[dict[str, str | bool | None]] = [
-        {"username": p.username, "role": p.role, "name": p.name, "unit": p.unit, "active": p.active}
+        {
+            "username": p.username,
+            "role": p.role,
+            "name": p.name,
+            "unit": p.unit,
+            "active": p.active,
+            "sign_in": _sign_in(p.can_sign_in),
+        }
         for p in people
     ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table(title="Users")
-    for column in ("username", "role", "unit", "name", "active"):
+    for column in ("username", "role", "unit", "name", "active", "sign-in"):
         table.add_column(column, no_wrap=column == "username")
     for p in people:
-        table.add_row(p.username, p.role, p.unit or "all", p.name, "yes" if p.active else "no")
+        table.add_row(
+            p.username,
+            p.role,
+            p.unit or "all",
+            p.name,
+            "yes" if p.active else "no",
+            _sign_in(p.can_sign_in),
+        )
     console.print(table)
     if not rows:
         console.print("No users registered: the local operator acts; register an admin first.")
+
+
+def _sign_in(has_password: bool) -> str:
+    """How the person signs in: a Loa password, or the organisation's account (OIDC) only."""
+    return "password" if has_password else "organisation"
 
 
 def login_cmd(

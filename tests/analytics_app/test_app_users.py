@@ -116,3 +116,24 @@ def test_a_manager_gets_no_page_and_the_service_refuses(
     with Session(registered) as s:
         assert s.exec(select(User).where(User.username == "tuan")).first() is None
         assert s.exec(select(User).where(User.username == "an")).one().active
+
+
+def test_with_the_organisations_sign_in_an_admin_adds_an_account_without_a_password(
+    registered: Engine, as_identity: UseIdentity
+) -> None:
+    as_identity(ADMIN)
+    plain = run(run(make_app()), "users")
+    assert not [c for c in plain.checkbox if c.key == "users_org_only"]  # no OIDC: not offered
+    at = make_app()
+    at.secrets["auth"] = {"client_id": "loa", "server_metadata_url": "https://sso.example/.well"}
+    at = run(run(at), "users")
+    at.text_input(key="users_username").input("hoa@bo.gov.vn")
+    at.selectbox(key="users_role").select("officer")
+    at.selectbox(key="users_unit").select("u2")
+    at.checkbox(key="users_org_only").check()
+    button(at, "Lưu").click()
+    run(at)
+    assert [x.value for x in at.success] == ["Đã lưu người dùng hoa@bo.gov.vn."]
+    with Session(registered) as s:
+        hoa = s.exec(select(User).where(User.username == "hoa@bo.gov.vn")).one()
+        assert (hoa.role, hoa.unit_key, hoa.password_hash) == (Role.OFFICER, "u2", "")

@@ -23,7 +23,7 @@ def registered(sqlite_engine: Engine) -> Iterator[Session]:
         users.add_user(s, admin, "an", "admin", password="admin-secret-1")
         boss = users.list_users(s)[0]
         users.add_user(
-            s, identity_of(boss), "lan@example.gov.vn", "manager", password="lan-secret-12"
+            s, identity_of(boss), "lan@example.gov.vn", "manager", organisation_only=True
         )
         users.add_user(
             s, identity_of(boss), "cu@example.gov.vn", "officer", password="cu-secret-123"

@@ -106,3 +106,26 @@ def test_users_are_listed_updated_and_deactivated(sqlite_engine: Engine) -> None
         assert authenticate(s, "minh", PASSWORD).role == Role.MANAGER
         with pytest.raises(UserError, match="wrong name or password"):
             authenticate(s, "lan", PASSWORD)  # deactivated
+
+
+def test_an_organisation_account_has_no_loa_password(sqlite_engine: Engine) -> None:
+    """Signed in through the organisation's provider only: no Loa password to guess or leak."""
+    with Session(sqlite_engine) as s:
+        with pytest.raises(UserError, match="first admin needs a password"):
+            add_user(s, setup_identity(), "an@bo.gov.vn", "admin", organisation_only=True)
+        admin = _people(s)["an"]
+        with pytest.raises(UserError, match="or --organisation-account"):
+            add_user(s, admin, "lan@bo.gov.vn", "officer")
+        with pytest.raises(UserError, match="not both"):
+            add_user(
+                s, admin, "lan@bo.gov.vn", "officer", password=PASSWORD, organisation_only=True
+            )
+        user = add_user(s, admin, "lan@bo.gov.vn", "officer", organisation_only=True)
+        assert user.password_hash == ""
+        with pytest.raises(UserError, match="wrong name or password"):
+            authenticate(s, "lan@bo.gov.vn", "")
+        # A person who had a password loses it (and their sessions) on the switch.
+        add_user(s, admin, "minh", "manager", organisation_only=True)
+        with pytest.raises(UserError, match="wrong name or password"):
+            authenticate(s, "minh", PASSWORD)
+        s.commit()

@@ -129,3 +129,23 @@ def test_review_of_another_units_publication_is_refused_before_the_platform_is_a
     assert refused.exit_code == 1
     assert "hoa works for unit 'ha-noi' and may not review for unit 'ncfaw'" in said(refused)
     assert "facebook says" not in refused.output  # no evidence gathered for another unit
+
+
+def test_an_organisation_account_is_registered_without_a_password(
+    loa_home: Path, tmp_path: Path
+) -> None:
+    _setup(tmp_path)
+    added = runner.invoke(
+        app, ["user", "add", "hoa@bo.gov.vn", "--role", "manager", "--organisation-account"]
+    )
+    assert added.exit_code == 0, said(added)
+    users = {
+        u["username"]: u for u in json.loads(runner.invoke(app, ["user", "list", "--json"]).stdout)
+    }
+    assert users["hoa@bo.gov.vn"]["sign_in"] == "organisation"
+    assert users["an"]["sign_in"] == "password"
+    pw = _password_file(tmp_path, "x")
+    args = ["user", "add", "x@bo.gov.vn", "--role", "officer", "--organisation-account"]
+    both = runner.invoke(app, [*args, "--password-file", pw])
+    assert both.exit_code == 1
+    assert "takes no --password-file" in said(both)
