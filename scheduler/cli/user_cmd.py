@@ -122,17 +122,12 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="A JSON list."))
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table(title="Users")
-    for column in ("username", "role", "unit", "name", "active", "sign-in"):
-        table.add_column(column, no_wrap=column == "username")
+    # How each person gets in: a Loa password, the organisation's account, or not at all.
+    for column in ("username", "role", "unit", "name", "access"):
+        table.add_column(column, no_wrap=column != "name")
     for p in people:
-        table.add_row(
-            p.username,
-            p.role,
-            p.unit or "all",
-            p.name,
-            "yes" if p.active else "no",
-            _sign_in(p.can_sign_in),
-        )
+        access = _sign_in(p.can_sign_in) if p.active else "deactivated"
+        table.add_row(p.username, p.role, p.unit or "all", p.name, access)
     console.print(table)
     if not rows:
         console.print("No users registered: the local operator acts; register an admin first.")
