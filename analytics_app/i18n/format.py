@@ -43,7 +43,14 @@ def number(value: float | None, metric: str, lang: str, *, compact: bool = False
         return format_compact_decimal(value, locale=loc, fraction_digits=1)
     if abs(value) >= 100 or float(value).is_integer():
         return format_decimal(round(value), "#,##0", locale=loc)
-    return format_decimal(value, "#,##0.##", locale=loc)
+    # As the engine words them (`engine.status.fmt`): durations to a tenth, counts whole (there
+    # is no 2.74th unit), a metric the vocabulary does not know with its precision.
+    term = TERMS.get(metric)
+    if term is None:
+        return format_decimal(value, "#,##0.##", locale=loc)
+    if term.unit in ("h", "s"):
+        return format_decimal(value, "#,##0.#", locale=loc)
+    return format_decimal(round(value), "#,##0", locale=loc)
 
 
 def percent(share: float | None, lang: str) -> str:

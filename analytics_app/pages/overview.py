@@ -12,7 +12,7 @@ from analytics_app.components.export import export_buttons
 from analytics_app.components.theme import STATUS_BADGE, STATUS_ICONS
 from analytics_app.components.tiles import headline_tiles
 from analytics_app.i18n import lang, t
-from analytics_app.i18n.format import moment, number, percent, score_reason
+from analytics_app.i18n.format import is_percent, moment, number, percent, score_reason
 
 scope = layout.page_scope("overview.title", "overview.subtitle")
 language = lang()
@@ -36,6 +36,13 @@ for column, (status, n) in zip(summary, counts.items(), strict=True):
     column.badge(
         f"{t('status.' + status)}: {n}", icon=STATUS_ICONS[status], color=STATUS_BADGE[status]
     )
+
+
+def whole(value: float | None, metric: str) -> float | None:
+    """Counts expected or projected are whole (5,483,871 posts, not 5,483,870.968); rates and
+    shares keep their decimals."""
+    return value if value is None or is_percent(metric) else float(round(value))
+
 
 # The engine's reason in the reader's language, for the captions and the table alike.
 worded = {s.kpi: score_reason(s, language) for s in data.scores}
@@ -89,8 +96,8 @@ table = pd.DataFrame(
             "target": s.target,
             "actual": s.actual,
             "percent": s.percent,
-            "expected": s.expected,
-            "projection": s.projection,
+            "expected": whole(s.expected, s.metric),
+            "projection": whole(s.projection, s.metric),
             "status": t("status." + s.status),
             "reason": worded[s.kpi],
             "as_of": s.as_of.isoformat(),

@@ -47,6 +47,10 @@ def test_unknown_language_falls_back_to_vietnamese() -> None:
         (0.4567, "engagement_rate", "vi", "45,7%"),
         (0.4567, "female_viewer_share", "en", "45.7%"),
         (12.5, "watch_time_hours", "vi", "12,5"),
+        (12.46, "watch_time_hours", "vi", "12,5"),  # durations to a tenth, as the engine says
+        (2.74, "active_units", "vi", "3"),  # counts whole: there is no 2.74th unit
+        (7.74, "posts_published", "en", "8"),
+        (2.746, "a_metric_nobody_knows", "vi", "2,75"),
         (None, "reach", "vi", "không có số liệu"),
         (None, "reach", "en", "not available"),
     ],
