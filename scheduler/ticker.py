@@ -6,6 +6,7 @@ periodic jobs with `Ticker.add_job(func, seconds)`, or register a `JobInstaller`
 calls with the running ticker (hand-off, pre-flight, metric pulls, token health).
 """
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,6 +84,15 @@ class Ticker:
         self._scheduler.start()
 
     def shutdown(self, wait: bool = True) -> None:
-        """Stop firing; with `wait`, let running jobs (an attempt in hand) finish first."""
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=wait)
+        """Stop firing; with `wait`, let running jobs (an attempt in hand) finish first.
+
+        APScheduler 3 marks itself stopped before it takes its job-store lock, so a pass that
+        is just removing a fired wake-up finds "no such job" and its thread dies with a
+        traceback (agronholm/apscheduler#104). Pausing first, then waiting for that lock, lets
+        such a pass end before the scheduler is stopped."""
+        if not self._scheduler.running:
+            return
+        self._scheduler.pause()
+        with getattr(self._scheduler, "_jobstores_lock", contextlib.nullcontext()):
+            pass
+        self._scheduler.shutdown(wait=wait)
