@@ -20,10 +20,16 @@ from analytics_app.i18n.format import metric_label, number
 CAP = 250.0  # percent: beyond this a row is drawn at the edge (the label says how far)
 
 
-def kpi_label(score: KpiScore, lang: str) -> str:
-    """The metric's name, and what the KPI narrows to, when it does."""
+BRIEF = 2  # a chart's row names this many of what a KPI narrows to, then counts the rest
+
+
+def kpi_label(score: KpiScore, lang: str, *, brief: bool = False) -> str:
+    """The metric's name, and what the KPI narrows to, when it does; `brief` (a chart row)
+    names the first few and counts the rest, so twelve provinces do not squeeze the bars."""
     narrowing = [v for values in score.filters.values() for v in values]
     label = metric_label(score.metric, lang)
+    if brief and len(narrowing) > BRIEF + 1:
+        narrowing = [*narrowing[:BRIEF], f"+{len(narrowing) - BRIEF}"]
     if narrowing:
         label += " · " + ", ".join(narrowing)
     return label
@@ -37,7 +43,10 @@ def _pct(value: float | None, target: float) -> float | None:
 
 def bullet_figure(scores: Sequence[KpiScore], lang: str) -> go.Figure:
     """The objective's KPIs as bullet rows (first KPI on top)."""
-    labels = [html.escape(kpi_label(s, lang)) for s in scores]
+    full = [html.escape(kpi_label(s, lang)) for s in scores]
+    labels = [html.escape(kpi_label(s, lang, brief=True)) for s in scores]
+    if len(set(labels)) < len(labels):  # rows are told apart by their names
+        labels = full
     actual = [_pct(s.actual, s.target) for s in scores]
     expected = [_pct(s.expected, s.target) for s in scores]
     projection = [_pct(s.projection, s.target) for s in scores]
@@ -50,14 +59,14 @@ def bullet_figure(scores: Sequence[KpiScore], lang: str) -> go.Figure:
     hover = [
         "<br>".join(
             [
-                f"<b>{label}</b>",
+                f"<b>{label}</b>",  # the hover names everything the KPI narrows to
                 f"{names('bullet.actual')}: {number(s.actual, s.metric, lang)}",
                 f"{names('bullet.target')}: {number(s.target, s.metric, lang)}",
                 f"{names('bullet.expected')}: {number(s.expected, s.metric, lang)}",
                 f"{names('bullet.projection')}: {number(s.projection, s.metric, lang)}",
             ]
         )
-        for label, s in zip(labels, scores, strict=True)
+        for label, s in zip(full, scores, strict=True)
     ]
     bars = [STATUS_COLOURS.get(s.status, "#888") for s in scores]
     data: list[dict[str, Any]] = [
