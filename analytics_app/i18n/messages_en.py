@@ -214,6 +214,7 @@ MESSAGES: dict[str, str] = {
     "reports.title": "Reports",
     "reports.subtitle": "The weekly and final reports to download.",
     "reports.empty": "No report yet. Reports are made with the commands below.",
+    "reports.none_for_unit": "No report of your unit yet. Reports of the whole campaign or of other units are for those who see those units.",
     "reports.download": "Download",
     # Calendar
     "calendar.title": "Calendar",

@@ -214,6 +214,7 @@ MESSAGES: dict[str, str] = {
     "reports.title": "Báo cáo",
     "reports.subtitle": "Báo cáo tuần và báo cáo tổng kết để tải về.",
     "reports.empty": "Chưa có báo cáo nào. Báo cáo được tạo bằng các lệnh dưới đây.",
+    "reports.none_for_unit": "Chưa có báo cáo nào của đơn vị bạn. Báo cáo toàn quốc và của đơn vị khác chỉ dành cho người xem được các đơn vị đó.",
     "reports.download": "Tải về",
     # Calendar
     "calendar.title": "Lịch đăng",

@@ -6,13 +6,17 @@ from analytics_app.components import layout
 from analytics_app.components.filters import current_scope
 from analytics_app.i18n import lang, t
 from analytics_app.i18n.format import moment
-from analytics_app.services.reports_index import list_reports
+from analytics_app.identity import viewer
+from analytics_app.services.reports_index import list_reports, visible_reports
 
 layout.header("reports.title", "reports.subtitle")
 language = lang()
 zone = layout.zone_of(current_scope())
-files = list_reports()
+files = visible_reports(viewer())
 if not files:
+    if list_reports():  # there are reports, of other units or of the whole campaign
+        st.info(t("reports.none_for_unit"), icon=":material/inbox:")
+        st.stop()
     st.info(t("reports.empty"), icon=":material/inbox:")
     st.code("loa report weekly --out DIR\nloa report final --out DIR", language="sh")
     st.stop()

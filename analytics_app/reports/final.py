@@ -17,6 +17,7 @@ from analytics_app.reports import gather
 from analytics_app.reports.content import Chart, Column, Fmt, Header, Missing, Report, Section
 from analytics_app.reports.gather import Context, ItemLine
 from analytics_app.reports.labels import check_lang
+from analytics_app.reports.naming import final_stem
 from analytics_app.reports.narrative import Facts, narrative
 from analytics_app.reports.period import INSTANT
 from campaigns.errors import UserError
@@ -107,7 +108,7 @@ def build_final(
     )
     report = Report(
         kind="final",
-        stem=f"{ctx.key}-final-{unit or 'all'}-{ctx.lang}",
+        stem=final_stem(ctx.key, unit, ctx.lang),
         header=header,
         sections=sections,
         narrative=narrative(facts_for_words),

@@ -15,6 +15,7 @@ from analytics_app.reports import gather
 from analytics_app.reports.content import Header, Missing, Report, Section
 from analytics_app.reports.gather import Context
 from analytics_app.reports.labels import check_lang, status_label
+from analytics_app.reports.naming import weekly_stem
 from analytics_app.reports.period import (
     INSTANT,
     IsoWeek,
@@ -116,7 +117,7 @@ def build_weekly(
     earlier_out = gather.published_per_channel(facts_earlier)
     report = Report(
         kind="weekly",
-        stem=f"{ctx.key}-weekly-{week}-{unit or 'all'}-{ctx.lang}",
+        stem=weekly_stem(ctx.key, str(week), unit, ctx.lang),
         header=header,
         sections=sections,
         highlights=gather.top_bottom(ctx, in_week, "24h", pool),

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from analytics_app.reports.naming import covered_unit
+from campaigns.access import Action, Identity
 from campaigns.settings import get_settings
 
 KINDS = {".pdf": "PDF", ".xlsx": "Excel", ".html": "HTML", ".csv": "CSV", ".png": "PNG"}
@@ -42,3 +44,17 @@ def list_reports(root: Path | None = None) -> list[ReportFile]:
             )
         )
     return sorted(files, key=lambda f: (f.modified, f.name), reverse=True)
+
+
+def report_unit(file: ReportFile) -> str | None:
+    """The unit a report file covers; None for the whole campaign, or a name Loa did not give
+    (then only people who see every unit get it)."""
+    return covered_unit(file.path.stem)
+
+
+def visible_reports(identity: Identity, root: Path | None = None) -> list[ReportFile]:
+    """The report files `identity` may read: of their unit, or all of them for people who see
+    every unit (the policy of `Action.VIEW`: dashboards and reports of a unit)."""
+    if not identity.can(Action.VIEW):
+        return []
+    return [f for f in list_reports(root) if identity.sees(report_unit(f))]

@@ -202,11 +202,20 @@ def test_reports_lists_files_to_download(seeded: Hand, as_identity: UseIdentity)
     assert at.info  # nothing yet
     folder = get_settings().home / "reports" / "2025-W47"
     folder.mkdir(parents=True)
-    (folder / "weekly.xlsx").write_bytes(b"PK")
+    for scope in ("u1", "u2", "all"):  # as the report writers name them
+        (folder / f"hand-weekly-2025-W47-{scope}-vi.xlsx").write_bytes(b"PK")
     (folder / "notes.tmp").write_text("not a report")
     run(at)
-    assert "2025\\-W47/weekly\\.xlsx" in texts(at)
-    assert "notes" not in texts(at)
+    shown = texts(at)
+    assert "2025\\-W47/hand\\-weekly\\-2025\\-W47\\-u1\\-vi\\.xlsx" in shown
+    assert "notes" not in shown
+    # A unit's manager gets their unit's reports, not another unit's or the whole campaign's.
+    assert "u2\\-vi" not in shown
+    assert "all\\-vi" not in shown
+    as_identity(NATIONAL)
+    national = run(make_app())
+    run(national, "reports")
+    assert all(f"{scope}\\-vi" in texts(national) for scope in ("u1", "u2", "all"))
 
 
 def test_the_overview_table_speaks_the_readers_language(
